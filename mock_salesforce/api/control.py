@@ -1,0 +1,169 @@
+"""The control plane for tests, under ``/_mock``, apart from the emulated API.
+
+Every call needs the header ``X-Mock-Secret: <control secret>``. Tests use it to arrange the
+world: reset, load records (audit fields allowed), move the clock, inject faults, seed ids, set
+API usage, add custom fields.
+"""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, jsonify, request
+
+from .. import errors
+from ..backend import dml
+from ..backend.schema import field_from_describe
+from ..clock import parse_datetime
+from ..errors import ControlError
+from .common import registry
+
+bp = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+@bp.before_request
+def require_secret() -> None:
+    """Refuse control calls without the control secret."""
+    sent = request.headers.get("X-Mock-Secret", "")
+    if not hmac.compare_digest(sent.encode(), (registry().config.control_secret or "").encode()):
+        raise ControlError("missing or wrong X-Mock-Secret", 403)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ControlError("expected a JSON object")
+    return body
+
+
+def _org(key: str):
+    org = registry().org(key) if key != "default" else registry().default_org
+    if org is None:
+        raise ControlError(f"no org {key!r}", 404)
+    return org
+
+
+@bp.post("/reset")
+def reset():
+    """Drop everything and rebuild the orgs from the server's configuration."""
+    registry().reset()
+    return jsonify({"orgs": [o.id for o in registry().orgs.values()]})
+
+
+@bp.get("/orgs")
+def orgs():
+    """The orgs of this server, their users and apps."""
+    backend = registry()
+    return jsonify([{"id": o.id, "key": o.key, "name": o.name, "isSandbox": o.is_sandbox,
+                     "apps": [a.client_id for a in backend.apps(o.id)]}
+                    for o in backend.orgs.values()])
+
+
+@bp.post("/orgs/<key>/records/<sobject>")
+def load(key, sobject):
+    """Insert records in one transaction; audit fields (CreatedDate, SystemModstamp…) may be set."""
+    org = _org(key)
+    body = _body()
+    records = body.get("records")
+    if not isinstance(records, list):
+        raise ControlError("expected {\"records\": [...]}")
+    definition = org.sobject(sobject)
+    user = org.store.get(org.sobject("User"), body["userId"]) if body.get("userId") else None
+    owner = user["Id"] if user else _first_user(org)
+    created = dml.bulk_create(org, definition, records, owner, audit=True)
+    return jsonify({"ids": created}), 201
+
+
+def _first_user(org) -> str:
+    import sqlalchemy as sa
+    table = org.store.table(org.sobject("User"))
+    with org.store.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.min(table.c.Id))).scalar_one()
+
+
+@bp.post("/orgs/<key>/fields/<sobject>")
+def add_field(key, sobject):
+    """Create a custom field from a describe ``fields[]`` entry (``{"name": "X__c", "type": ...}``)."""
+    org = _org(key)
+    definition = org.sobject(sobject)
+    entry = _body()
+    if not str(entry.get("name", "")).endswith("__c"):
+        raise ControlError("custom field names end in __c")
+    try:
+        field = field_from_describe({"custom": True, **entry})
+    except (KeyError, ValueError) as error:
+        raise ControlError(str(error)) from None
+    org.add_field(definition, field)
+    return jsonify(field.describe()), 201
+
+
+@bp.post("/orgs/<key>/objects")
+def add_object(key):
+    """Create a custom object (or add fields to one) from a describe document."""
+    try:
+        definition = _org(key).apply_describe(_body())
+    except (KeyError, ValueError) as error:
+        raise ControlError(f"bad describe document: {error}") from None
+    return jsonify({"name": definition.name, "keyPrefix": definition.key_prefix}), 201
+
+
+@bp.post("/orgs/<key>/usage")
+def set_usage(key):
+    """Pretend the org already made ``used`` API calls in the last 24 hours."""
+    org = _org(key)
+    body = _body()
+    if "limit" in body:
+        org.usage.limit = int(body["limit"])
+    org.usage.set_used(org.clock.now(), int(body.get("used", 0)))
+    return jsonify({"used": org.usage.used(org.clock.now()), "limit": org.usage.limit})
+
+
+@bp.post("/orgs/<key>/ids")
+def seed_ids(key):
+    """Make the next ids deterministic: ``{"start": N}``."""
+    _org(key).seed_ids(int(_body().get("start", 0)))
+    return jsonify({"ok": True})
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock():
+    """Read or move the org clock: ``{"advance": seconds}`` or ``{"set": iso, "frozen": bool}``."""
+    backend = registry()
+    if request.method == "POST":
+        body = _body()
+        try:
+            if "set" in body:
+                backend.clock.set(parse_datetime(body["set"]), frozen=bool(body.get("frozen")))
+            elif "advance" in body:
+                backend.clock.advance(float(body["advance"]))
+            elif body.get("reset"):
+                backend.clock.reset()
+            else:
+                raise ControlError("expected advance, set or reset")
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+    return jsonify(backend.clock.state())
+
+
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults():
+    """Arm (POST ``{"kind", "count", "path", "delay", "rate", "seed"}``), list or clear faults."""
+    injector = registry().faults
+    if request.method == "POST":
+        body = _body()
+        try:
+            injector.arm(str(body.get("kind")), int(body.get("count", 1)), str(body.get("path", "")),
+                         float(body.get("delay", 0)), float(body.get("rate", 1)),
+                         int(body.get("seed", 0)))
+        except (TypeError, ValueError) as error:
+            raise ControlError(str(error)) from None
+    elif request.method == "DELETE":
+        injector.clear()
+    return jsonify(injector.list())
+
+
+@bp.errorhandler(errors.SalesforceError)
+def control_salesforce_error(error):
+    """Salesforce errors raised while loading records keep their envelope."""
+    return jsonify([error.to_dict()]), error.status

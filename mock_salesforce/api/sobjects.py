@@ -1,0 +1,125 @@
+"""``/sobjects``: describeGlobal, describe, and single-record create / read / update / delete / upsert."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .. import errors
+from ..backend import dml, ids
+from ..backend.records import serialise
+from .common import json_body, org, user_id, version
+
+bp = Blueprint("sobjects", __name__, url_prefix="/services/data/<version>/sobjects")
+
+
+@bp.get("")
+def describe_global(version):
+    """Every object of the org (``name``, ``queryable``, ``keyPrefix``, ``urls``…)."""
+    return jsonify({"encoding": "UTF-8", "maxBatchSize": 200,
+                    "sobjects": [o.summary(version) for o in org().schema.objects()]})
+
+
+@bp.get("/<sobject>")
+def basic_info(version, sobject):
+    """An object's summary and (empty) recent items."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    return jsonify({"objectDescribe": definition.summary(version), "recentItems": []})
+
+
+@bp.get("/<sobject>/describe")
+def describe(version, sobject):
+    """The full describe of one object: fields, child relationships, record types, urls."""
+    return jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+
+
+@bp.post("/<sobject>")
+def create(version, sobject):
+    """Create a record: 201 ``{"id", "success": true, "errors": []}``."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    body = json_body()
+    new_id = dml.create(org(), definition, body, user_id())
+    return jsonify({"id": new_id, "success": True, "errors": []}), 201
+
+
+def _fields(definition, names: str | None):
+    if not names:
+        return None
+    selected = []
+    for name in names.split(","):
+        field = definition.field(name.strip())
+        if field is None:
+            raise errors.INVALID_FIELD(f"No such column '{name.strip()}' on entity "
+                                       f"'{definition.name}'. If you are attempting to use a custom "
+                                       "field, be sure to append the '__c' after the custom field "
+                                       "name.")
+        selected.append(field)
+    return selected
+
+
+@bp.get("/<sobject>/<record_id>")
+def get(version, sobject, record_id):
+    """Read a record (all fields, or those named in ``?fields=``)."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    fields = _fields(definition, request.args.get("fields"))
+    row = dml.lookup(org(), definition, record_id)
+    return jsonify(serialise(definition, row, version, fields))
+
+
+@bp.patch("/<sobject>/<record_id>")
+def update(version, sobject, record_id):
+    """Update a record: 204 with no body."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    dml.update(org(), definition, record_id, json_body(), user_id())
+    return "", 204
+
+
+@bp.delete("/<sobject>/<record_id>")
+def delete(version, sobject, record_id):
+    """Delete a record (to the recycle bin): 204 with no body."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    dml.delete(org(), definition, record_id)
+    return "", 204
+
+
+def _external(definition, field_name: str):
+    field = definition.field(field_name)
+    if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
+        raise errors.NOT_FOUND(f"Provided external ID field does not exist or is not accessible: "
+                               f"{field_name}")
+    return field
+
+
+@bp.get("/<sobject>/<field_name>/<path:value>")
+def get_by_external_id(version, sobject, field_name, value):
+    """Read a record by an external-id (or idLookup) field; several matches answer 300."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    field = _external(definition, field_name)
+    matches = [ids.to18(value)] if field.type == "id" and ids.is_valid(value) else \
+        org().store.find(definition, field, value)
+    if len(matches) > 1:
+        raise errors.MultipleChoices(definition.name, matches)
+    if not matches:
+        raise errors.NOT_FOUND("The requested resource does not exist")
+    row = dml.lookup(org(), definition, matches[0])
+    return jsonify(serialise(definition, row, version, _fields(definition, request.args.get("fields"))))
+
+
+@bp.patch("/<sobject>/<field_name>/<path:value>")
+def upsert(version, sobject, field_name, value):
+    """Upsert by external id: 201 created, 200 updated (``created`` false), 300 several matches."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    result = dml.upsert(org(), definition, field_name, value, json_body(), user_id())
+    return jsonify(result.to_dict(with_created=True)), 201 if result.created else 200
+
+
+@bp.delete("/<sobject>/<field_name>/<path:value>")
+def delete_by_external_id(version, sobject, field_name, value):
+    """Delete a record found by an external-id field."""
+    definition = org().sobject(sobject, errors.NOT_FOUND)
+    field = _external(definition, field_name)
+    matches = org().store.find(definition, field, value)
+    if len(matches) > 1:
+        raise errors.MultipleChoices(definition.name, matches)
+    if not matches:
+        raise errors.NOT_FOUND("The requested resource does not exist")
+    dml.delete(org(), definition, matches[0])
+    return "", 204

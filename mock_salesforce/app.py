@@ -1,0 +1,87 @@
+"""``create_app(config)``: the Flask app of a mock org, the same in-process, threaded or from the CLI.
+
+Errors are rendered here, in one place: Salesforce errors as the REST envelope
+``[{"message", "errorCode", "fields"}]``, OAuth errors as ``{"error", "error_description"}``,
+unknown routes as Salesforce's ``NOT_FOUND``; anything unexpected as ``UNKNOWN_EXCEPTION`` (never a
+traceback).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from . import errors
+from .backend.registry import Registry
+from .config import MockConfig
+
+log = logging.getLogger("mock_salesforce")
+
+
+def create_app(config: MockConfig | None = None, registry: Registry | None = None) -> Flask:
+    """Build the app (and its backend, unless one is given)."""
+    app = Flask(__name__)
+    app.json.sort_keys = False
+    app.json.compact = True
+    app.url_map.strict_slashes = False
+    backend = registry or Registry(config or MockConfig())
+    app.extensions["mock_salesforce"] = backend
+    app.config["MOCK_CONFIG"] = backend.config
+
+    from .api import composite, control, data, oauth, sobjects
+    for module in (data, sobjects, composite, oauth, control):
+        app.register_blueprint(module.bp)
+    app.before_request(data.before_data_request)
+    app.after_request(data.limit_header)
+    _register_optional_blueprints(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    """Blueprints of later features (query, identity…) register themselves through ``api.extra``."""
+    from .api import extra
+    for blueprint in extra.blueprints():
+        app.register_blueprint(blueprint)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.SalesforceError)
+    def salesforce_error(error: errors.SalesforceError):
+        return jsonify([error.to_dict()]), error.status
+
+    @app.errorhandler(errors.MultipleChoices)
+    def multiple_choices(error: errors.MultipleChoices):
+        version = (request.view_args or {}).get("version", "v59.0")
+        return jsonify([f"/services/data/{version}/sobjects/{error.sobject}/{record_id}"
+                        for record_id in error.ids]), 300
+
+    @app.errorhandler(errors.OAuthError)
+    def oauth_error(error: errors.OAuthError):
+        return jsonify(error.to_dict()), error.status
+
+    @app.errorhandler(errors.ControlError)
+    def control_error(error: errors.ControlError):
+        return jsonify({"error": error.message}), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code == 405:
+            allowed = ",".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
+            body = errors.METHOD_NOT_ALLOWED(
+                f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}")
+        elif error.code == 404:
+            body = errors.NOT_FOUND("The requested resource does not exist")
+        else:
+            body = errors.SalesforceError(error.description or error.name, status=error.code,
+                                          error_code="INVALID_INPUT" if error.code == 400
+                                          else "UNKNOWN_EXCEPTION")
+        return jsonify([body.to_dict()]), body.status
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        body = errors.UNKNOWN_EXCEPTION("An unexpected error occurred. Please include this ErrorId "
+                                        "if you contact support: mock-salesforce")
+        return jsonify([body.to_dict()]), 500

@@ -1,0 +1,144 @@
+"""sObject Collections: create, update, delete and retrieve up to 200 records in one call.
+
+With ``allOrNone`` a single failure rolls the whole call back: failing records carry their own
+errors and every other record ``ALL_OR_NONE_OPERATION_ROLLED_BACK``. Without it, valid records
+are written and invalid ones reported, each in its own position of the result list.
+"""
+from __future__ import annotations
+
+from .. import errors
+from . import dml, ids
+from .dml import Result
+
+MAX_RECORDS = 200
+
+
+def _rolled_back() -> errors.SalesforceError:
+    return errors.ALL_OR_NONE_OPERATION_ROLLED_BACK(
+        "Record rolled back because not all records were valid and the request was using AllOrNone "
+        "header")
+
+
+def _limit(items: list) -> None:
+    if len(items) > MAX_RECORDS:
+        raise errors.EXCEEDED_ID_LIMIT(f"record limit reached. cannot submit more than "
+                                       f"{MAX_RECORDS} records into this call")
+
+
+def _finish(results: list[Result], all_or_none: bool) -> list[Result]:
+    if all_or_none and not all(r.success for r in results):
+        return [r if not r.success else Result(None, False, [_rolled_back()]) for r in results]
+    return results
+
+
+def _sobject_of(org, record: object):
+    if not isinstance(record, dict):
+        raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
+    attributes = record.get("attributes") or {}
+    if not isinstance(attributes, dict) or not attributes.get("type"):
+        raise errors.INVALID_INPUT("Each record must have attributes.type")
+    return org.sobject(attributes["type"])
+
+
+def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
+    """Insert records of any types (``attributes.type``)."""
+    _limit(records)
+    prepared: list[tuple] = []
+    results: list[Result] = []
+    with org.store.write_lock:
+        for record in records:
+            try:
+                sobject = _sobject_of(org, record)
+                if "id" in {k.lower() for k in record}:
+                    raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
+                        "cannot specify Id in an insert call", ["Id"])
+                row = dml.prepare(org, sobject, record, creating=True, user_id=user_id)
+                prepared.append((sobject, row))
+                results.append(Result(row["Id"], True, []))
+            except errors.SalesforceError as error:
+                results.append(Result(None, False, [error]))
+        results = _finish(results, all_or_none)
+        if all(r.success for r in results) or not all_or_none:
+            with org.store.engine.begin() as conn:
+                for sobject, row in prepared:
+                    org.store.insert_many(sobject, [row], conn)
+    return results
+
+
+def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
+    """Update records identified by their ``id``."""
+    _limit(records)
+    prepared: list[tuple] = []
+    results: list[Result] = []
+    with org.store.write_lock:
+        for record in records:
+            try:
+                sobject = _sobject_of(org, record)
+                body = {k: v for k, v in record.items() if k.lower() != "id"}
+                record_id = next((v for k, v in record.items() if k.lower() == "id"), None)
+                if not record_id:
+                    raise errors.MISSING_ARGUMENT("Id not specified in an update call")
+                existing = dml.lookup(org, sobject, str(record_id))
+                row = dml.prepare(org, sobject, body, creating=False, user_id=user_id,
+                                  existing=existing)
+                prepared.append((sobject, existing["Id"], row))
+                results.append(Result(existing["Id"], True, []))
+            except errors.SalesforceError as error:
+                error_id = record.get("id") if isinstance(record, dict) else None
+                results.append(Result(error_id if isinstance(error_id, str) else None,
+                                      False, [_entity(error)]))
+        results = _finish(results, all_or_none)
+        if all(r.success for r in results) or not all_or_none:
+            with org.store.engine.begin() as conn:
+                for sobject, record_id, row in prepared:
+                    org.store.update(sobject, record_id, row, conn)
+    return results
+
+
+def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
+    """Delete records of any types, found by their key prefix."""
+    _limit(record_ids)
+    results: list[Result] = []
+    targets: list[tuple] = []
+    with org.store.write_lock:
+        for record_id in record_ids:
+            try:
+                if not ids.is_valid(record_id):
+                    raise errors.MALFORMED_ID(f"malformed id {record_id}")
+                sobject = org.schema.by_prefix(ids.prefix_of(record_id))
+                if sobject is None:
+                    raise errors.INVALID_CROSS_REFERENCE_KEY("invalid cross reference id")
+                existing = dml.lookup(org, sobject, record_id)
+                targets.append((sobject, existing["Id"]))
+                results.append(Result(existing["Id"], True, []))
+            except errors.SalesforceError as error:
+                results.append(Result(record_id, False, [_entity(error)]))
+        results = _finish(results, all_or_none)
+        if all(r.success for r in results) or not all_or_none:
+            for sobject, record_id in targets:
+                dml.delete(org, sobject, record_id)
+    return results
+
+
+def _entity(error: errors.SalesforceError) -> errors.SalesforceError:
+    # In collections a missing record is reported as ENTITY_IS_DELETED/INVALID_CROSS_REFERENCE_KEY,
+    # not as the 404 of the single-record endpoint.
+    if isinstance(error, errors.NOT_FOUND):
+        return errors.INVALID_CROSS_REFERENCE_KEY("invalid cross reference id")
+    return error
+
+
+def retrieve_many(org, sobject, record_ids: list[str], field_names: list[str]) -> list:
+    """Records by id with the given fields; unknown ids give ``null`` in their position."""
+    _limit(record_ids)
+    fields = [_field(sobject, name) for name in field_names]
+    wanted = [ids.to18(i) for i in record_ids if ids.is_valid(i)]
+    rows = org.store.get_many(sobject, wanted)
+    return [(rows.get(ids.to18(i)) if ids.is_valid(i) else None, fields) for i in record_ids]
+
+
+def _field(sobject, name: str):
+    field = sobject.field(name)
+    if field is None:
+        raise errors.INVALID_FIELD(f"No such column '{name}' on entity '{sobject.name}'")
+    return field

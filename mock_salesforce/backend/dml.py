@@ -1,0 +1,252 @@
+"""Create, update, delete and upsert with Salesforce's validation rules, single and in collections.
+
+Every write stamps the system fields from the org clock. Validation happens before the database
+is touched, so a collection either writes its valid records (``allOrNone`` false) or nothing.
+Not emulated: triggers, validation rules, workflow, duplicate rules, sharing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import errors
+from ..clock import to_millis
+from . import ids
+from .records import to_store
+from .schema import SObjectDef
+
+AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+                "SystemModstamp")
+
+
+@dataclass
+class Result:
+    """The outcome of one record in a DML call."""
+
+    id: str | None
+    success: bool
+    errors: list[errors.SalesforceError]
+    created: bool | None = None
+
+    def to_dict(self, with_created: bool = False) -> dict:
+        """The collections/upsert result shape."""
+        body = {"id": self.id, "success": self.success,
+                "errors": [e.dml_error() for e in self.errors]}
+        if with_created:
+            body["created"] = bool(self.created)
+        return body
+
+
+def _check_body(body: object) -> dict:
+    if not isinstance(body, dict):
+        raise errors.JSON_PARSER_ERROR("Cannot deserialize instance of sObject from the request body")
+    return {k: v for k, v in body.items() if k != "attributes"}
+
+
+def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: str,
+            audit: bool = False, existing: dict | None = None, check_refs: bool = True) -> dict:
+    """Validate a record body and return the column values to write (system fields included)."""
+    values = _check_body(body)
+    row: dict = {}
+    readonly: list[str] = []
+    for name, value in values.items():
+        field = sobject.field(name)
+        if field is None:
+            raise errors.INVALID_FIELD(
+                f"No such column '{name}' on sobject of type {sobject.name}", [name])
+        if field.name == "Id":
+            if creating and not audit:
+                raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
+                    "Record ID: cannot specify Id in an insert call", ["Id"])
+            if not creating:
+                continue
+        allowed = field.createable if creating else field.updateable
+        if audit and (field.name in AUDIT_FIELDS or field.name == "Id"):
+            allowed = True
+        if not allowed:
+            readonly.append(field.name)
+            continue
+        row[field.name] = to_store(field, value)
+    if readonly:
+        raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
+            f"Unable to create/update fields: {', '.join(readonly)}. Please check the security "
+            "settings of this field and verify that it is read/write for your profile or "
+            "permission set.", readonly)
+    merged = {**(existing or {}), **row}
+    if creating:
+        for field in sobject.fields.values():
+            if field.name not in row and field.default_value is not None and field.stored:
+                row[field.name] = merged[field.name] = field.default_value
+    missing = [f.name for f in sobject.fields.values()
+               if f.required and merged.get(f.name) is None and (creating or f.name in row)]
+    if missing:
+        raise errors.REQUIRED_FIELD_MISSING(
+            f"Required fields are missing: [{', '.join(missing)}]", missing)
+    if check_refs:
+        _check_references(org, sobject, row)
+    _check_unique(org, sobject, row, existing)
+    _derive(sobject, row, merged, org.clock.now())
+    now = to_millis(org.clock.now())
+    stamps = {"LastModifiedDate": now, "LastModifiedById": user_id, "SystemModstamp": now}
+    if creating:
+        stamps.update({"Id": org.new_id(sobject), "IsDeleted": False, "CreatedDate": now,
+                       "CreatedById": user_id})
+        if "OwnerId" in sobject.fields:
+            stamps["OwnerId"] = user_id
+    for key, value in stamps.items():
+        row.setdefault(key, value)
+    if check_refs and creating and "OwnerId" in row and "OwnerId" in values:
+        _check_references(org, sobject, {"OwnerId": row["OwnerId"]})
+    return row
+
+
+def _check_references(org, sobject: SObjectDef, row: dict) -> None:
+    for name, value in row.items():
+        field = sobject.field(name)
+        if field is None or field.type != "reference" or value is None or name in AUDIT_FIELDS:
+            continue
+        target = org.schema.by_prefix(ids.prefix_of(value))
+        if target is None or target.name not in field.reference_to:
+            raise errors.FIELD_INTEGRITY_EXCEPTION(
+                f"field integrity exception: unknown ({field.label}: id value of incorrect type: "
+                f"{value})", [field.name])
+        if not org.store.existing_ids(target, [value]):
+            raise errors.INVALID_CROSS_REFERENCE_KEY(
+                f"invalid cross reference id", [field.name])
+
+
+def check_references_batch(org, sobject: SObjectDef, rows: list[dict]) -> None:
+    """Check every reference of many rows with one query per target object (bulk loads)."""
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        for name, value in row.items():
+            field = sobject.field(name)
+            if field is not None and field.type == "reference" and value is not None:
+                target = org.schema.by_prefix(ids.prefix_of(value))
+                if target is None or target.name not in field.reference_to:
+                    raise errors.FIELD_INTEGRITY_EXCEPTION(
+                        f"field integrity exception: unknown ({field.label}: id value of "
+                        f"incorrect type: {value})", [field.name])
+                wanted.setdefault(target.name, set()).add(value)
+    for target_name, values in wanted.items():
+        target = org.sobject(target_name)
+        values = list(values)
+        found: set[str] = set()
+        for start in range(0, len(values), 500):
+            found |= org.store.existing_ids(target, values[start:start + 500])
+        missing = set(values) - found
+        if missing:
+            raise errors.INVALID_CROSS_REFERENCE_KEY(
+                f"invalid cross reference id: {sorted(missing)[0]}")
+
+
+def bulk_create(org, sobject: SObjectDef, bodies: list, user_id: str, audit: bool = False) -> list[str]:
+    """Insert many records in one transaction (seeding and control-plane loads); all or nothing."""
+    _require(sobject.createable or audit, sobject, "create")
+    with org.store.write_lock:
+        rows = [prepare(org, sobject, body, creating=True, user_id=user_id, audit=audit,
+                        check_refs=False) for body in bodies]
+        check_references_batch(org, sobject, rows)
+        with org.store.engine.begin() as conn:
+            org.store.insert_many(sobject, rows, conn)
+    return [row["Id"] for row in rows]
+
+
+def _check_unique(org, sobject: SObjectDef, row: dict, existing: dict | None) -> None:
+    for name, value in row.items():
+        field = sobject.field(name)
+        if field is None or not field.unique or value is None:
+            continue
+        clash = [i for i in org.store.find(sobject, field, value)
+                 if existing is None or i != existing.get("Id")]
+        if clash:
+            raise errors.DUPLICATE_VALUE(
+                f"duplicate value found: {field.name} duplicates value on record with id: "
+                f"{clash[0]}", [field.name])
+
+
+def _derive(sobject: SObjectDef, row: dict, merged: dict, now) -> None:
+    """Fields Salesforce computes: Name of people, IsClosed/IsWon, HasResponded."""
+    if sobject.name in ("Contact", "Lead", "User") and ({"FirstName", "LastName"} & row.keys()):
+        row["Name"] = " ".join(p for p in (merged.get("FirstName"), merged.get("LastName")) if p)
+    if sobject.name == "Opportunity" and "StageName" in row:
+        row["IsClosed"] = row["StageName"] in ("Closed Won", "Closed Lost")
+        row["IsWon"] = row["StageName"] == "Closed Won"
+    if sobject.name == "Task" and "Status" in row:
+        row["IsClosed"] = row["Status"] == "Completed"
+        row["CompletedDateTime"] = to_millis(now) if row["IsClosed"] else None
+    if sobject.name == "CampaignMember" and "Status" in row:
+        row["HasResponded"] = row["Status"] == "Responded"
+
+
+def lookup(org, sobject: SObjectDef, record_id: str, conn=None) -> dict:
+    """A live record by id, or NOT_FOUND / MALFORMED_ID exactly as Salesforce answers."""
+    if not ids.is_valid(record_id):
+        raise errors.MALFORMED_ID(f"malformed id {record_id}")
+    row = org.store.get(sobject, ids.to18(record_id), conn, include_deleted=True)
+    if row is None:
+        raise errors.NOT_FOUND("The requested resource does not exist")
+    if row["IsDeleted"]:
+        raise errors.ENTITY_IS_DELETED("entity is deleted")
+    return row
+
+
+def create(org, sobject: SObjectDef, body: object, user_id: str, audit: bool = False) -> str:
+    """Insert one record and return its id."""
+    _require(sobject.createable, sobject, "create")
+    with org.store.write_lock:
+        row = prepare(org, sobject, body, creating=True, user_id=user_id, audit=audit)
+        with org.store.engine.begin() as conn:
+            org.store.insert_many(sobject, [row], conn)
+    return row["Id"]
+
+
+def update(org, sobject: SObjectDef, record_id: str, body: object, user_id: str) -> None:
+    """Update one record."""
+    _require(sobject.updateable, sobject, "update")
+    with org.store.write_lock:
+        existing = lookup(org, sobject, record_id)
+        row = prepare(org, sobject, body, creating=False, user_id=user_id, existing=existing)
+        with org.store.engine.begin() as conn:
+            org.store.update(sobject, existing["Id"], row, conn)
+
+
+def delete(org, sobject: SObjectDef, record_id: str) -> None:
+    """Move a record to the recycle bin (``IsDeleted`` true, stamps bumped)."""
+    _require(sobject.deletable, sobject, "delete")
+    with org.store.write_lock:
+        existing = lookup(org, sobject, record_id)
+        now = to_millis(org.clock.now())
+        with org.store.engine.begin() as conn:
+            org.store.update(sobject, existing["Id"], {"IsDeleted": True, "_deleted_at": now,
+                                                       "SystemModstamp": now}, conn)
+
+
+def upsert(org, sobject: SObjectDef, field_name: str, value: str, body: object,
+           user_id: str) -> Result:
+    """Insert or update by an external-id field (or Id); several matches raise MultipleChoices."""
+    field = sobject.field(field_name)
+    if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
+        raise errors.NOT_FOUND(f"Provided external ID field does not exist or is not accessible: "
+                               f"{field_name}")
+    values = _check_body(body)
+    with org.store.write_lock:
+        if field.type == "id":
+            matches = [ids.to18(value)] if ids.is_valid(value) and \
+                org.store.existing_ids(sobject, [ids.to18(value)]) else []
+        else:
+            matches = org.store.find(sobject, field, to_store(field, value))
+        if len(matches) > 1:
+            raise errors.MultipleChoices(sobject.name, matches)
+        if matches:
+            body_without_key = {k: v for k, v in values.items() if k.lower() != field.name.lower()}
+            update(org, sobject, matches[0], body_without_key, user_id)
+            return Result(matches[0], True, [], created=False)
+        if field.type == "id":
+            raise errors.NOT_FOUND("The requested resource does not exist")
+        new_id = create(org, sobject, {**values, field.name: value}, user_id)
+        return Result(new_id, True, [], created=True)
+
+
+def _require(allowed: bool, sobject: SObjectDef, action: str) -> None:
+    if not allowed:
+        raise errors.INVALID_TYPE(f"entity type {sobject.name} does not support {action}")

@@ -1,0 +1,55 @@
+"""Salesforce record ids: 15-character case-sensitive ids and their 18-character case-safe form.
+
+An id is ``<3-char key prefix><12 chars>``; the 18-character form appends a 3-character checksum
+that encodes which of the first 15 characters are upper case, so ids survive case-insensitive
+systems. We generate ``prefix + pod(2) + '0' + base62 counter(9)``, like real ids.
+"""
+from __future__ import annotations
+
+import string
+
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_CHECKSUM = string.ascii_uppercase + "012345"
+_ID_CHARS = frozenset(string.ascii_letters + string.digits)
+POD = "5g"
+
+
+def _checksum(id15: str) -> str:
+    suffix = ""
+    for chunk in range(3):
+        bits = 0
+        for position, char in enumerate(id15[chunk * 5:chunk * 5 + 5]):
+            if char.isupper():
+                bits |= 1 << position
+        suffix += _CHECKSUM[bits]
+    return suffix
+
+
+def make_id(prefix: str, number: int) -> str:
+    """The 18-character id of record ``number`` of an object with key ``prefix``."""
+    digits = ""
+    for _ in range(9):
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+    id15 = f"{prefix}{POD}0{digits}"
+    return id15 + _checksum(id15)
+
+
+def is_valid(value: object) -> bool:
+    """True for a well-formed 15- or 18-character id (18 with a matching checksum)."""
+    if not isinstance(value, str) or len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
+        return False
+    return len(value) == 15 or _checksum(value[:15]) == value[15:].upper()
+
+
+def to18(value: str) -> str:
+    """Normalise a 15- or 18-character id to its 18-character form (raises ValueError if bad)."""
+    if not is_valid(value):
+        raise ValueError(f"malformed id {value!r}")
+    id15 = value[:15]
+    return id15 + _checksum(id15)
+
+
+def prefix_of(value: str) -> str:
+    """The key prefix (first three characters) of an id."""
+    return value[:3]

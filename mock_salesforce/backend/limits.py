@@ -1,0 +1,74 @@
+"""Daily API request limits, counted per org over a rolling 24 hours on the org clock."""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime
+
+from .. import errors
+
+DEFAULT_DAILY_LIMIT = 100_000
+
+
+class ApiUsage:
+    """Counts API requests in hourly buckets; past the limit requests get REQUEST_LIMIT_EXCEEDED."""
+
+    def __init__(self, limit: int = DEFAULT_DAILY_LIMIT) -> None:
+        self.limit = limit
+        self._buckets: deque[list[int]] = deque()  # [hour number, count]
+        self._lock = threading.Lock()
+
+    def _trim(self, hour: int) -> None:
+        while self._buckets and self._buckets[0][0] <= hour - 24:
+            self._buckets.popleft()
+
+    def used(self, now: datetime) -> int:
+        """Requests counted in the 24 hours before ``now``."""
+        hour = int(now.timestamp() // 3600)
+        with self._lock:
+            self._trim(hour)
+            return sum(count for _, count in self._buckets)
+
+    def hit(self, now: datetime) -> int:
+        """Count one request and return the usage, or raise when the limit is already used up."""
+        hour = int(now.timestamp() // 3600)
+        with self._lock:
+            self._trim(hour)
+            used = sum(count for _, count in self._buckets)
+            if used >= self.limit:
+                raise errors.REQUEST_LIMIT_EXCEEDED(
+                    f"TotalRequests Limit exceeded.")
+            if self._buckets and self._buckets[-1][0] == hour:
+                self._buckets[-1][1] += 1
+            else:
+                self._buckets.append([hour, 1])
+            return used + 1
+
+    def set_used(self, now: datetime, used: int) -> None:
+        """Pretend ``used`` requests were made this hour (control plane)."""
+        with self._lock:
+            self._buckets.clear()
+            if used:
+                self._buckets.append([int(now.timestamp() // 3600), used])
+
+    def header(self, now: datetime) -> str:
+        """The ``Sforce-Limit-Info`` header value."""
+        return f"api-usage={self.used(now)}/{self.limit}"
+
+    def limits_document(self, now: datetime) -> dict:
+        """The body of ``/limits`` (the entries clients read, with realistic maxima)."""
+        used = self.used(now)
+
+        def entry(maximum: int, remaining: int | None = None) -> dict:
+            return {"Max": maximum, "Remaining": maximum if remaining is None else remaining}
+
+        return {
+            "DailyApiRequests": entry(self.limit, max(self.limit - used, 0)),
+            "DailyAsyncApexExecutions": entry(250000), "DailyBulkApiBatches": entry(15000),
+            "DailyBulkV2QueryFileStorageMB": entry(976562), "DailyBulkV2QueryJobs": entry(10000),
+            "DailyDurableStreamingApiEvents": entry(10000), "DailyStreamingApiEvents": entry(10000),
+            "DataStorageMB": entry(1024), "FileStorageMB": entry(1024),
+            "HourlyODataCallout": entry(10000), "HourlyTimeBasedWorkflow": entry(50),
+            "MassEmail": entry(10), "SingleEmail": entry(15),
+            "ConcurrentAsyncGetReportInstances": entry(200), "ConcurrentSyncReportRuns": entry(20),
+        }

@@ -1,0 +1,1 @@
+"""Users, connected apps, tokens and their policies (no Flask here)."""

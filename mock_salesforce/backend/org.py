@@ -1,0 +1,115 @@
+"""One org: its metadata, its record tables, its API usage and its id sequence."""
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from .. import errors
+from ..clock import Clock
+from . import ids
+from .limits import ApiUsage
+from .schema import FieldDef, Schema, SObjectDef, field_from_describe, load_describe_files
+from .standard_objects import standard_objects, sobject as standard_sobject
+from .store import Store
+
+
+class Org:
+    """The state and rules of one Salesforce org (never touches HTTP)."""
+
+    def __init__(self, org_id: str, key: str, name: str, engine: sa.Engine, clock: Clock, *,
+                 is_sandbox: bool = False, api_limit: int = 100_000,
+                 schema_files: list[str] | None = None, id_seed: int = 0) -> None:
+        self.id = org_id
+        self.key = key
+        self.name = name
+        self.is_sandbox = is_sandbox
+        self.clock = clock
+        self.usage = ApiUsage(api_limit)
+        self.schema = Schema(standard_objects())
+        for path in schema_files or []:
+            for document in load_describe_files(path):
+                self.apply_describe(document)
+        self.store = Store(engine, key)
+        self.store.create_all(self.schema.objects())
+        self._id_lock = threading.Lock()
+        self._counter = max(id_seed, self._highest_id())
+
+    # -- metadata ----------------------------------------------------------------------------
+    def sobject(self, name: str, not_found: type = errors.INVALID_TYPE) -> SObjectDef:
+        """An object by name, or the error the calling endpoint uses for unknown objects."""
+        definition = self.schema.get(name)
+        if definition is None:
+            if not_found is errors.NOT_FOUND:
+                raise errors.NOT_FOUND("The requested resource does not exist")
+            raise not_found(f"sObject type '{name}' is not supported.")
+        return definition
+
+    def apply_describe(self, document: dict) -> SObjectDef:
+        """Add an object, or custom fields to an existing one, from a real describe document."""
+        name = document["name"]
+        existing = self.schema.get(name)
+        fields = [field_from_describe(entry) for entry in document.get("fields", [])]
+        if existing is None:
+            custom = [f for f in fields if f.name not in ("Id", "IsDeleted", "OwnerId", "CreatedDate",
+                      "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")]
+            owned = any(f.name == "OwnerId" for f in fields) or not fields
+            definition = standard_sobject(
+                name, document.get("keyPrefix") or self._custom_prefix(), custom, owned=owned,
+                label=document.get("label", ""), label_plural=document.get("labelPlural", ""),
+                custom=document.get("custom", name.endswith("__c")),
+                queryable=document.get("queryable", True))
+            self.schema.add(definition)
+            if hasattr(self, "store"):
+                self.store.create_all([definition])
+            return definition
+        for field in fields:
+            if existing.field(field.name) is None:
+                self.add_field(existing, field)
+        return existing
+
+    def add_field(self, sobject: SObjectDef, field: FieldDef) -> None:
+        """Create a (custom) field at runtime; its column is added to the table."""
+        sobject.add_field(field)
+        self.schema.link()
+        if hasattr(self, "store"):
+            self.store.add_column(sobject, field)
+
+    def _custom_prefix(self) -> str:
+        used = {o.key_prefix for o in self.schema.objects()}
+        for number in range(36 * 36):
+            prefix = "a" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[number // 36] + \
+                "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[number % 36]
+            if prefix not in used:
+                return prefix
+        raise errors.UNKNOWN_EXCEPTION("no key prefix left for a custom object")
+
+    # -- ids ---------------------------------------------------------------------------------
+    def new_id(self, sobject: SObjectDef) -> str:
+        """The next record id for this object."""
+        with self._id_lock:
+            self._counter += 1
+            return ids.make_id(sobject.key_prefix, self._counter)
+
+    def seed_ids(self, start: int) -> None:
+        """Make id generation deterministic from ``start`` (control plane)."""
+        with self._id_lock:
+            self._counter = start
+
+    def _highest_id(self) -> int:
+        highest = 0
+        with self.store.engine.connect() as conn:
+            for sobject in self.schema.objects():
+                table = self.store.table(sobject)
+                top = conn.execute(sa.select(sa.func.max(table.c.Id))).scalar()
+                if top:
+                    highest = max(highest, _decode(top[6:15]))
+        return highest
+
+
+def _decode(digits: str) -> int:
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    number = 0
+    for char in digits:
+        number = number * 62 + alphabet.index(char)
+    return number

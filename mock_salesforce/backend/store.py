@@ -1,0 +1,191 @@
+"""Record storage: one SQL table per sObject per org, through SQLAlchemy Core.
+
+Column conventions (the SOQL compiler relies on them):
+- one column per stored field, named exactly as the field (``Id``, ``Email``, ``Custom__c``);
+- ``datetime`` → BIGINT milliseconds since the epoch (UTC); ``date`` → ``YYYY-MM-DD`` text;
+  ``boolean`` → BOOLEAN; ``int``/``long`` → integers; ``double``/``currency``/``percent`` → FLOAT;
+  every text-like type → TEXT, compared case-insensitively like Salesforce (``COLLATE NOCASE``
+  on SQLite; on PostgreSQL the compiler compares ``lower()`` and the store indexes ``lower()``);
+- ``_deleted_at`` (BIGINT ms) is set while a record sits in the recycle bin (``IsDeleted`` true);
+- compound ``address``/``location`` fields have no column: they are built from their parts.
+Indexes cover what sync queries filter and sort on: ``Id``, ``(SystemModstamp, Id)``,
+``LastModifiedDate``, ``CreatedDate``, reference fields, external-id/unique/idLookup fields.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .schema import FieldDef, SObjectDef
+
+_NOCASE_TEXT = sa.Text().with_variant(sa.Text(collation="NOCASE"), "sqlite")
+_TYPES = {"boolean": sa.Boolean, "int": sa.Integer, "long": sa.BigInteger, "double": sa.Float,
+          "currency": sa.Float, "percent": sa.Float, "datetime": sa.BigInteger, "date": sa.String(10),
+          "id": sa.String(18), "reference": sa.String(18), "time": sa.String(20)}
+SYSTEM_INDEXED = ("LastModifiedDate", "CreatedDate")
+
+
+def column_type(field: FieldDef) -> sa.types.TypeEngine:
+    """The SQL type that stores a field of this Salesforce type."""
+    kind = _TYPES.get(field.type)
+    if kind is None:
+        return _NOCASE_TEXT
+    return kind() if isinstance(kind, type) else kind
+
+
+def is_text(field: FieldDef) -> bool:
+    """True for fields compared case-insensitively (every text-like type)."""
+    return field.type not in _TYPES
+
+
+def create_engine(url: str) -> Engine:
+    """An engine with the settings a concurrent mock needs (WAL and a busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                  pool_size=10, max_overflow=20)
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")
+            cursor.close()
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Store:
+    """The record tables of one org (table names carry the org's prefix)."""
+
+    def __init__(self, engine: Engine, prefix: str) -> None:
+        self.engine = engine
+        self.prefix = prefix
+        self.metadata = sa.MetaData()
+        self._tables: dict[str, sa.Table] = {}
+        # SQLite allows one writer; serialising DML here avoids "database is locked" under load.
+        self.write_lock = threading.RLock()
+
+    def table(self, sobject: SObjectDef) -> sa.Table:
+        """The table of an object (built on first use)."""
+        table = self._tables.get(sobject.name)
+        if table is None:
+            table = self._build(sobject)
+            self._tables[sobject.name] = table
+        return table
+
+    def _build(self, sobject: SObjectDef) -> sa.Table:
+        columns = [sa.Column(f.name, column_type(f), primary_key=f.name == "Id")
+                   for f in sobject.stored_fields()]
+        columns.append(sa.Column("_deleted_at", sa.BigInteger))
+        name = f"{self.prefix}_{sobject.name}"
+        table = sa.Table(name, self.metadata, *columns)
+        sa.Index(f"ix_{name}_stamp", table.c.SystemModstamp, table.c.Id)
+        for field_name in SYSTEM_INDEXED:
+            sa.Index(f"ix_{name}_{field_name}", table.c[field_name])
+        for field in sobject.stored_fields():
+            if field.name != "Id" and (field.type == "reference" or field.external_id
+                                       or field.unique or field.id_lookup):
+                self._index(table, field)
+        return table
+
+    def _index(self, table: sa.Table, field: FieldDef) -> None:
+        name = f"ix_{table.name}_{field.name}"
+        sa.Index(name, table.c[field.name])
+        if is_text(field):
+            # PostgreSQL compares text through lower(); give it an index to use.
+            sa.Index(f"{name}_lower", sa.func.lower(table.c[field.name])).ddl_if(dialect="postgresql")
+
+    def create_all(self, objects: Iterable[SObjectDef]) -> None:
+        """Create the tables (and indexes) of these objects if they do not exist."""
+        for sobject in objects:
+            self.table(sobject)
+        self.metadata.create_all(self.engine)
+
+    def add_column(self, sobject: SObjectDef, field: FieldDef) -> None:
+        """Add a new field's column to an existing table (a custom field created at runtime)."""
+        table = self.table(sobject)
+        if field.name in table.c or not field.stored:
+            return
+        column = sa.Column(field.name, column_type(field))
+        ddl_type = column.type.compile(dialect=self.engine.dialect)
+        preparer = self.engine.dialect.identifier_preparer
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE {preparer.quote(table.name)} "
+                                 f"ADD COLUMN {preparer.quote(field.name)} {ddl_type}"))
+        table.append_column(column)
+        if field.external_id or field.unique or field.type == "reference":
+            self._index(table, field)
+            for index in table.indexes:
+                if index.name.startswith(f"ix_{table.name}_{field.name}"):
+                    index.create(self.engine, checkfirst=True)
+
+    def drop_all(self) -> None:
+        """Drop every table of this org."""
+        self.metadata.drop_all(self.engine)
+        self.metadata = sa.MetaData()
+        self._tables.clear()
+
+    # -- rows ---------------------------------------------------------------------------------
+    def insert_many(self, sobject: SObjectDef, rows: list[dict], conn: sa.Connection) -> None:
+        """Insert rows (dicts of column → stored value) in one executemany."""
+        if not rows:
+            return
+        keys = set().union(*rows)
+        if any(len(row) != len(keys) for row in rows):
+            # executemany needs the same keys in every row
+            rows = [{key: row.get(key) for key in keys} for row in rows]
+        conn.execute(self.table(sobject).insert(), rows)
+
+    def update(self, sobject: SObjectDef, record_id: str, values: dict, conn: sa.Connection) -> None:
+        """Update one row's columns."""
+        table = self.table(sobject)
+        conn.execute(table.update().where(table.c.Id == record_id).values(**values))
+
+    def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
+                 include_deleted: bool = False) -> dict[str, dict]:
+        """Rows by id (missing ids are absent from the result)."""
+        table = self.table(sobject)
+        query = sa.select(table).where(table.c.Id.in_(ids))
+        if not include_deleted:
+            query = query.where(table.c.IsDeleted.is_(False))
+        return {row["Id"]: dict(row) for row in self._rows(query, conn)}
+
+    def get(self, sobject: SObjectDef, record_id: str, conn: sa.Connection | None = None,
+            include_deleted: bool = False) -> dict | None:
+        """One row by id, or None."""
+        return self.get_many(sobject, [record_id], conn, include_deleted).get(record_id)
+
+    def find(self, sobject: SObjectDef, field: FieldDef, value: object,
+             conn: sa.Connection | None = None) -> list[str]:
+        """Ids of live records whose ``field`` equals ``value`` (case-insensitive for text)."""
+        table = self.table(sobject)
+        column = table.c[field.name]
+        condition = (sa.func.lower(column) == str(value).lower()) \
+            if is_text(field) and self.engine.dialect.name != "sqlite" else column == value
+        query = sa.select(table.c.Id).where(condition, table.c.IsDeleted.is_(False))
+        return [row["Id"] for row in self._rows(query, conn)]
+
+    def existing_ids(self, sobject: SObjectDef, ids: list[str],
+                     conn: sa.Connection | None = None) -> set[str]:
+        """Which of these ids exist as live records."""
+        table = self.table(sobject)
+        query = sa.select(table.c.Id).where(table.c.Id.in_(ids), table.c.IsDeleted.is_(False))
+        return {row["Id"] for row in self._rows(query, conn)}
+
+    def count(self, sobject: SObjectDef) -> int:
+        """Number of live records."""
+        table = self.table(sobject)
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)
+                                .where(table.c.IsDeleted.is_(False))).scalar_one()
+
+    def _rows(self, query, conn: sa.Connection | None) -> Iterator[dict]:
+        if conn is not None:
+            yield from conn.execute(query).mappings()
+            return
+        with self.engine.connect() as own:
+            yield from own.execute(query).mappings()

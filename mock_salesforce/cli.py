@@ -1,0 +1,99 @@
+"""``mock-salesforce``: run a local Salesforce org from the command line.
+
+Every option can also be set by an environment variable ``MOCK_SALESFORCE_<OPTION>``
+(e.g. ``MOCK_SALESFORCE_PORT=9443``).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .config import DEFAULT_CLIENT_ID, DEFAULT_USERNAME, MockConfig
+from .tls import TlsFiles, ensure_certificates
+
+
+@click.group(context_settings={"auto_envvar_prefix": "MOCK_SALESFORCE",
+                               "help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """A local Salesforce org that real clients use unmodified."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8443, show_default=True, help="Port (0 picks a free one).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM).")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Server private key (PEM).")
+@click.option("--no-tls", is_flag=True, help="Serve plain HTTP (for clients that accept http://).")
+@click.option("--data-dir", default=".mock-salesforce", show_default=True, type=click.Path(file_okay=False),
+              help="Where the generated CA and certificates live.")
+@click.option("--db", help="SQLite file (or SQLAlchemy URL) holding the org; data survives restarts. "
+                           "Default: a temporary file.")
+@click.option("--org-name", default="Mock Org", show_default=True)
+@click.option("--sandbox", is_flag=True, help="Make the org a sandbox.")
+@click.option("--username", default=DEFAULT_USERNAME, show_default=True)
+@click.option("--password", help="The user's password (generated and printed when omitted).")
+@click.option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True, help="Connected app consumer key.")
+@click.option("--client-secret", help="Connected app consumer secret (generated and printed when omitted).")
+@click.option("--callback-url", multiple=True, help="A registered OAuth callback URL (repeatable).")
+@click.option("--session-timeout", default=7200, show_default=True, help="Access-token idle lifetime, seconds.")
+@click.option("--seed", default=0, show_default=True, help="Create a demo org with this many accounts "
+                                                           "(and contacts, leads, opportunities…).")
+@click.option("--schema", multiple=True, type=click.Path(exists=True),
+              help="Describe JSON (file or directory) of custom objects and fields (repeatable).")
+@click.option("--api-limit", default=100_000, show_default=True, help="Daily API request limit.")
+@click.option("--control-secret", help="Secret for the /_mock control plane (generated when omitted).")
+def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox, username, password,
+          client_id, client_secret, callback_url, session_timeout, seed, schema, api_limit,
+          control_secret) -> None:
+    """Serve the org over HTTPS until interrupted."""
+    from .server import MockServer
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    config = MockConfig(db_url=db, data_dir=Path(data_dir), org_name=org_name, sandbox=sandbox,
+                        username=username, password=password, client_id=client_id,
+                        client_secret=client_secret, callback_urls=list(callback_url),
+                        session_timeout=session_timeout, seed=seed, schema=list(schema),
+                        api_limit=api_limit, control_secret=control_secret)
+    tls_files = None
+    if not no_tls:
+        tls_files = TlsFiles(Path(tls_cert), Path(tls_cert), Path(tls_key)) if tls_cert \
+            else ensure_certificates(config.data_dir)
+    try:
+        server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    _banner(server, config, custom_cert=bool(tls_cert))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _banner(server, config: MockConfig, custom_cert: bool) -> None:
+    org = server.registry.default_org
+    lines = [f"mock-salesforce serving {org.name} ({org.id}{', sandbox' if org.is_sandbox else ''})",
+             f"  instance URL   {server.url}",
+             f"  login URL      {server.url}  (token: {server.url}/services/oauth2/token)",
+             f"  username       {config.username}"]
+    if "password" in config.generated:
+        lines.append(f"  password       {config.password}   (generated)")
+    lines.append(f"  client id      {config.client_id}")
+    if "client_secret" in config.generated:
+        lines.append(f"  client secret  {config.client_secret}   (generated)")
+    if "control_secret" in config.generated:
+        lines.append(f"  control secret {config.control_secret}   (generated; header X-Mock-Secret)")
+    if server.ca_path and not custom_cert:
+        lines += [f"  CA certificate {server.ca_path.resolve()}",
+                  "  Trust it in your shell (REQUESTS_CA_BUNDLE overrides requests' session.verify):",
+                  f"    export REQUESTS_CA_BUNDLE={server.ca_path.resolve()}",
+                  f"    export NODE_EXTRA_CA_CERTS={server.ca_path.resolve()}"]
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Configuration of a mock server: the same dataclass serves the CLI, the test server and tests."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_USERNAME = "admin@mock-salesforce.example.com"
+DEFAULT_CLIENT_ID = "3MVG9mock.connected.app.client.id"
+
+
+@dataclass
+class MockConfig:
+    """Everything that shapes a mock org. Unset secrets are generated (and reported as generated)."""
+
+    db_url: str | None = None
+    data_dir: Path = Path(".mock-salesforce")
+    org_name: str = "Mock Org"
+    sandbox: bool = False
+    username: str = DEFAULT_USERNAME
+    password: str | None = None
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str | None = None
+    app_name: str = "Mock Integration"
+    callback_urls: list[str] = field(default_factory=list)
+    session_timeout: int = 7200
+    seed: int = 0
+    seed_random: int = 1
+    schema: list[str] = field(default_factory=list)
+    api_limit: int = 100_000
+    control_secret: str | None = None
+    id_seed: int = 0
+    generated: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        for name in ("password", "client_secret", "control_secret"):
+            if getattr(self, name) is None:
+                setattr(self, name, secrets.token_urlsafe(12))
+                self.generated.add(name)

@@ -1,0 +1,37 @@
+"""pytest plugin (auto-loaded once the package is installed): a real mock org for your tests.
+
+Fixtures:
+- ``salesforce_server`` (session): one HTTPS mock server on a free port.
+- ``salesforce_org`` (function): the same server, reset to a fresh org before the test, with
+  ``REQUESTS_CA_BUNDLE`` pointing at a bundle that trusts it. Use ``salesforce_org.client()``
+  for a logged-in simple-salesforce client, ``.url``, ``.config.username`` … for your own code.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .config import MockConfig
+from .server import MockServer
+from .tls import bundle_with_system_cas
+
+
+@pytest.fixture(scope="session")
+def salesforce_server(tmp_path_factory):
+    """One mock org server for the whole test session."""
+    data_dir = tmp_path_factory.mktemp("mock-salesforce")
+    config = MockConfig(data_dir=data_dir, db_url=str(data_dir / "org.db"),
+                        password="mock-password", client_secret="mock-client-secret",
+                        control_secret="mock-control-secret",
+                        callback_urls=["http://127.0.0.1:8765/callback"])
+    with MockServer(config) as server:
+        server.ca_bundle = bundle_with_system_cas(server.ca_path, data_dir / "ca-bundle.pem")
+        yield server
+
+
+@pytest.fixture
+def salesforce_org(salesforce_server, monkeypatch):
+    """A freshly reset mock org whose CA every requests call trusts."""
+    salesforce_server.registry.reset()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(salesforce_server.ca_bundle))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(salesforce_server.ca_bundle))
+    return salesforce_server

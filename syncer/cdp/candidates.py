@@ -1,0 +1,252 @@
+"""In-memory views the merge engine works on: incoming records, snapshots and candidate indexes.
+
+A page of incoming records is merged against a *candidate index*: every existing person (or
+organisation) any record of the page could match, loaded by a handful of queries. The planner
+updates the index as it goes, so records later in the page see the people earlier records created
+or changed — two contacts with the same email in one page behave exactly as in two pages.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import fields as f
+
+#: Keys of an incoming record mapping that are not CDP fields.
+RECORD_KEYS = frozenset({"sf_id", "sf_object", "account_id", "converted_contact_id", "modstamp"})
+_NEW_ORDER_BASE = 1 << 62  # sorts records created in this batch after every stored one
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime; a naive one is taken to be UTC already (Salesforce stamps are)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@dataclass(slots=True)
+class IncomingRecord:
+    """One Salesforce record mapped to CDP field ids, with its hidden ids; values normalised."""
+
+    sf_id: str
+    fields: dict[str, Any]
+    sf_object: str = "Contact"
+    account_id: str | None = None
+    converted_contact_id: str | None = None
+    modstamp: datetime | None = None
+
+    @classmethod
+    def from_mapping(cls, record: Mapping[str, Any], sf_object: str = "Contact") -> IncomingRecord:
+        """Build from ``{"sf_id": …, "str::email": …, …}``; unknown non-field keys raise."""
+        values: dict[str, Any] = {}
+        for key, value in record.items():
+            if ":" in key:
+                values[key] = f.normalize(key, value)
+            elif key not in RECORD_KEYS:
+                raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
+                                 f"nor one of {sorted(RECORD_KEYS)}")
+        sf_id = record.get("sf_id")
+        if not sf_id:
+            raise ValueError("an incoming Salesforce record needs its sf_id")
+        return cls(sf_id=sf_id, fields=values, sf_object=record.get("sf_object") or sf_object,
+                   account_id=record.get("account_id") or None,
+                   converted_contact_id=record.get("converted_contact_id") or None,
+                   modstamp=as_utc(record.get("modstamp")))
+
+    @property
+    def email(self) -> str | None:
+        """The normalised email, if mapped and present."""
+        return self.fields.get(f.EMAIL)
+
+    @property
+    def phone(self) -> str | None:
+        """The normalised phone, if mapped and present."""
+        return self.fields.get(f.PHONE)
+
+
+@dataclass(slots=True, eq=False)
+class PersonSnapshot:
+    """A person as the planner sees it; ``id`` is None until a planned person is inserted."""
+
+    id: int | None
+    created_at: datetime
+    fields: dict[str, Any] = field(default_factory=dict)
+    email_permission: bool = True
+    sms_permission: bool = False
+    email_unsubscribed_in_cdp: bool = False
+    sms_unsubscribed_in_cdp: bool = False
+    archived: bool = False
+    organization_id: int | None = None
+    sf_sources: set[int] = field(default_factory=set)  # data sources with a hidden Id on it
+    seq: int = 0
+    dirty: bool = False
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        """Creation order: rule 8 picks the smallest (oldest created, then lowest id)."""
+        return (self.created_at, self.id if self.id is not None else _NEW_ORDER_BASE + self.seq)
+
+
+@dataclass(slots=True, eq=False)
+class OrgSnapshot:
+    """An organisation as the planner sees it."""
+
+    id: int | None
+    created_at: datetime
+    fields: dict[str, Any] = field(default_factory=dict)
+    account_ids: set[str] = field(default_factory=set)  # hidden Account Ids, every source
+    sf_sources: set[int] = field(default_factory=set)
+    archived: bool = False
+    seq: int = 0
+    dirty: bool = False
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        """Creation order, as for people."""
+        return (self.created_at, self.id if self.id is not None else _NEW_ORDER_BASE + self.seq)
+
+
+@dataclass(slots=True, eq=False)
+class LinkState:
+    """A hidden Salesforce Id held by a person or organisation (one row of ``cdp_sf_link``)."""
+
+    sf_id: str
+    sf_object: str
+    target: PersonSnapshot | OrgSnapshot
+    id: int | None = None
+    account_id: str | None = None
+    converted_contact_id: str | None = None
+    modstamp: datetime | None = None
+    dirty: bool = False
+
+
+class _Index:
+    """What person and organisation indexes share: source, clock, links, new-record counter."""
+
+    def __init__(self, data_source_id: int, now: datetime | None = None) -> None:
+        self.data_source_id = data_source_id
+        self.now = as_utc(now) or datetime.now(timezone.utc)
+        self.links: dict[str, LinkState] = {}
+        self._created = 0
+
+    def _next_seq(self) -> int:
+        self._created += 1
+        return self._created
+
+    def add_link(self, link: LinkState) -> LinkState:
+        """Register a stored or planned link of this data source."""
+        self.links[link.sf_id] = link
+        link.target.sf_sources.add(self.data_source_id)
+        if isinstance(link.target, OrgSnapshot):
+            link.target.account_ids.add(link.sf_id)
+        return link
+
+
+def _push(index: dict[str, list], key: str | None, item: Any) -> None:
+    if key is not None:
+        index.setdefault(key, []).append(item)
+
+
+def _drop(index: dict[str, list], key: str | None, item: Any) -> None:
+    if key is not None and key in index:
+        bucket = index[key]
+        bucket[:] = [x for x in bucket if x is not item]
+
+
+class CandidateIndex(_Index):
+    """People a page may match, by hidden Id, email and phone, plus lead conversions and orgs."""
+
+    def __init__(self, data_source_id: int, now: datetime | None = None) -> None:
+        super().__init__(data_source_id, now)
+        self.by_email: dict[str, list[PersonSnapshot]] = {}
+        self.by_phone: dict[str, list[PersonSnapshot]] = {}
+        self.converted: dict[str, PersonSnapshot] = {}  # Contact Id → the converted lead's person
+        self.orgs_by_account: dict[str, int] = {}  # this source's Account Id → organisation id
+        self._people: set[PersonSnapshot] = set()
+
+    @classmethod
+    def build(cls, data_source_id: int, people: Iterable[PersonSnapshot] = (),
+              links: Iterable[LinkState] = (), converted: Mapping[str, PersonSnapshot] | None = None,
+              orgs_by_account: Mapping[str, int] | None = None,
+              now: datetime | None = None) -> CandidateIndex:
+        """An index over stored people and this source's links (links' targets are added too)."""
+        index = cls(data_source_id, now)
+        for person in people:
+            index.add_person(person)
+        for link in links:
+            index.add_person(link.target)
+            index.add_link(link)
+        index.converted.update(converted or {})
+        index.orgs_by_account.update(orgs_by_account or {})
+        return index
+
+    def add_person(self, person: PersonSnapshot) -> PersonSnapshot:
+        """Index a person by email and phone (once)."""
+        if person not in self._people:
+            self._people.add(person)
+            _push(self.by_email, person.fields.get(f.EMAIL), person)
+            _push(self.by_phone, person.fields.get(f.PHONE), person)
+        return person
+
+    def new_person(self) -> PersonSnapshot:
+        """A person planned in this batch (indexed once its key fields are set)."""
+        return PersonSnapshot(id=None, created_at=self.now, seq=self._next_seq(), dirty=True)
+
+    def set_field(self, person: PersonSnapshot, field_id: str, value: Any) -> None:
+        """Change a person's field, keeping the email/phone indexes current."""
+        old = person.fields.get(field_id)
+        if value is None:
+            person.fields.pop(field_id, None)
+        else:
+            person.fields[field_id] = value
+        index = self.by_email if field_id == f.EMAIL else self.by_phone if field_id == f.PHONE else None
+        if index is not None and person in self._people:
+            _drop(index, old, person)
+            _push(index, value, person)
+
+
+class OrgIndex(_Index):
+    """Organisations a page may match, by hidden Account Id and by name."""
+
+    def __init__(self, data_source_id: int, now: datetime | None = None) -> None:
+        super().__init__(data_source_id, now)
+        self.by_name: dict[str, list[OrgSnapshot]] = {}
+        self._orgs: set[OrgSnapshot] = set()
+
+    @classmethod
+    def build(cls, data_source_id: int, orgs: Iterable[OrgSnapshot] = (),
+              links: Iterable[LinkState] = (), now: datetime | None = None) -> OrgIndex:
+        """An index over stored organisations and this source's Account links."""
+        index = cls(data_source_id, now)
+        for org in orgs:
+            index.add_org(org)
+        for link in links:
+            index.add_org(link.target)
+            index.add_link(link)
+        return index
+
+    def add_org(self, org: OrgSnapshot) -> OrgSnapshot:
+        """Index an organisation by name key (once)."""
+        if org not in self._orgs:
+            self._orgs.add(org)
+            _push(self.by_name, f.name_key(org.fields.get(f.ORG_NAME)), org)
+        return org
+
+    def new_org(self) -> OrgSnapshot:
+        """An organisation planned in this batch."""
+        return OrgSnapshot(id=None, created_at=self.now, seq=self._next_seq(), dirty=True)
+
+    def set_field(self, org: OrgSnapshot, field_id: str, value: Any) -> None:
+        """Change an organisation's field, keeping the name index current."""
+        old = org.fields.get(field_id)
+        if value is None:
+            org.fields.pop(field_id, None)
+        else:
+            org.fields[field_id] = value
+        if field_id == f.ORG_NAME and org in self._orgs:
+            _drop(self.by_name, f.name_key(old), org)
+            _push(self.by_name, f.name_key(value), org)

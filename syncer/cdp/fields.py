@@ -1,0 +1,138 @@
+"""CDP field ids (``type:namespace:name``) and the normalisation applied to incoming values.
+
+Conventions, as in the product: a person's built-in ("system") fields have an empty namespace
+(``str::email``), custom person fields live in ``cm`` (``str:cm:tier``), organisation built-ins in
+``o`` (``str:o:name``) and custom organisation fields in ``oc`` (``str:oc:region``).
+
+Normalisation happens once, when a record enters the CDP, so that every comparison afterwards
+is a plain equality:
+- ``""`` becomes ``None`` for every field: Bulk API CSV yields ``""`` for null (rule 2);
+- emails are trimmed and lower-cased (rule 11);
+- phones are reduced to E.164 digits: spaces, dashes, dots and parentheses are removed and a
+  leading ``+`` is kept. A number written without a country code (``(02) 9999 1234``) stays as
+  its bare national digits (``0299991234``): we do not guess a country, so such a number only
+  matches the same national digits. A value that is not a phone number at all is kept trimmed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+FIRST = "str::first"
+LAST = "str::last"
+EMAIL = "str::email"
+PHONE = "phn::phone"
+CITY = "geo::city"
+COUNTRY = "geo::country"
+EMAIL_PERMISSION = "bol::p"
+SMS_PERMISSION = "bol::sp"
+
+ORG_NAME = "str:o:name"
+ORG_WEBSITE = "str:o:website"
+ORG_INDUSTRY = "str:o:industry"
+
+PERSON_NAMESPACE = ""
+CUSTOM_PERSON_NAMESPACE = "cm"
+ORG_NAMESPACE = "o"
+CUSTOM_ORG_NAMESPACE = "oc"
+
+#: Permission fields have their own rules (18–21) and are never merged like other fields.
+PERMISSION_FIELDS = frozenset({EMAIL_PERMISSION, SMS_PERMISSION})
+#: The person merge keys after the hidden Salesforce Id, in order (rule 6/7).
+PERSON_KEY_FIELDS = (EMAIL, PHONE)
+#: The built-in fields a Salesforce Contact maps by default; they never count against caps.
+DEFAULT_PERSON_FIELDS = frozenset({FIRST, LAST, EMAIL, PHONE, CITY, COUNTRY,
+                                   EMAIL_PERMISSION, SMS_PERMISSION})
+DEFAULT_ORG_FIELDS = frozenset({ORG_NAME, ORG_WEBSITE, ORG_INDUSTRY})
+
+_TYPES = frozenset({"str", "phn", "bol", "int", "dbl", "tme", "geo", "txt", "dtz"})
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+_PHONE_SHAPE = re.compile(r"\+?\d{3,}")
+_SPACES = re.compile(r"\s+")
+
+
+class FieldId(NamedTuple):
+    """A parsed field id."""
+
+    type: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.namespace}:{self.name}"
+
+
+def parse(field_id: str) -> FieldId:
+    """Split ``type:namespace:name``; raise ``ValueError`` for anything else."""
+    parts = field_id.split(":")
+    if len(parts) != 3 or parts[0] not in _TYPES or not parts[2]:
+        raise ValueError(f"not a CDP field id: {field_id!r} (expected type:namespace:name)")
+    return FieldId(*parts)
+
+
+def custom_person(name: str, type_: str = "str") -> str:
+    """The id of a custom person field, e.g. ``str:cm:tier``."""
+    return str(FieldId(type_, CUSTOM_PERSON_NAMESPACE, name))
+
+
+def custom_org(name: str, type_: str = "str") -> str:
+    """The id of a custom organisation field, e.g. ``str:oc:region``."""
+    return str(FieldId(type_, CUSTOM_ORG_NAMESPACE, name))
+
+
+def is_system_person_field(field_id: str) -> bool:
+    """True for built-in person fields (empty namespace), the ones rule 28 governs."""
+    return field_id.split(":", 2)[1:2] == [PERSON_NAMESPACE]
+
+
+def is_custom_person_field(field_id: str) -> bool:
+    """True for ``*:cm:*`` fields."""
+    return field_id.split(":", 2)[1:2] == [CUSTOM_PERSON_NAMESPACE]
+
+
+def is_custom_org_field(field_id: str) -> bool:
+    """True for ``*:oc:*`` fields."""
+    return field_id.split(":", 2)[1:2] == [CUSTOM_ORG_NAMESPACE]
+
+
+def normalize_email(value: Any) -> str | None:
+    """Trim and lower-case an email; blank becomes ``None``."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    return text or None
+
+
+def normalize_phone(value: Any) -> str | None:
+    """E.164-style digits with an optional leading ``+`` (see the module docstring)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    compact = _PHONE_PUNCTUATION.sub("", text)
+    return compact if _PHONE_SHAPE.fullmatch(compact) else text
+
+
+def name_key(name: Any) -> str | None:
+    """The comparison form of an organisation name: trimmed, single-spaced, case-folded."""
+    if name is None:
+        return None
+    key = _SPACES.sub(" ", str(name)).strip().casefold()
+    return key or None
+
+
+def normalize(field_id: str, value: Any) -> Any:
+    """Normalise one incoming value for ``field_id`` (``""`` → ``None``, email, phone)."""
+    if value == "":
+        return None
+    if field_id == EMAIL:
+        return normalize_email(value)
+    if field_id.startswith("phn:"):
+        return normalize_phone(value)
+    return value
+
+
+def normalize_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a whole mapped record (keys are CDP field ids)."""
+    return {field_id: normalize(field_id, value) for field_id, value in values.items()}

@@ -1,0 +1,191 @@
+"""The CDP schema (sqlmodel tables, prefixed ``cdp_``) and how it evolves.
+
+Layout. People and organisations keep their lookup fields as indexed columns — ``email`` and
+``phone`` on ``cdp_person``, ``name_key`` (trimmed, case-folded name) on ``cdp_organization`` —
+and every other field value in one JSON column keyed by CDP field id, so a merge reads and
+writes one row per record however many custom fields are mapped. Hidden Salesforce Ids live in
+``cdp_sf_link``, unique per (data source, Id); a link points at a person (Contact/Lead) or an
+organisation (Account) and remembers the contact's AccountId, a lead's ConvertedContactId and
+the SystemModstamp last merged. Activities are unique per (data source, activity key).
+
+Evolution. ``cdp_schema_version`` holds one row with the schema version of the database.
+``migrate`` runs when a ``CDP`` opens a database:
+- a database without that table is new: all tables are created at the current shape and stamped
+  ``SCHEMA_VERSION`` (the tables below always describe the newest schema);
+- a database at version *v* < ``SCHEMA_VERSION`` runs ``MIGRATIONS[v + 1]``, ``[v + 2]``, … in
+  order, each with its version bump in one transaction, so a failed step leaves *v* intact;
+- a database newer than this code raises ``SchemaVersionError`` rather than guess.
+To change the schema: edit the tables, add ``MIGRATIONS[n] = upgrade_fn`` (``upgrade_fn(conn)``
+issues the ``ALTER``/backfill statements for both SQLite and PostgreSQL), bump
+``SCHEMA_VERSION`` to *n*, and add a test that opens a version *n − 1* database.
+Version 1 is the initial schema and has no migration.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from . import fields as f
+
+SCHEMA_VERSION = 1
+#: version → function upgrading a database from version - 1 to version.
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
+
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+#: Person fields stored as columns (all others go to ``field_values``).
+PERSON_COLUMNS = {f.FIRST: "first_name", f.LAST: "last_name", f.EMAIL: "email", f.PHONE: "phone"}
+ORG_COLUMNS = {f.ORG_NAME: "name"}
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (every stored datetime is aware UTC: sqlmodel's ``UTCDateTime``)."""
+    return datetime.now(timezone.utc)
+
+
+class CDPModel(SQLModel, registry=registry()):
+    """Base of CDP tables: own metadata, so creating the CDP never creates anyone else's tables."""
+
+
+class SchemaVersion(CDPModel, table=True):
+    """The single row recording the schema version of this database."""
+
+    __tablename__ = "cdp_schema_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int
+
+
+class DataSource(CDPModel, table=True):
+    """A connected Salesforce org (rules 45–47); ``bookmarks`` holds the syncer's cursors."""
+
+    __tablename__ = "cdp_data_source"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    kind: str = "salesforce"
+    org_id: str | None = Field(default=None, index=True)
+    state: str = "Connected"
+    status_note: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSON, nullable=False))
+    bookmarks: dict[str, Any] = Field(default_factory=dict,
+                                      sa_column=sa.Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Organization(CDPModel, table=True):
+    """An organisation; ``name_key`` is the indexed merge key, other fields in ``field_values``."""
+
+    __tablename__ = "cdp_organization"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = None
+    name_key: str | None = Field(default=None, index=True)
+    field_values: dict[str, Any] = Field(default_factory=dict,
+                                         sa_column=sa.Column(JSON, nullable=False))
+    archived: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(CDPModel, table=True):
+    """A person; merge keys are indexed columns, other fields in ``field_values``."""
+
+    __tablename__ = "cdp_person"
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = Field(default=None, index=True)
+    phone: str | None = Field(default=None, index=True)
+    field_values: dict[str, Any] = Field(default_factory=dict,
+                                         sa_column=sa.Column(JSON, nullable=False))
+    email_permission: bool = True
+    sms_permission: bool = False
+    email_unsubscribed_in_cdp: bool = False  # rule 20: a CDP unsubscribe wins over Salesforce
+    sms_unsubscribed_in_cdp: bool = False
+    archived: bool = False
+    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id",
+                                        index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SalesforceLink(CDPModel, table=True):
+    """A hidden Salesforce Id (Contact, Lead or Account) held by a person or organisation."""
+
+    __tablename__ = "cdp_sf_link"
+    __table_args__ = (
+        sa.UniqueConstraint("data_source_id", "sf_id", name="uq_cdp_sf_link_source_id"),
+        sa.Index("ix_cdp_sf_link_account", "data_source_id", "account_id"),
+        sa.Index("ix_cdp_sf_link_converted", "data_source_id", "converted_contact_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    data_source_id: int = Field(foreign_key="cdp_data_source.id")
+    sf_object: str
+    sf_id: str
+    person_id: int | None = Field(default=None, foreign_key="cdp_person.id", index=True)
+    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id",
+                                        index=True)
+    account_id: str | None = None  # a Contact's AccountId, for the organisation link (rule 17)
+    converted_contact_id: str | None = None  # a Lead's ConvertedContactId (rule 12)
+    modstamp: datetime | None = None  # SystemModstamp last merged (rule 34)
+
+
+class Activity(CDPModel, table=True):
+    """An activity of a person; ``sf_id`` is the activity's key, unique per data source."""
+
+    __tablename__ = "cdp_activity"
+    __table_args__ = (
+        sa.UniqueConstraint("data_source_id", "sf_id", name="uq_cdp_activity_source_id"),
+        sa.Index("ix_cdp_activity_person_time", "person_id", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    data_source_id: int = Field(foreign_key="cdp_data_source.id")
+    sf_id: str
+    type: str = Field(index=True)
+    person_id: int = Field(foreign_key="cdp_person.id")
+    occurred_at: datetime
+    attributes: dict[str, Any] = Field(default_factory=dict,
+                                       sa_column=sa.Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+METADATA = CDPModel.metadata
+person_table: sa.Table = Person.__table__  # type: ignore[attr-defined]
+org_table: sa.Table = Organization.__table__  # type: ignore[attr-defined]
+link_table: sa.Table = SalesforceLink.__table__  # type: ignore[attr-defined]
+activity_table: sa.Table = Activity.__table__  # type: ignore[attr-defined]
+source_table: sa.Table = DataSource.__table__  # type: ignore[attr-defined]
+version_table: sa.Table = SchemaVersion.__table__  # type: ignore[attr-defined]
+
+
+class SchemaVersionError(RuntimeError):
+    """The database was written by a newer version of this code."""
+
+
+def database_version(conn: sa.Connection) -> int | None:
+    """The stamped schema version, or None for a database without CDP tables."""
+    if not sa.inspect(conn).has_table(version_table.name):
+        return None
+    return conn.execute(sa.select(version_table.c.version)).scalar_one()
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Create or upgrade the CDP schema (see the module docstring); return the version."""
+    with engine.begin() as conn:
+        version = database_version(conn)
+        if version is None:
+            METADATA.create_all(conn)
+            conn.execute(sa.insert(version_table).values(id=1, version=SCHEMA_VERSION))
+            return SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(f"database schema version {version} is newer than this code "
+                                 f"({SCHEMA_VERSION}); upgrade the syncer")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with engine.begin() as conn:
+            MIGRATIONS[target](conn)
+            conn.execute(sa.update(version_table).values(version=target))
+    return SCHEMA_VERSION
