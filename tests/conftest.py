@@ -1,12 +1,15 @@
 """Shared fixtures: database URLs for storage tests.
 
 Storage tests take the ``db_url`` fixture. It always yields a fresh SQLite file; when
-``SF_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it to the local PostgreSQL), it also yields
-that URL, with every table dropped first, so the same test runs on both databases.
+``SF_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it to the local PostgreSQL), it also yields a
+PostgreSQL URL whose ``search_path`` is a schema of its own, dropped after the test — so the same
+test runs on both databases, and concurrent runs never see each other's tables.
 """
 from __future__ import annotations
 
 import os
+import uuid
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -21,18 +24,18 @@ def _database_params() -> list:
     return params
 
 
-def _empty_postgres(url: str) -> str:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(params=_database_params())
-def db_url(request, tmp_path) -> str:
+def db_url(request, tmp_path):
     """A SQLAlchemy URL of an empty database: SQLite, and PostgreSQL when configured."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    return _empty_postgres(POSTGRES_URL)
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

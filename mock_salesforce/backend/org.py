@@ -53,7 +53,10 @@ class Org:
         if existing is None:
             custom = [f for f in fields if f.name not in ("Id", "IsDeleted", "OwnerId", "CreatedDate",
                       "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")]
-            owned = any(f.name == "OwnerId" for f in fields) or not fields
+            # An exported describe lists OwnerId unless the object is the detail of a master-detail;
+            # a partial document (custom fields only, no Id) describes an ordinary owned object.
+            has_system_fields = any(f.name == "Id" for f in fields)
+            owned = any(f.name == "OwnerId" for f in fields) or not has_system_fields
             definition = standard_sobject(
                 name, document.get("keyPrefix") or self._custom_prefix(), custom, owned=owned,
                 label=document.get("label", ""), label_plural=document.get("labelPlural", ""),

@@ -245,7 +245,8 @@ class Schema:
                     if parent is not None:
                         name = CHILD_NAMES.get((child.name, definition.name))
                         if name is None and definition.custom and definition.relationship_name:
-                            name = definition.relationship_name.removesuffix("__r") + "s__r"
+                            # Salesforce's default child relationship name: the child's plural.
+                            name = child.name.removesuffix("__c") + "s__r"
                         parent.child_relationships.append(
                             ChildRelationship(child.name, definition.name, name))
 

@@ -1,0 +1,90 @@
+"""sObject Collections through Flask's test client."""
+V = "/services/data/v59.0"
+
+
+def contact(**fields):
+    return {"attributes": {"type": "Contact"}, **fields}
+
+
+def count(client, auth, app, sobject="Contact"):
+    org = app.extensions["mock_salesforce"].default_org
+    return org.store.count(org.sobject(sobject))
+
+
+def test_create_many_returns_one_result_per_record(client, auth, app):
+    response = client.post(f"{V}/composite/sobjects", headers=auth, json={
+        "allOrNone": False, "records": [contact(LastName="A"), contact(LastName="B"),
+                                        {"attributes": {"type": "Account"}, "Name": "Acme"}]})
+    assert response.status_code == 200
+    assert [r["success"] for r in response.json] == [True, True, True]
+    assert response.json[2]["id"].startswith("001") and count(client, auth, app) == 2
+
+
+def test_partial_success_without_all_or_none(client, auth, app):
+    response = client.post(f"{V}/composite/sobjects", headers=auth, json={
+        "records": [contact(LastName="A"), contact(FirstName="no last name")]})
+    assert [r["success"] for r in response.json] == [True, False]
+    assert response.json[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    assert count(client, auth, app) == 1
+
+
+def test_all_or_none_rolls_everything_back(client, auth, app):
+    response = client.post(f"{V}/composite/sobjects", headers=auth, json={
+        "allOrNone": True, "records": [contact(LastName="A"), contact(FirstName="no last name")]})
+    assert response.json[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    assert response.json[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    assert count(client, auth, app) == 0
+
+
+def test_more_than_200_records_is_exceeded_id_limit(client, auth):
+    response = client.post(f"{V}/composite/sobjects", headers=auth, json={
+        "records": [contact(LastName=str(i)) for i in range(201)]})
+    assert response.status_code == 400 and response.json[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def _ids(client, auth, n):
+    response = client.post(f"{V}/composite/sobjects", headers=auth, json={
+        "records": [contact(LastName=f"C{i}") for i in range(n)]})
+    return [r["id"] for r in response.json]
+
+
+def test_update_many(client, auth):
+    first, second = _ids(client, auth, 2)
+    response = client.patch(f"{V}/composite/sobjects", headers=auth, json={"records": [
+        contact(id=first, Title="CEO"), contact(id=second, Title="CTO")]})
+    assert [r["success"] for r in response.json] == [True, True]
+    assert client.get(f"{V}/sobjects/Contact/{second}", headers=auth).json["Title"] == "CTO"
+
+
+def test_update_many_all_or_none_rolls_back(client, auth):
+    (first,) = _ids(client, auth, 1)
+    response = client.patch(f"{V}/composite/sobjects", headers=auth, json={"allOrNone": True, "records": [
+        contact(id=first, Title="CEO"), contact(id=first, LastName=None)]})
+    assert [r["success"] for r in response.json] == [False, False]
+    assert client.get(f"{V}/sobjects/Contact/{first}", headers=auth).json["Title"] is None
+
+
+def test_delete_many(client, auth, app):
+    first, second = _ids(client, auth, 2)
+    response = client.delete(f"{V}/composite/sobjects?ids={first},{second}", headers=auth)
+    assert [r["success"] for r in response.json] == [True, True] and count(client, auth, app) == 0
+
+
+def test_delete_many_all_or_none_with_a_missing_id_deletes_nothing(client, auth, app):
+    (first,) = _ids(client, auth, 1)
+    response = client.delete(f"{V}/composite/sobjects?ids={first},001D000000IqhSLIAZ&allOrNone=true",
+                             headers=auth)
+    assert [r["success"] for r in response.json] == [False, False] and count(client, auth, app) == 1
+
+
+def test_retrieve_many_keeps_positions_and_nulls(client, auth):
+    first, second = _ids(client, auth, 2)
+    response = client.post(f"{V}/composite/sobjects/Contact", headers=auth, json={
+        "ids": [second, "003D000000IqhSLIAZ", first], "fields": ["LastName"]})
+    assert [r and r["LastName"] for r in response.json] == ["C1", None, "C0"]
+
+
+def test_retrieve_many_with_unknown_field_is_invalid_field(client, auth):
+    (first,) = _ids(client, auth, 1)
+    response = client.get(f"{V}/composite/sobjects/Contact?ids={first}&fields=Nope", headers=auth)
+    assert response.json[0]["errorCode"] == "INVALID_FIELD"
