@@ -15,36 +15,42 @@ from .config import DEFAULT_CLIENT_ID, DEFAULT_USERNAME, MockConfig
 from .tls import TlsFiles, ensure_certificates
 
 
-@click.group(context_settings={"auto_envvar_prefix": "MOCK_SALESFORCE",
-                               "help_option_names": ["-h", "--help"]})
+def option(*names: str, **kwargs):
+    """A click option also read from ``MOCK_SALESFORCE_<NAME>`` (e.g. ``MOCK_SALESFORCE_PORT``)."""
+    long_name = next(n for n in names if n.startswith("--"))
+    envvar = "MOCK_SALESFORCE_" + long_name[2:].replace("-", "_").upper()
+    return click.option(*names, envvar=envvar, show_envvar=True, **kwargs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """A local Salesforce org that real clients use unmodified."""
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8443, show_default=True, help="Port (0 picks a free one).")
-@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM).")
-@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Server private key (PEM).")
-@click.option("--no-tls", is_flag=True, help="Serve plain HTTP (for clients that accept http://).")
-@click.option("--data-dir", default=".mock-salesforce", show_default=True, type=click.Path(file_okay=False),
+@option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@option("--port", default=8443, show_default=True, help="Port (0 picks a free one).")
+@option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM).")
+@option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Server private key (PEM).")
+@option("--no-tls", is_flag=True, help="Serve plain HTTP (for clients that accept http://).")
+@option("--data-dir", default=".mock-salesforce", show_default=True, type=click.Path(file_okay=False),
               help="Where the generated CA and certificates live.")
-@click.option("--db", help="SQLite file (or SQLAlchemy URL) holding the org; data survives restarts. "
+@option("--db", help="SQLite file (or SQLAlchemy URL) holding the org; data survives restarts. "
                            "Default: a temporary file.")
-@click.option("--org-name", default="Mock Org", show_default=True)
-@click.option("--sandbox", is_flag=True, help="Make the org a sandbox.")
-@click.option("--username", default=DEFAULT_USERNAME, show_default=True)
-@click.option("--password", help="The user's password (generated and printed when omitted).")
-@click.option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True, help="Connected app consumer key.")
-@click.option("--client-secret", help="Connected app consumer secret (generated and printed when omitted).")
-@click.option("--callback-url", multiple=True, help="A registered OAuth callback URL (repeatable).")
-@click.option("--session-timeout", default=7200, show_default=True, help="Access-token idle lifetime, seconds.")
-@click.option("--seed", default=0, show_default=True, help="Create a demo org with this many accounts "
+@option("--org-name", default="Mock Org", show_default=True)
+@option("--sandbox", is_flag=True, help="Make the org a sandbox.")
+@option("--username", default=DEFAULT_USERNAME, show_default=True)
+@option("--password", help="The user's password (generated and printed when omitted).")
+@option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True, help="Connected app consumer key.")
+@option("--client-secret", help="Connected app consumer secret (generated and printed when omitted).")
+@option("--callback-url", multiple=True, help="A registered OAuth callback URL (repeatable).")
+@option("--session-timeout", default=7200, show_default=True, help="Access-token idle lifetime, seconds.")
+@option("--seed", default=0, show_default=True, help="Create a demo org with this many accounts "
                                                            "(and contacts, leads, opportunities…).")
-@click.option("--schema", multiple=True, type=click.Path(exists=True),
+@option("--schema", multiple=True, type=click.Path(exists=True),
               help="Describe JSON (file or directory) of custom objects and fields (repeatable).")
-@click.option("--api-limit", default=100_000, show_default=True, help="Daily API request limit.")
-@click.option("--control-secret", help="Secret for the /_mock control plane (generated when omitted).")
+@option("--api-limit", default=100_000, show_default=True, help="Daily API request limit.")
+@option("--control-secret", help="Secret for the /_mock control plane (generated when omitted).")
 def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox, username, password,
           client_id, client_secret, callback_url, session_timeout, seed, schema, api_limit,
           control_secret) -> None:
@@ -62,10 +68,8 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
     if not no_tls:
         tls_files = TlsFiles(Path(tls_cert), Path(tls_cert), Path(tls_key)) if tls_cert \
             else ensure_certificates(config.data_dir)
-    try:
-        server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    # Werkzeug reports a busy port itself ("Address already in use … Port N is in use") and exits 1.
+    server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
     _banner(server, config, custom_cert=bool(tls_cert))
     try:
         server.serve_forever()
