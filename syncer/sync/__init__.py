@@ -1,0 +1,1 @@
+"""Streams, cursors and the sync loop (initial, incremental, backfill, outbound)."""

@@ -1,0 +1,210 @@
+"""The syncer's configuration file (TOML): everything the seed's connect wizard asks.
+
+Loaded into small frozen dataclasses and validated with clear messages; ``syncer config check``
+prints what it understood. Credentials are not in this file: ``syncer connect`` stores them
+apart, readable by the owner only.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirection,
+                  PermissionMapping, SystemFieldPolicy)
+from .cdp import fields as f
+from .cdp.limits import ConfigurationError, validate_selection
+from .cdp.settings import UI_STRATEGIES
+
+PRODUCTION_LOGIN = "https://login.salesforce.com"
+SANDBOX_LOGIN = "https://test.salesforce.com"
+DEFAULT_OBJECTS = ("Contact", "Lead", "Account", "Opportunity", "Campaign", "Task")
+OPTIONAL_OBJECTS = ("Lead", "Account", "Opportunity", "Campaign", "Task")
+PERSON_DEFAULTS = {"FirstName": f.FIRST, "LastName": f.LAST, "Email": f.EMAIL, "Phone": f.PHONE}
+DEFAULT_FIELDS: dict[str, dict[str, str]] = {
+    "Contact": {**PERSON_DEFAULTS, "MailingCity": f.CITY, "MailingCountry": f.COUNTRY},
+    "Lead": {**PERSON_DEFAULTS, "City": f.CITY, "Country": f.COUNTRY},
+    "Account": {"Name": f.ORG_NAME, "Website": f.ORG_WEBSITE, "Industry": f.ORG_INDUSTRY},
+}
+KEY_STRATEGIES = {"any-key": FindStrategy.ANY_KEY, "previous-key-empty": FindStrategy.PREVIOUS_KEY_EMPTY}
+DIRECTIONS = {"update-cdp": PermissionDirection.TO_CDP, "two-way": PermissionDirection.TWO_WAY,
+              "update-salesforce": PermissionDirection.TO_SALESFORCE}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the org."""
+
+    login_url: str = PRODUCTION_LOGIN
+    sandbox: bool = False
+    client_id: str = ""
+    client_secret: str = ""
+    callback_port: int = 8765
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A data source's settings, as validated from the file."""
+
+    name: str = "Salesforce"
+    connection: Connection = field(default_factory=Connection)
+    cdp_url: str = "sqlite:///cdp.db"
+    state_dir: Path = Path(".syncer")
+    objects: tuple[str, ...] = DEFAULT_OBJECTS
+    fields: dict[str, dict[str, str]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_FIELDS.items()})
+    people: PeopleSettings = field(default_factory=PeopleSettings)
+    organizations: MergeSettings = field(default_factory=MergeSettings)
+    poll_interval_minutes: float = 15
+    activity_retention_days: int = 90
+    api_allocation_percent: float = 80
+    filters: dict[str, Any] = field(default_factory=dict)
+    auto_archive: bool = False
+    outbound_activities: tuple[str, ...] = ()
+    permission_fields: dict[str, str] = field(default_factory=dict)  # {"email": "HasOptedOutOfEmail"}
+
+    def to_json(self) -> dict:
+        """What the data source row keeps (so status and views can show the settings)."""
+        return {"objects": list(self.objects), "fields": self.fields,
+                "people": {"strategy": self.people.merge.ui_name,
+                           "key_strategy": self.people.merge.find_strategy.label},
+                "organizations": {"strategy": self.organizations.ui_name,
+                                  "key_strategy": self.organizations.find_strategy.label},
+                "poll_interval_minutes": self.poll_interval_minutes,
+                "activity_retention_days": self.activity_retention_days,
+                "filters": self.filters, "auto_archive": self.auto_archive,
+                "outbound_activities": list(self.outbound_activities)}
+
+
+def load(path: str | Path) -> Settings:
+    """Read and validate a configuration file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigurationError(f"{path}: no such configuration file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"{path}: not valid TOML: {error}") from None
+    return from_dict(data, base=path.parent)
+
+
+def from_dict(data: dict, base: Path = Path(".")) -> Settings:
+    """Validate a parsed configuration."""
+    _only(data, {"source", "cdp", "sync", "objects", "merge", "system_fields", "permissions",
+                 "filters", "outbound"}, "top level")
+    source, sync = data.get("source", {}), data.get("sync", {})
+    _only(source, {"name", "sandbox", "login_url", "client_id", "client_secret", "callback_port",
+                   "ca_bundle"}, "[source]")
+    _only(sync, {"objects", "poll_interval_minutes", "activity_retention_days",
+                 "api_allocation_percent", "state_dir", "auto_archive"}, "[sync]")
+    sandbox = bool(source.get("sandbox", False))
+    connection = Connection(
+        login_url=source.get("login_url") or (SANDBOX_LOGIN if sandbox else PRODUCTION_LOGIN),
+        sandbox=sandbox, client_id=source.get("client_id", ""),
+        client_secret=source.get("client_secret", ""),
+        callback_port=int(source.get("callback_port", 8765)), ca_bundle=source.get("ca_bundle"))
+    objects = tuple(sync.get("objects", DEFAULT_OBJECTS))
+    selection = _selection(objects, data.get("objects", {}))
+    validate_selection(selection)
+    merge = data.get("merge", {})
+    _only(merge, {"people", "organizations"}, "[merge]")
+    people_merge = _merge(merge.get("people", {}), "[merge.people]", people=True)
+    system = data.get("system_fields", {}).get("modify", "all")
+    return Settings(
+        name=source.get("name", "Salesforce"), connection=connection,
+        cdp_url=data.get("cdp", {}).get("url", "sqlite:///cdp.db"),
+        state_dir=base / sync.get("state_dir", ".syncer"), objects=objects, fields=selection,
+        people=PeopleSettings(merge=people_merge, system_fields=_system_fields(system),
+                              email_permission=_permission(data, "email"),
+                              sms_permission=_permission(data, "sms"),
+                              merge_converted_leads=bool(merge.get("people", {}).get(
+                                  "merge_converted_leads", True))),
+        organizations=_merge(merge.get("organizations", {}), "[merge.organizations]"),
+        poll_interval_minutes=_positive(sync, "poll_interval_minutes", 15),
+        activity_retention_days=int(_positive(sync, "activity_retention_days", 90)),
+        api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
+        filters=data.get("filters", {}), auto_archive=bool(sync.get("auto_archive", False)),
+        outbound_activities=tuple(data.get("outbound", {}).get("activities", ())),
+        permission_fields={channel: section["field"] for channel, section
+                           in data.get("permissions", {}).items() if isinstance(section, dict)
+                           and section.get("field")})
+
+
+def _only(section: dict, allowed: set[str], where: str) -> None:
+    if not isinstance(section, dict):
+        raise ConfigurationError(f"{where} must be a table")
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown setting(s) {', '.join(unknown)}; "
+                                 f"expected {', '.join(sorted(allowed))}")
+
+
+def _selection(objects: tuple[str, ...], per_object: dict) -> dict[str, dict[str, str]]:
+    if "Contact" not in objects:
+        raise ConfigurationError("the Contact object is required and cannot be deselected")
+    selection = {}
+    for sobject in objects:
+        mapping = dict(DEFAULT_FIELDS.get(sobject, {}))
+        custom = per_object.get(sobject, {}).get("custom_fields", {})
+        if isinstance(custom, list):
+            custom = {name: auto_field_id(sobject, name) for name in custom}
+        mapping.update(custom)
+        selection[sobject] = mapping
+    unknown = sorted(set(per_object) - set(objects))
+    if unknown:
+        raise ConfigurationError(f"[objects.{unknown[0]}] configures an object that is not in "
+                                 f"[sync] objects")
+    return selection
+
+
+def auto_field_id(sobject: str, sf_field: str) -> str:
+    """The CDP field a custom Salesforce field maps to when none is named (``Tier__c`` → ``str:cm:tier``)."""
+    name = sf_field.removesuffix("__c").lower().replace("_", "-")
+    return f.custom_org(name) if sobject == "Account" else f.custom_person(name)
+
+
+def _merge(section: dict, where: str, people: bool = False) -> MergeSettings:
+    allowed = {"strategy", "key_strategy"} | ({"merge_converted_leads"} if people else set())
+    _only(section, allowed, where)
+    strategy = section.get("strategy", "overwrite")
+    if strategy not in UI_STRATEGIES:
+        raise ConfigurationError(f"{where} strategy {strategy!r} is not one of "
+                                 f"{', '.join(UI_STRATEGIES)}")
+    key = section.get("key_strategy", "previous-key-empty")
+    if key not in KEY_STRATEGIES:
+        raise ConfigurationError(f"{where} key_strategy {key!r} is not one of "
+                                 f"{', '.join(KEY_STRATEGIES)}")
+    return MergeSettings.from_ui(strategy, KEY_STRATEGIES[key])
+
+
+def _system_fields(value) -> SystemFieldPolicy:
+    if value == "all":
+        return SystemFieldPolicy.all()
+    if value == "none":
+        return SystemFieldPolicy.none()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return SystemFieldPolicy.only(*value)
+    raise ConfigurationError('[system_fields] modify must be "all", "none" or a list of CDP field ids')
+
+
+def _permission(data: dict, channel: str) -> PermissionMapping | None:
+    section = data.get("permissions", {}).get(channel)
+    if section is None:
+        return None
+    _only(section, {"field", "value_for_true", "value_for_false", "direction"}, f"[permissions.{channel}]")
+    if not section.get("field"):
+        raise ConfigurationError(f"[permissions.{channel}] needs the Salesforce field it maps")
+    direction = section.get("direction", "update-cdp")
+    if direction not in DIRECTIONS:
+        raise ConfigurationError(f"[permissions.{channel}] direction {direction!r} is not one of "
+                                 f"{', '.join(DIRECTIONS)}")
+    return PermissionMapping(DIRECTIONS[direction], section.get("value_for_true", True),
+                             section.get("value_for_false", False))
+
+
+def _positive(section: dict, key: str, default: float) -> float:
+    value = section.get(key, default)
+    if not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigurationError(f"[sync] {key} must be a positive number, not {value!r}")
+    return value

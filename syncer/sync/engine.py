@@ -1,0 +1,174 @@
+"""The sync loop: one poll of one data source, stream by stream, page by page.
+
+A page is merged in one CDP transaction; only then does the stream's checkpoint move, and only
+when the whole window is committed does its cursor move (rules 36–37). The poll stops cleanly on
+an API budget problem (cursor kept, source stays *Connected* with a note, rule 41) or an auth
+failure (source goes to *Needs attention*, cursor kept, rule 42). Everything it skipped is
+counted with its reason in the summary.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from ..cdp import CDP, DataSource
+from ..config import Settings
+from ..salesforce import ApiLimitError, AuthError, SalesforceClient
+from . import state
+from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
+
+log = logging.getLogger("syncer")
+PAGE_SIZE = 2000
+
+CONNECTED, UPDATING, NEEDS_ATTENTION, DISCONNECTED = "Connected", "Updating", "Needs attention", "Disconnected"
+
+
+@dataclass
+class StreamSummary:
+    """What one stream did in one poll."""
+
+    read: int = 0
+    counts: Counter = field(default_factory=Counter)
+    skipped_fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PollSummary:
+    """What one poll did, per stream, and how it ended."""
+
+    streams: dict[str, StreamSummary] = field(default_factory=dict)
+    outcome: str = "ok"        # ok | api-limit | needs-attention
+    note: str | None = None
+    api_calls: int = 0
+
+
+class Poll:
+    """One poll of one data source (initial sync when a stream has no cursor yet)."""
+
+    def __init__(self, cdp: CDP, source: DataSource, settings: Settings, client: SalesforceClient,
+                 progress: Callable[[str, int], None] | None = None) -> None:
+        self.cdp, self.source, self.settings, self.client = cdp, source, settings, client
+        self.progress = progress or (lambda stream, count: None)
+        self.bookmarks = dict(source.bookmarks or {})
+        self.summary = PollSummary()
+        self.server_now: datetime | None = None
+
+    def run(self) -> PollSummary:
+        """Poll every selected stream; set the data-source state around it."""
+        calls_before = self.client.calls
+        self.cdp.update_data_source(self.source.id, state=UPDATING)
+        try:
+            for stream in selected(self.settings.objects):
+                self.sync_stream(stream)
+        except ApiLimitError as error:
+            self.summary.outcome, self.summary.note = "api-limit", f"paused: API limit ({error})"
+        except AuthError as error:
+            self.summary.outcome, self.summary.note = "needs-attention", str(error)
+        finally:
+            final = NEEDS_ATTENTION if self.summary.outcome == "needs-attention" else CONNECTED
+            self.cdp.update_data_source(self.source.id, state=final, status_note=self.summary.note,
+                                        bookmarks=self.bookmarks)
+            self.summary.api_calls = self.client.calls - calls_before
+        return self.summary
+
+    # -- one stream -------------------------------------------------------------------------
+    def sync_stream(self, stream: Stream) -> StreamSummary:
+        """Read one stream's window in keyset pages and merge each page."""
+        summary = self.summary.streams.setdefault(stream.name, StreamSummary())
+        mapping = self._mapping(stream, summary)
+        cursor = state.Cursor.from_json(self.bookmarks.get(stream.name))
+        initial = cursor.committed is None
+        if self.server_now is None:
+            self.server_now = self.client.server_time or self.client.now()
+        cursor, window = state.open_window(cursor, self.server_now)
+        self._save(stream, cursor)
+        fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream)))
+        while True:
+            conditions = [state.window_filter(window)]
+            if stream.where:
+                conditions.append(stream.where)
+            if initial and stream.role is Role.ACTIVITY:
+                # Rule 24: the first import brings only the last 90 days of activity.
+                since = self._connected_at() - timedelta(days=90)
+                conditions.append(f"{stream.activity_time} >= {state.soql_datetime(since)}")
+            soql = (f"SELECT {fields} FROM {stream.name} WHERE {' AND '.join(conditions)} "
+                    f"ORDER BY SystemModstamp, Id LIMIT {PAGE_SIZE}")
+            page = next(self.client.query_pages(soql, include_deleted=True))
+            if page:
+                self._apply(stream, page, mapping, summary)
+                last = page[-1]
+                cursor = state.page_committed(cursor, parse_stamp(last["SystemModstamp"]), last["Id"])
+                window = state.Window(window.start, window.end, cursor.checkpoint)
+                self._save(stream, cursor)
+                summary.read += len(page)
+                self.progress(stream.name, len(page))
+            self._check_budget()
+            if len(page) < PAGE_SIZE:
+                break
+        self._save(stream, state.window_committed(cursor))
+        return summary
+
+    def _apply(self, stream: Stream, page: list[dict], mapping: dict[str, str],
+               summary: StreamSummary) -> None:
+        deleted = [r["Id"] for r in page if r.get("IsDeleted")]
+        live = [r for r in page if not r.get("IsDeleted")]
+        if deleted and stream.role is not Role.ACTIVITY:
+            self.cdp.remove_sf_records(self.source, deleted)
+            summary.counts["deleted"] += len(deleted)
+        elif deleted:
+            summary.counts["skipped:deleted_activity"] += len(deleted)
+        if not live:
+            return
+        if stream.role is Role.ACTIVITY:
+            activities = [to_activity(stream, r) for r in live]
+            missing = sum(1 for a in activities if a is None)
+            if missing:
+                reason = "no_primary_contact_role" if stream.activity_type == "opportunity" else "no_person"
+                summary.counts[f"skipped:{reason}"] += missing
+            result = self.cdp.add_activities(self.source, [a for a in activities if a])
+            summary.counts["activities:inserted"] += result.inserted
+            summary.counts["activities:updated"] += result.updated
+            if result.skipped_no_person:
+                summary.counts["skipped:person_not_synced"] += result.skipped_no_person
+            return
+        records = [to_cdp_record(stream, r, mapping, self.settings.permission_fields) for r in live]
+        if stream.role is Role.ORGANIZATION:
+            result = self.cdp.merge_organizations_page(self.source, records, self.settings.organizations)
+        else:
+            result = self.cdp.merge_people_page(self.source, records, self.settings.people)
+        summary.counts.update(result.counts)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _mapping(self, stream: Stream, summary: StreamSummary) -> dict[str, str]:
+        """The mapped fields that exist in the org now (refetched every poll, rule 44)."""
+        mapping = self.settings.fields.get(stream.name, {})
+        if stream.role is Role.ACTIVITY:
+            return {}
+        described = {f["name"] for f in self.client.describe(stream.name)["fields"]}
+        missing = [name for name in mapping if name not in described]
+        if missing:
+            summary.skipped_fields = missing
+            log.warning("%s: fields not in the org, skipped: %s", stream.name, ", ".join(missing))
+        return {k: v for k, v in mapping.items() if k in described}
+
+    def _permission_fields(self, stream: Stream) -> tuple[str, ...]:
+        if stream.role is not Role.PERSON:
+            return ()
+        return tuple(self.settings.permission_fields.values())
+
+    def _connected_at(self) -> datetime:
+        stamp = (self.source.settings or {}).get("connected_at")
+        return datetime.fromisoformat(stamp) if stamp else self.server_now or datetime.now(timezone.utc)
+
+    def _save(self, stream: Stream, cursor: state.Cursor) -> None:
+        self.bookmarks[stream.name] = cursor.to_json()
+        self.cdp.update_data_source(self.source.id, bookmarks=dict(self.bookmarks))
+
+    def _check_budget(self) -> None:
+        allocation = self.settings.api_allocation_percent / 100
+        if self.client.usage.limit and self.client.usage.fraction >= allocation:
+            raise ApiLimitError(f"{self.client.usage.used}/{self.client.usage.limit} calls used, "
+                                f"allocation {self.settings.api_allocation_percent:g}%")

@@ -1,0 +1,95 @@
+"""Cursor state for incremental sync, as pure functions over small frozen dataclasses.
+
+Rules 36–37: a poll reads the window ``[committed − lookback, server time at poll start)``
+ordered by ``(SystemModstamp, Id)``. Each committed page moves a *checkpoint* ``(stamp, id)``
+inside the window, so a crashed poll resumes after the last committed record. Only when the
+whole window is committed does the cursor move to the window's end. Nothing here does I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+LOOKBACK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where one stream of one data source stands."""
+
+    committed: datetime | None = None           # end of the last fully committed window
+    window_end: datetime | None = None          # end of the window in progress, if any
+    checkpoint: tuple[datetime, str] | None = None  # last committed (SystemModstamp, Id) in it
+
+    def to_json(self) -> dict:
+        """A JSON-safe form for the data source's bookmarks."""
+        return {"committed": _iso(self.committed), "window_end": _iso(self.window_end),
+                "checkpoint": [_iso(self.checkpoint[0]), self.checkpoint[1]] if self.checkpoint else None}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Cursor:
+        """Inverse of :meth:`to_json` (an empty dict is a stream never synced)."""
+        data = data or {}
+        checkpoint = data.get("checkpoint")
+        return cls(_parse(data.get("committed")), _parse(data.get("window_end")),
+                   (_parse(checkpoint[0]), checkpoint[1]) if checkpoint else None)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The stamps one poll reads: ``start <= SystemModstamp < end`` (``start`` None = from the beginning)."""
+
+    start: datetime | None
+    end: datetime
+    after: tuple[datetime, str] | None = None
+
+
+def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOKBACK) -> tuple[Cursor, Window]:
+    """The window of the next poll; an unfinished window is resumed, not replaced (rule 37)."""
+    if cursor.window_end is not None:
+        start = cursor.committed - lookback if cursor.committed else None
+        return cursor, Window(start, cursor.window_end, cursor.checkpoint)
+    start = cursor.committed - lookback if cursor.committed else None
+    end = server_now.astimezone(timezone.utc).replace(microsecond=0)
+    if start is not None and start >= end:
+        start = end - lookback
+    return replace(cursor, window_end=end, checkpoint=None), Window(start, end)
+
+
+def page_committed(cursor: Cursor, last_stamp: datetime, last_id: str) -> Cursor:
+    """After a page is committed: remember its last record so a crash resumes after it."""
+    return replace(cursor, checkpoint=(last_stamp, last_id))
+
+
+def window_committed(cursor: Cursor) -> Cursor:
+    """After the whole window is committed: the cursor moves to the window's end."""
+    if cursor.window_end is None:
+        return cursor
+    return Cursor(committed=cursor.window_end)
+
+
+def soql_datetime(value: datetime) -> str:
+    """A SOQL datetime literal with milliseconds (``2024-01-02T03:04:05.123Z``)."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def window_filter(window: Window, field: str = "SystemModstamp") -> str:
+    """The WHERE conditions of a window with keyset continuation after the checkpoint."""
+    parts = []
+    if window.start is not None:
+        parts.append(f"{field} >= {soql_datetime(window.start)}")
+    parts.append(f"{field} < {soql_datetime(window.end)}")
+    if window.after is not None:
+        stamp, last_id = window.after
+        parts.append(f"({field} > {soql_datetime(stamp)} OR "
+                     f"({field} = {soql_datetime(stamp)} AND Id > '{last_id}'))")
+    return " AND ".join(parts)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,135 @@
+"""What the syncer reads from Salesforce: one small declarative definition per stream.
+
+Rule 54: people ← Contact, Lead; organisations ← Account; activities ← Opportunity (through its
+*primary* contact role only, rules 22–23), CampaignMember (campaign membership) and Task. Streams
+run in this order so organisations exist before people link to them, and people before their
+activities.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..cdp import fields as f
+
+
+class Role(enum.Enum):
+    """What a stream's records become in the CDP."""
+
+    ORGANIZATION = "organization"
+    PERSON = "person"
+    ACTIVITY = "activity"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One Salesforce object the syncer polls."""
+
+    name: str
+    role: Role
+    config_object: str                 # the object a user selects for it (Campaign → CampaignMember)
+    system_fields: tuple[str, ...] = ()  # read besides the user's field mapping
+    activity_type: str | None = None
+    activity_time: str = "CreatedDate"   # what dates an activity (rule 24's 90-day window)
+    person_fields: tuple[str, ...] = ()  # where an activity finds its person, first non-null wins
+    attributes: tuple[tuple[str, str], ...] = ()  # activity attributes: (name, field path)
+    where: str = ""                      # a fixed filter (e.g. primary contact roles only)
+
+    def select_fields(self, mapping: dict[str, str], extra: tuple[str, ...] = ()) -> list[str]:
+        """The SELECT list: Id, stamps, mapped fields, system fields, activity fields."""
+        wanted = ["Id", "IsDeleted", "SystemModstamp", *mapping, *self.system_fields,
+                  *self.person_fields, *(path for _, path in self.attributes), *extra]
+        if self.role is Role.ACTIVITY:
+            wanted.append(self.activity_time)
+        return list(dict.fromkeys(wanted))
+
+
+OPPORTUNITY_FIELDS = ("Name", "StageName", "Amount", "CloseDate", "IsWon", "IsClosed")
+ACCOUNT = Stream("Account", Role.ORGANIZATION, "Account")
+CONTACT = Stream("Contact", Role.PERSON, "Contact", system_fields=("AccountId",))
+LEAD = Stream("Lead", Role.PERSON, "Lead", system_fields=("IsConverted", "ConvertedContactId"))
+OPPORTUNITY = Stream(
+    "Opportunity", Role.ACTIVITY, "Opportunity", activity_type="opportunity",
+    person_fields=("(SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true)",),
+    attributes=tuple((name, name) for name in OPPORTUNITY_FIELDS))
+OPPORTUNITY_ROLE = Stream(
+    "OpportunityContactRole", Role.ACTIVITY, "Opportunity", activity_type="opportunity",
+    activity_time="Opportunity.CreatedDate", person_fields=("ContactId",),
+    system_fields=("OpportunityId",),
+    attributes=tuple((name, f"Opportunity.{name}") for name in OPPORTUNITY_FIELDS),
+    where="IsPrimary = true")
+CAMPAIGN_MEMBER = Stream(
+    "CampaignMember", Role.ACTIVITY, "Campaign", activity_type="campaign-member",
+    person_fields=("ContactId", "LeadId"),
+    attributes=(("Status", "Status"), ("HasResponded", "HasResponded"),
+                ("Campaign", "Campaign.Name"), ("CampaignType", "Campaign.Type")))
+TASK = Stream("Task", Role.ACTIVITY, "Task", activity_type="task", activity_time="CreatedDate",
+              person_fields=("WhoId",),
+              attributes=tuple((name, name) for name in ("Subject", "Status", "Type", "ActivityDate")))
+
+STREAMS = (ACCOUNT, CONTACT, LEAD, OPPORTUNITY, OPPORTUNITY_ROLE, CAMPAIGN_MEMBER, TASK)
+
+
+def selected(objects: tuple[str, ...]) -> list[Stream]:
+    """The streams of the objects a data source syncs, in dependency order."""
+    return [s for s in STREAMS if s.config_object in objects]
+
+
+def parse_stamp(value: str | None) -> datetime | None:
+    """A Salesforce datetime (``2024-01-02T03:04:05.000+0000``) as an aware datetime."""
+    if not value:
+        return None
+    if value.endswith("+0000"):
+        value = value[:-5] + "+00:00"
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _path(record: dict, path: str):
+    value = record
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def to_cdp_record(stream: Stream, record: dict, mapping: dict[str, str],
+                  permission_fields: dict[str, str]) -> dict:
+    """A person or organisation record in the shape the CDP merges (field ids + hidden ids)."""
+    out = {"sf_id": record["Id"], "sf_object": stream.name,
+           "modstamp": parse_stamp(record.get("SystemModstamp"))}
+    for sf_field, cdp_field in mapping.items():
+        if sf_field in record:
+            out[cdp_field] = record[sf_field]
+    if stream.role is Role.PERSON:
+        if stream.name == "Contact":
+            out["account_id"] = record.get("AccountId")
+        if stream.name == "Lead":
+            out["converted_contact_id"] = record.get("ConvertedContactId")
+        for channel, field_id in (("email", f.EMAIL_PERMISSION), ("sms", f.SMS_PERMISSION)):
+            sf_field = permission_fields.get(channel)
+            if sf_field and sf_field in record:
+                out[field_id] = record[sf_field]
+    return out
+
+
+def to_activity(stream: Stream, record: dict) -> dict | None:
+    """An activity for the CDP, or None when it has no person (e.g. no primary contact role)."""
+    person = None
+    for path in stream.person_fields:
+        if path.startswith("("):
+            children = record.get("OpportunityContactRoles") or {}
+            rows = children.get("records") or [] if isinstance(children, dict) else []
+            person = rows[0]["ContactId"] if rows else None
+        else:
+            person = _path(record, path)
+        if person:
+            break
+    if not person:
+        return None
+    # An opportunity is one activity whether it arrives itself or through its primary role.
+    key = record.get("OpportunityId") if stream.name == "OpportunityContactRole" else record["Id"]
+    attributes = {name: _path(record, path) for name, path in stream.attributes}
+    return {"sf_id": key, "type": stream.activity_type, "person_sf_id": person,
+            "occurred_at": parse_stamp(_path(record, stream.activity_time)), "attributes": attributes}
