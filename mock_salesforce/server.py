@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import requests
+from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
@@ -29,6 +30,10 @@ class _KeepAliveHandler(WSGIRequestHandler):
         # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and
         # delayed ACKs add ~40 ms to every keep-alive request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def date_time_string(self, timestamp=None) -> str:
+        """The ``Date`` header from the org clock: clients take server time from it."""
+        return http_date(self.server.app.extensions["mock_salesforce"].clock.now())
 
     def log_request(self, code="-", size="-") -> None:
         """Quiet: request lines carry tokens in query strings of some clients."""

@@ -108,6 +108,16 @@ def add_object(key):
     return jsonify({"name": definition.name, "keyPrefix": definition.key_prefix}), 201
 
 
+@bp.post("/orgs/<key>/convert-lead")
+def convert_lead(key):
+    """Convert a lead (Salesforce's convertLead): ``{"leadId", "accountId"?}`` → new contact id."""
+    org = _org(key)
+    body = _body()
+    if not body.get("leadId"):
+        raise ControlError("expected {\"leadId\": ...}")
+    return jsonify(dml.convert_lead(org, body["leadId"], _first_user(org), body.get("accountId"))), 201
+
+
 @bp.post("/orgs/<key>/usage")
 def set_usage(key):
     """Pretend the org already made ``used`` API calls in the last 24 hours."""

@@ -50,7 +50,10 @@ def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOK
         start = cursor.committed - lookback if cursor.committed else None
         return cursor, Window(start, cursor.window_end, cursor.checkpoint)
     start = cursor.committed - lookback if cursor.committed else None
-    end = server_now.astimezone(timezone.utc).replace(microsecond=0)
+    # Server time comes from the HTTP Date header, floored to the second: round it up so records
+    # stamped in the poll's first second are not held back a whole poll. Reading a little past
+    # "now" is safe: the next window starts a lookback earlier and merges are idempotent.
+    end = server_now.astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     if start is not None and start >= end:
         start = end - lookback
     return replace(cursor, window_end=end, checkpoint=None), Window(start, end)

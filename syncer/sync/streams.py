@@ -2,8 +2,8 @@
 
 Rule 54: people ← Contact, Lead; organisations ← Account; activities ← Opportunity (through its
 *primary* contact role only, rules 22–23), CampaignMember (campaign membership) and Task. Streams
-run in this order so organisations exist before people link to them, and people before their
-activities.
+run in dependency order: organisations before the people who link to them, leads before the
+contacts they were converted into, people before their activities.
 """
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ TASK = Stream("Task", Role.ACTIVITY, "Task", activity_type="task", activity_time
               person_fields=("WhoId",),
               attributes=tuple((name, name) for name in ("Subject", "Status", "Type", "ActivityDate")))
 
-STREAMS = (ACCOUNT, CONTACT, LEAD, OPPORTUNITY, OPPORTUNITY_ROLE, CAMPAIGN_MEMBER, TASK)
+# Leads before contacts: a converted lead names its contact, so the contact then joins the lead's
+# person (rule 12) instead of creating a second one.
+STREAMS = (ACCOUNT, LEAD, CONTACT, OPPORTUNITY, OPPORTUNITY_ROLE, CAMPAIGN_MEMBER, TASK)
 
 
 def selected(objects: tuple[str, ...]) -> list[Stream]:

@@ -1,0 +1,23 @@
+"""The specs' fixtures: the real mock org over HTTPS (reset per scenario) and the syncer adapter."""
+from __future__ import annotations
+
+import pytest
+
+from adapter import load_adapter
+from steps.cdp import *  # noqa: F401,F403 - step definitions are fixtures
+from steps.clock import *  # noqa: F401,F403
+from steps.data_source import *  # noqa: F401,F403
+from steps.salesforce import *  # noqa: F401,F403
+from steps.world import World
+
+
+@pytest.fixture
+def world(salesforce_org, tmp_path):
+    """A fresh org, a fresh CDP, and the adapter configured for the org's connected app."""
+    config = salesforce_org.config
+    adapter = load_adapter(tmp_path, str(salesforce_org.ca_bundle))
+    adapter.configure({"source": {"client_id": config.client_id, "client_secret": config.client_secret,
+                                  "login_url": salesforce_org.url}})
+    yield World(server=salesforce_org, adapter=adapter, sf=salesforce_org.client())
+    if hasattr(adapter, "close"):
+        adapter.close()

@@ -1,0 +1,108 @@
+Feature: Fields synced into the CDP
+  The admin chooses objects and their fields. Contact and its default fields are required; custom
+  fields are capped at 100 for people and 50 for organizations across all objects, default
+  fields not counted; "Modify system CDP fields" decides which built-in fields Salesforce updates.
+
+  # Rule 27.
+  Scenario: Contact cannot be deselected
+    When the data source is configured with:
+      """
+      [sync]
+      objects = ["Lead", "Account"]
+      """
+    Then the configuration is refused with "the Contact object is required and cannot be deselected"
+
+  # Rule 26: the caps count custom fields across every object.
+  Scenario: More than 100 custom person fields are refused
+    When the data source is configured with 60 custom fields on Contact and 41 on Lead
+    Then the configuration is refused with "101 custom person fields selected; the cap is 100"
+
+  Scenario: Exactly 100 custom person fields are accepted
+    When the data source is configured with 60 custom fields on Contact and 40 on Lead
+    Then the configuration is accepted
+
+  Scenario: More than 50 custom organization fields are refused
+    When the data source is configured with 51 custom fields on Account and 0 on Lead
+    Then the configuration is refused with "51 custom organization fields selected; the cap is 50"
+
+  # Custom fields land in the person's custom fields.
+  Scenario: A selected custom field is synced
+    Given the Salesforce contact field "Tier__c" exists
+    And the data source is configured with:
+      """
+      [objects.Contact]
+      custom_fields = ["Tier__c"]
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   | Tier__c |
+      | C1  | Lee       | l@x.org | Gold    |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field       | value |
+      | str:cm:tier | Gold  |
+
+  # Rule 28: an unchecked system field is never updated on an existing person, but written on create.
+  Scenario: Salesforce may not modify an unchecked system field
+    Given the data source is configured with:
+      """
+      [system_fields]
+      modify = ["str::first", "str::last", "str::email"]
+      """
+    And the CDP already has these people:
+      | email   | phone        |
+      | a@x.org | +61400000001 |
+    And Salesforce has these contacts:
+      | ref | last name | email   | phone        |
+      | C1  | Lee       | a@x.org | +61400000009 |
+      | C2  | Kim       | k@x.org | +61400000002 |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field | value        |
+      | phone | +61400000001 |
+    And the person holding contact "C2" has:
+      | field | value        |
+      | phone | +61400000002 |
+
+  Scenario: "Don't modify system CDP fields" keeps every built-in field
+    Given the data source is configured with:
+      """
+      [system_fields]
+      modify = "none"
+      """
+    And the CDP already has these people:
+      | email   | first name |
+      | a@x.org | Ann        |
+    And Salesforce has these contacts:
+      | ref | first name | last name | email   |
+      | C1  | Annie      | Lee       | a@x.org |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field      | value |
+      | first name | Ann   |
+
+  # Rule 29: a newly mapped field is not retroactive.
+  Scenario: A newly selected field shows only after the record changes
+    Given the Salesforce contact field "Tier__c" exists
+    And Salesforce has these contacts:
+      | ref | last name | email   | Tier__c |
+      | C1  | Lee       | l@x.org | Gold    |
+    And the data source has synced
+    And 20 minutes pass
+    And the data source has synced
+    And 20 minutes pass
+    When the data source is configured with:
+      """
+      [objects.Contact]
+      custom_fields = ["Tier__c"]
+      """
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field       | value |
+      | str:cm:tier | —     |
+    When contact "C1" changes in Salesforce:
+      | Tier__c  |
+      | Platinum |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field       | value    |
+      | str:cm:tier | Platinum |

@@ -1,0 +1,91 @@
+Feature: Email and SMS permissions of people from Salesforce
+  New contacts are subscribed to email and unsubscribed from SMS unless the mapped Salesforce
+  fields say otherwise; existing people keep their permissions unless a mapping updates the CDP,
+  and an unsubscribe made in the CDP always wins.
+
+  # Rule 18, default: nothing mapped.
+  Scenario: A new person is subscribed to email and not to SMS
+    Given Salesforce has these contacts:
+      | ref | last name | email   |
+      | C1  | Lee       | l@x.org |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | true  |
+      | sms permission   | false |
+
+  # Rule 18, mapped: the Salesforce field carries the "value for false".
+  Scenario: A contact who opted out of email arrives unsubscribed
+    Given the data source is configured with:
+      """
+      [permissions.email]
+      field = "HasOptedOutOfEmail"
+      value_for_false = true
+      value_for_true = false
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   | opted out of email |
+      | C1  | Lee       | l@x.org | true               |
+      | C2  | Kim       | k@x.org | false              |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | false |
+    And the person holding contact "C2" has:
+      | field            | value |
+      | email permission | true  |
+
+  # Rule 19: without a mapping, an existing person's permission stays as it is.
+  Scenario: An existing person's permissions are not changed without a mapping
+    Given the CDP already has these people:
+      | email   | first name |
+      | l@x.org | Lee        |
+    And the person with email "l@x.org" unsubscribes from email in the CDP
+    And Salesforce has these contacts:
+      | ref | last name | email   |
+      | C1  | Lee       | l@x.org |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | false |
+
+  # Rule 20: a CDP unsubscribe wins over Salesforce's "subscribed".
+  Scenario: Salesforce never re-subscribes someone who unsubscribed in the CDP
+    Given the data source is configured with:
+      """
+      [permissions.email]
+      field = "HasOptedOutOfEmail"
+      value_for_false = true
+      value_for_true = false
+      direction = "update-cdp"
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   | opted out of email |
+      | C1  | Lee       | l@x.org | false              |
+    And the data source has synced
+    And the person with email "l@x.org" unsubscribes from email in the CDP
+    When contact "C1" changes in Salesforce:
+      | title |
+      | CTO   |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | false |
+
+  # Rule 21: a one-way-out mapping never reads Salesforce values.
+  Scenario: "Update Salesforce from the CDP" ignores Salesforce's value
+    Given the data source is configured with:
+      """
+      [permissions.email]
+      field = "HasOptedOutOfEmail"
+      value_for_false = true
+      value_for_true = false
+      direction = "update-salesforce"
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   | opted out of email |
+      | C1  | Lee       | l@x.org | true               |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | true  |

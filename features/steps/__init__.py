@@ -1,0 +1,1 @@
+"""Step definitions, grouped by domain noun: the Salesforce org, the data source, the CDP."""

@@ -1,0 +1,102 @@
+"""Steps about the Salesforce org: records created and changed through its real API."""
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from .world import rows
+
+
+def _create(world, sobject: str, datatable) -> None:
+    for row in rows(datatable):
+        label = row.get("ref") or row.get("label")
+        created = getattr(world.sf, sobject).create(world.salesforce_fields(row))
+        if label:
+            world.labels[label] = created["id"]
+
+
+@given(parsers.parse("Salesforce has these {kind}:"))
+def salesforce_has(world, kind, datatable):
+    """Create records in the org: ``contacts``, ``leads``, ``accounts``, ``opportunities``.
+
+    Columns are human names (first name, email, phone, account …) or API names; ``ref`` labels
+    a record so later steps can name it; ``account`` refers to an account's label.
+    """
+    sobject = {"contacts": "Contact", "leads": "Lead", "accounts": "Account",
+               "opportunities": "Opportunity", "tasks": "Task"}[kind]
+    _create(world, sobject, datatable)
+
+
+@when(parsers.parse('contact "{label}" changes in Salesforce:'))
+@given(parsers.parse('contact "{label}" changes in Salesforce:'))
+def contact_changes(world, label, datatable):
+    """Update a labelled contact with the field/value pairs of the table (one row)."""
+    for row in rows(datatable):
+        world.sf.Contact.update(world.sf_id(label), world.salesforce_fields(row))
+
+
+@given(parsers.parse('the Salesforce contact field "{name}" exists'))
+def custom_contact_field(world, name):
+    """Create a custom text field on Contact in the org."""
+    world.server.control("POST", "orgs/org1/fields/Contact", json={"name": name, "type": "string"})
+
+
+@when(parsers.parse('lead "{lead}" is converted into contact "{contact}"'))
+def lead_converted(world, lead, contact):
+    """Convert a labelled lead (as Salesforce's Convert button does) and label the new contact."""
+    result = world.server.control("POST", "orgs/org1/convert-lead",
+                                  json={"leadId": world.sf_id(lead)}).json()
+    world.labels[contact] = result["contactId"]
+
+
+def _triple(text: str) -> tuple[str | None, str | None, str | None]:
+    label, email, phone = (part.strip() for part in text.split(","))
+    empty = {"—", "-", ""}
+    return (None if label in empty else label, None if email in empty else email,
+            None if phone in empty else phone)
+
+
+@given(parsers.parse("the CDP holds the person {existing}"))
+def cdp_holds(world, existing):
+    """``none``; or ``SF-label, email, phone`` — a label means the person came from that contact."""
+    world.had_existing = existing.strip() != "none"
+    if not world.had_existing:
+        return
+    label, email, phone = _triple(existing)
+    if label is None:
+        world.adapter.add_person({"str::email": email, "phn::phone": phone, "str::last": "Existing"})
+        return
+    created = world.sf.Contact.create({"LastName": "Existing", "Email": email, "Phone": phone})
+    world.labels[label] = created["id"]
+    world.ensure_connected()
+    world.adapter.sync()
+    world.existing_label = label
+
+
+@when(parsers.parse("Salesforce contact {incoming} syncs"))
+def incoming_contact(world, incoming):
+    """Create (or, for a known label, change) a contact, then run one poll."""
+    label, email, phone = _triple(incoming)
+    if label in world.labels:
+        world.sf.Contact.update(world.labels[label], {"Email": email, "Phone": phone})
+    else:
+        world.labels[label] = world.sf.Contact.create({"LastName": "Incoming", "Email": email,
+                                                        "Phone": phone})["id"]
+    world.incoming_label = label
+    world.ensure_connected()
+    world.last_sync = world.adapter.sync()
+
+
+@then(parsers.parse("the contact gives {result}"))
+def contact_gives(world, result):
+    """``a new person`` or ``a merge by <key>`` (sf_id, email, phone), as the sync reports it."""
+    counts = world.last_sync["counts"]["Contact"]
+    people = world.adapter.people()
+    holder = world.person_holding(world.incoming_label)
+    if result == "a new person":
+        assert counts.get("created") == 1, counts
+        assert len(people) == (2 if world.had_existing else 1), people
+        assert holder["sf_ids"] == [world.sf_id(world.incoming_label)], holder
+    else:
+        key = result.removeprefix("a merge by ")
+        assert counts.get(f"merged:{key}") == 1, counts
+        assert len(people) == 1, people

@@ -1,0 +1,122 @@
+"""The syncer's operations on data sources — what the CLI and the Gherkin adapter both call.
+
+Life cycle (rule 45): Connected ⇄ Updating; auth failure → Needs attention; user action →
+Disconnected; Deleted only from Disconnected. Disconnect keeps every CDP record and the cursors
+(rule 46); reconnect reuses the data source and its cursors, so the first poll imports only what
+changed since the last committed request (rule 38). Delete removes the connection, its hidden
+Salesforce ids and cursors; people, organisations and activities stay in the CDP, as the seed's
+note says (it overrides rule 47's "along with all associated activities").
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import requests
+
+from . import credentials as stored
+from .cdp import CDP, DataSource
+from .config import Settings
+from .salesforce import AuthError, Credentials, SalesforceClient, make_session
+from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, Poll, PollSummary
+
+DELETED = "Deleted"
+
+
+class SourceStateError(Exception):
+    """An operation the data source's state does not allow (e.g. delete while connected)."""
+
+
+class Syncer:
+    """Data sources of one CDP, configured by one settings file."""
+
+    def __init__(self, settings: Settings, session_factory: Callable[[], requests.Session] | None = None) -> None:
+        self.settings = settings
+        self.cdp = CDP(settings.cdp_url)
+        ca = settings.connection.ca_bundle
+        self.session_factory = session_factory or (lambda: make_session(verify=ca))
+
+    def close(self) -> None:
+        """Release the CDP connection pool."""
+        self.cdp.close()
+
+    # -- connecting -------------------------------------------------------------------------
+    def connect(self, creds: Credentials, source_id: int | None = None) -> DataSource:
+        """Register (or, with ``source_id``, reconnect) a data source with working credentials."""
+        client = self.client_for(creds)
+        if not creds.access_token:
+            client.refresh()
+        identity = client.call(lambda sf: sf.restful(""))  # resources; proves the token works
+        org_id = identity.get("identity", "").rstrip("/").split("/")[-2] if identity.get("identity") else None
+        now = datetime.now(timezone.utc).isoformat()
+        if source_id is None:
+            source = self.cdp.create_data_source(self.settings.name, org_id=org_id, settings={
+                **self.settings.to_json(), "connected_at": now, "sandbox": self.settings.connection.sandbox})
+        else:
+            source = self.source(source_id)
+            if source.state == DELETED:
+                raise SourceStateError(f"data source {source_id} was deleted; connect a new one")
+            if source.org_id and org_id and source.org_id != org_id:
+                raise SourceStateError(f"data source {source_id} belongs to org {source.org_id}, "
+                                       f"not {org_id}")
+            source = self.cdp.update_data_source(source_id, state=CONNECTED, status_note=None)
+        stored.save(self.settings.state_dir, source.id, client.credentials)
+        return source
+
+    def client_for(self, creds: Credentials, source_id: int | None = None) -> SalesforceClient:
+        """A Salesforce client whose rotated refresh tokens are saved as they arrive (rule 42)."""
+        def keep(_token: str) -> None:
+            if source_id is not None:
+                stored.save(self.settings.state_dir, source_id, creds)
+        return SalesforceClient(creds, session=self.session_factory(), on_refresh_token=keep)
+
+    def source(self, source_id: int | None = None) -> DataSource:
+        """A data source by id, or the only live one when no id is given."""
+        if source_id is not None:
+            return self.cdp.get_data_source(source_id)
+        live = [s for s in self.sources() if s.state != DELETED]
+        if len(live) != 1:
+            raise SourceStateError(f"{len(live)} data sources; say which one (--source ID)")
+        return live[0]
+
+    def sources(self) -> list[DataSource]:
+        """Every data source of the CDP."""
+        from sqlmodel import Session, select
+        with Session(self.cdp.engine, expire_on_commit=False) as session:
+            return list(session.exec(select(DataSource).order_by(DataSource.id)))
+
+    # -- syncing ----------------------------------------------------------------------------
+    def sync(self, source_id: int | None = None,
+             progress: Callable[[str, int], None] | None = None) -> PollSummary:
+        """One poll of a data source (its initial sync when it has no cursors yet)."""
+        source = self.source(source_id)
+        if source.state in (DISCONNECTED, DELETED):
+            raise SourceStateError(f"data source {source.id} is {source.state}; reconnect it first")
+        creds = stored.load(self.settings.state_dir, source.id)
+        if creds is None:
+            self.cdp.update_data_source(source.id, state=NEEDS_ATTENTION,
+                                        status_note="no stored credentials; run syncer reconnect")
+            raise AuthError("no stored credentials; run syncer reconnect")
+        client = self.client_for(creds, source.id)
+        return Poll(self.cdp, source, self.settings, client, progress).run()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def disconnect(self, source_id: int | None = None) -> DataSource:
+        """Stop new data; keep every CDP record and the cursors (rule 46)."""
+        source = self.source(source_id)
+        stored.forget(self.settings.state_dir, source.id)
+        return self.cdp.update_data_source(source.id, state=DISCONNECTED, status_note=None)
+
+    def delete(self, source_id: int | None = None) -> DataSource:
+        """Remove a disconnected source's connection, hidden ids and cursors (rules 45, 47)."""
+        source = self.source(source_id)
+        if source.state != DISCONNECTED:
+            raise SourceStateError("disconnect the data source before deleting it")
+        self.cdp.forget_data_source(source.id)
+        return self.cdp.update_data_source(source.id, state=DELETED, bookmarks={})
+
+    def rename(self, name: str, source_id: int | None = None) -> DataSource:
+        """Rename the data source; Salesforce is not touched (rule 55)."""
+        if not name.strip():
+            raise SourceStateError("a data source needs a name")
+        return self.cdp.update_data_source(self.source(source_id).id, name=name.strip())
