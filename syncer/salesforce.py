@@ -22,7 +22,7 @@ from simple_salesforce.exceptions import SalesforceError as SSError
 from tenacity import (retry, retry_if_exception_type, stop_after_attempt, wait_exponential)
 
 API_VERSION = "59.0"
-_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+_USAGE = re.compile(r"(?<![\w-])api-usage=(\d+)/(\d+)")  # not per-app-api-usage
 RETRIABLE_STATUS = {406, 420, 429, 500, 502, 503, 504}
 
 

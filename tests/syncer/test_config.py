@@ -1,0 +1,52 @@
+"""The configuration file: defaults, validation messages, mapping of UI names."""
+import pytest
+
+from syncer.cdp import FindStrategy, MergeStrategy
+from syncer.cdp.limits import ConfigurationError
+from syncer.config import SANDBOX_LOGIN, from_dict, load
+
+
+def test_defaults_follow_the_seed():
+    settings = from_dict({})
+    assert settings.objects == ("Contact", "Lead", "Account", "Opportunity", "Campaign", "Task")
+    assert settings.people.merge.strategy is MergeStrategy.OVERWRITE
+    assert settings.people.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
+    assert settings.poll_interval_minutes == 15 and settings.activity_retention_days == 90
+
+
+def test_sandbox_uses_the_sandbox_login_host():
+    assert from_dict({"source": {"sandbox": True}}).connection.login_url == SANDBOX_LOGIN
+
+
+def test_custom_fields_are_mapped_to_custom_cdp_fields():
+    settings = from_dict({"objects": {"Contact": {"custom_fields": ["Tier__c"]},
+                                      "Account": {"custom_fields": ["Region__c"]}}})
+    assert settings.fields["Contact"]["Tier__c"] == "str:cm:tier"
+    assert settings.fields["Account"]["Region__c"] == "str:oc:region"
+
+
+@pytest.mark.parametrize("document,message", [
+    ({"sync": {"objects": ["Lead"]}}, "the Contact object is required"),
+    ({"merge": {"people": {"strategy": "merge-all"}}}, "strategy 'merge-all' is not one of"),
+    ({"merge": {"people": {"key_strategy": "all"}}}, "key_strategy 'all' is not one of"),
+    ({"sync": {"poll_interval_minutes": 0}}, "poll_interval_minutes must be a positive number"),
+    ({"souce": {}}, "unknown setting(s) souce"),
+    ({"permissions": {"email": {"value_for_false": True}}}, "needs the Salesforce field"),
+    ({"objects": {"Task__c": {"custom_fields": []}}}, "configures an object that is not in"),
+])
+def test_bad_configuration_is_refused_with_a_clear_message(document, message):
+    with pytest.raises(ConfigurationError) as caught:
+        from_dict(document)
+    assert message in str(caught.value)
+
+
+def test_load_reports_a_missing_file(tmp_path):
+    with pytest.raises(ConfigurationError, match="no such configuration file"):
+        load(tmp_path / "nope.toml")
+
+
+def test_load_reports_bad_toml(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[source\n")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        load(path)

@@ -1,0 +1,49 @@
+"""Cursor state: windows, checkpoints and advance, as pure functions."""
+from datetime import datetime, timedelta, timezone
+
+from syncer.sync import state
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def test_first_window_reads_from_the_beginning_to_server_time_rounded_up():
+    cursor, window = state.open_window(state.Cursor(), T0 + timedelta(milliseconds=400))
+    assert window.start is None and window.end == T0 + timedelta(seconds=1)
+    assert cursor.window_end == window.end and cursor.committed is None
+
+
+def test_next_window_starts_a_lookback_before_the_committed_cursor():
+    _, window = state.open_window(state.Cursor(committed=T0), T0 + timedelta(minutes=15))
+    assert window.start == T0 - timedelta(minutes=10)
+
+
+def test_unfinished_window_is_resumed_after_its_checkpoint():
+    cursor = state.Cursor(committed=T0, window_end=T0 + timedelta(minutes=15),
+                          checkpoint=(T0 + timedelta(minutes=3), "003X"))
+    resumed, window = state.open_window(cursor, T0 + timedelta(hours=2))
+    assert resumed == cursor
+    assert window.end == T0 + timedelta(minutes=15) and window.after == (T0 + timedelta(minutes=3), "003X")
+
+
+def test_page_commit_moves_only_the_checkpoint():
+    cursor, _ = state.open_window(state.Cursor(committed=T0), T0 + timedelta(minutes=15))
+    after = state.page_committed(cursor, T0 + timedelta(minutes=1), "003A")
+    assert after.committed == T0 and after.checkpoint == (T0 + timedelta(minutes=1), "003A")
+
+
+def test_window_commit_moves_the_cursor_to_the_window_end():
+    cursor, window = state.open_window(state.Cursor(committed=T0), T0 + timedelta(minutes=15))
+    assert state.window_committed(cursor) == state.Cursor(committed=window.end)
+
+
+def test_cursor_survives_json_round_trip():
+    cursor = state.Cursor(T0, T0 + timedelta(minutes=15), (T0 + timedelta(minutes=1), "003A"))
+    assert state.Cursor.from_json(cursor.to_json()) == cursor
+
+
+def test_window_filter_is_keyset_on_stamp_and_id():
+    window = state.Window(T0, T0 + timedelta(minutes=15), (T0 + timedelta(seconds=5), "003A"))
+    assert state.window_filter(window) == (
+        "SystemModstamp >= 2026-01-01T12:00:00.000Z AND SystemModstamp < 2026-01-01T12:15:00.000Z "
+        "AND (SystemModstamp > 2026-01-01T12:00:05.000Z OR (SystemModstamp = 2026-01-01T12:00:05.000Z "
+        "AND Id > '003A'))")
