@@ -5,8 +5,10 @@ print, and map errors to exit codes (1 sync/auth problem, 2 usage or configurati
 """
 from __future__ import annotations
 
+import shutil
 import sys
 import time
+from datetime import datetime, timedelta
 from collections.abc import Iterator
 
 import click
@@ -21,7 +23,8 @@ from .salesforce import Credentials, SyncError
 from .service import SourceStateError, Syncer
 from .sync.engine import PollSummary
 
-console = Console()
+# Wide when piped: tables must not truncate emails and ids in logs and files.
+console = Console(width=max(shutil.get_terminal_size((200, 24)).columns, 100))
 
 
 def _syncer(ctx: click.Context) -> Syncer:
@@ -123,11 +126,15 @@ def sync(ctx, source_id) -> None:
 @click.option("--once", is_flag=True, help="Poll every connected source once, then exit.")
 @click.pass_context
 def run(ctx, once) -> None:
-    """Poll every connected data source every poll interval (15 minutes by default)."""
+    """Poll every connected data source every poll interval (15 minutes by default).
+
+    Several workers may share one PostgreSQL CDP: each data source is polled by one at a time.
+    """
     with _handled(ctx) as syncer:
         while True:
-            for source in syncer.runnable_sources():
-                _poll(syncer, source.id)
+            for source_id, summary in syncer.run_due().items():
+                console.print(f"data source {source_id}:")
+                _print_summary(summary)
             if once:
                 return
             time.sleep(syncer.settings.poll_interval_minutes * 60)
@@ -168,13 +175,16 @@ def status(ctx) -> None:
     """Data sources: state, cursors, counts."""
     with _handled(ctx) as syncer:
         table = Table()
-        for column in ("id", "name", "state", "note", "org", "people", "last committed"):
+        for column in ("id", "name", "state", "note", "org", "people", "last sync", "next sync"):
             table.add_column(column)
+        interval = timedelta(minutes=syncer.settings.poll_interval_minutes)
         for source in syncer.sources():
-            committed = [b.get("committed") for b in (source.bookmarks or {}).values() if b.get("committed")]
+            started = (source.bookmarks or {}).get("_poll", {}).get("started")
+            following = (datetime.fromisoformat(started) + interval).isoformat(timespec="seconds") \
+                if started and source.state == "Connected" else "-"
             table.add_row(str(source.id), source.name, source.state, source.status_note or "",
-                          source.org_id or "", str(syncer.cdp.count_people(source.id)),
-                          max(committed) if committed else "never")
+                          source.org_id or "", str(syncer.count_people(source.id)),
+                          started[:19] if started else "never", following)
         console.print(table)
 
 
@@ -189,7 +199,8 @@ def people(ctx, source_id, limit) -> None:
         for column in ("id", "name", "email", "phone", "email perm", "sms perm", "archived", "salesforce ids"):
             table.add_column(column)
         for person in _first(syncer.cdp.people(source_id), limit):
-            table.add_row(str(person.id), person.name or "", person.email or "", person.phone or "",
+            name = " ".join(filter(None, (person.fields.get("str::first"), person.fields.get("str::last"))))
+            table.add_row(str(person.id), name, person.email or "", person.phone or "",
                           str(person.email_permission), str(person.sms_permission), str(person.archived),
                           " ".join(link.sf_id for link in person.sf_ids))
         console.print(table)

@@ -9,13 +9,15 @@ note says (it overrides rule 47's "along with all associated activities").
 """
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import requests
 
 from . import credentials as stored
-from .cdp import CDP, DataSource
+from .cdp import CDP, DataSource, sources as housekeeping
 from .config import Settings
 from .salesforce import AuthError, Credentials, SalesforceClient, make_session
 from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, Poll, PollSummary
@@ -98,7 +100,38 @@ class Syncer:
                                         status_note="no stored credentials; run syncer reconnect")
             raise AuthError("no stored credentials; run syncer reconnect")
         client = self.client_for(creds, source.id)
-        return Poll(self.cdp, source, self.settings, client, progress).run()
+        summary = Poll(self.cdp, source, self.settings, client, progress).run()
+        retention = timedelta(days=self.settings.activity_retention_days)
+        pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
+        if pruned:
+            summary.note = ((summary.note + "; ") if summary.note else "") + f"{pruned} activities past retention pruned"
+        return summary
+
+    def count_people(self, source_id: int) -> int:
+        """People holding a hidden id of this source (the audience size)."""
+        return housekeeping.count_people(self.cdp, source_id)
+
+    def run_due(self, worker: str | None = None,
+                progress: Callable[[str, int], None] | None = None) -> dict[int, PollSummary]:
+        """Poll every connected source whose interval has passed, under a lease (``syncer run``)."""
+        worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        interval = timedelta(minutes=self.settings.poll_interval_minutes)
+        results = {}
+        for source in self.sources():
+            if source.state not in (CONNECTED,) or not self._due(source, interval):
+                continue
+            if not housekeeping.claim(self.cdp, source.id, worker, ttl=interval * 2):
+                continue  # another worker is polling it
+            try:
+                results[source.id] = self.sync(source.id, progress)
+            finally:
+                housekeeping.release(self.cdp, source.id, worker)
+        return results
+
+    @staticmethod
+    def _due(source: DataSource, interval: timedelta) -> bool:
+        started = (source.bookmarks or {}).get("_poll", {}).get("started")
+        return started is None or datetime.now(timezone.utc) - datetime.fromisoformat(started) >= interval
 
     # -- life cycle -------------------------------------------------------------------------
     def disconnect(self, source_id: int | None = None) -> DataSource:
@@ -112,7 +145,7 @@ class Syncer:
         source = self.source(source_id)
         if source.state != DISCONNECTED:
             raise SourceStateError("disconnect the data source before deleting it")
-        self.cdp.forget_data_source(source.id)
+        housekeeping.forget_data_source(self.cdp, source.id)
         return self.cdp.update_data_source(source.id, state=DELETED, bookmarks={})
 
     def rename(self, name: str, source_id: int | None = None) -> DataSource:

@@ -59,7 +59,9 @@ class Poll:
     def run(self) -> PollSummary:
         """Poll every selected stream; set the data-source state around it."""
         calls_before = self.client.calls
-        self.cdp.update_data_source(self.source.id, state=UPDATING)
+        # Local time of this poll, for scheduling (the cursors themselves use Salesforce time).
+        self.bookmarks["_poll"] = {"started": datetime.now(timezone.utc).isoformat()}
+        self.cdp.update_data_source(self.source.id, state=UPDATING, bookmarks=dict(self.bookmarks))
         try:
             for stream in selected(self.settings.objects):
                 self.sync_stream(stream)

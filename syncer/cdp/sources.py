@@ -1,0 +1,63 @@
+"""Data-source housekeeping in the CDP: counts, retention, forgetting a deleted source, leases.
+
+A *lease* lets several ``syncer run`` workers share one CDP without polling a data source twice:
+claiming is one conditional ``UPDATE`` (a row lock on PostgreSQL, the database lock on SQLite),
+so exactly one worker wins it until it releases or the lease expires.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from .models import activity_table, link_table, source_table, utcnow
+
+_LEASE_KEY = "_lease"
+
+
+def count_people(cdp, source_id: int) -> int:
+    """How many people hold at least one hidden id of this data source."""
+    query = sa.select(sa.func.count(sa.distinct(link_table.c.person_id))).where(
+        link_table.c.data_source_id == source_id, link_table.c.person_id.is_not(None))
+    with cdp.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def prune_activities(cdp, source_id: int, older_than: datetime) -> int:
+    """Delete this source's activities that happened before ``older_than`` (retention, rule 25)."""
+    with cdp.writing() as conn:
+        return conn.execute(sa.delete(activity_table).where(
+            activity_table.c.data_source_id == source_id,
+            activity_table.c.occurred_at < older_than)).rowcount
+
+
+def forget_data_source(cdp, source_id: int) -> int:
+    """Drop a deleted source's hidden ids; people, organisations and activities stay (seed NOTE)."""
+    with cdp.writing() as conn:
+        return conn.execute(sa.delete(link_table).where(link_table.c.data_source_id == source_id)).rowcount
+
+
+def claim(cdp, source_id: int, worker: str, ttl: timedelta) -> bool:
+    """Take the poll lease of a data source; False when another live worker holds it."""
+    now = utcnow()
+    with cdp.writing() as conn:
+        row = conn.execute(sa.select(source_table.c.status_note, source_table.c.settings)
+                           .where(source_table.c.id == source_id).with_for_update()).first()
+        if row is None:
+            return False
+        lease = (row.settings or {}).get(_LEASE_KEY)
+        if lease and lease["worker"] != worker and datetime.fromisoformat(lease["until"]) > now:
+            return False
+        settings = {**(row.settings or {}), _LEASE_KEY: {"worker": worker, "until": (now + ttl).isoformat()}}
+        conn.execute(sa.update(source_table).where(source_table.c.id == source_id).values(settings=settings))
+        return True
+
+
+def release(cdp, source_id: int, worker: str) -> None:
+    """Give the lease back (only if this worker holds it)."""
+    with cdp.writing() as conn:
+        row = conn.execute(sa.select(source_table.c.settings).where(source_table.c.id == source_id)
+                           .with_for_update()).first()
+        if row and (row.settings or {}).get(_LEASE_KEY, {}).get("worker") == worker:
+            settings = {k: v for k, v in row.settings.items() if k != _LEASE_KEY}
+            conn.execute(sa.update(source_table).where(source_table.c.id == source_id).values(settings=settings))
