@@ -77,10 +77,17 @@ class ReferenceAdapter:
         self.syncer = Syncer(settings_obj)
 
     def connect(self, login_url: str, username: str, password: str) -> None:
-        from syncer.salesforce import Credentials
+        """The OAuth web-server flow, with a scripted user logging in and clicking Allow."""
+        from syncer.oauth import exchange_code, receive_code
+        from user_agent import log_in_and_allow
         connection = self.syncer.settings.connection
-        creds = Credentials(instance_url=login_url, login_url=login_url, client_id=connection.client_id,
-                            client_secret=connection.client_secret, username=username, password=password)
+        browser = self.syncer.session_factory()
+        code, redirect_uri, pkce = receive_code(
+            login_url, connection.client_id, connection.callback_port,
+            open_browser=lambda url: log_in_and_allow(browser, url, username, password),
+            announce=lambda _message: None, timeout=30)
+        creds = exchange_code(self.syncer.session_factory(), login_url, connection.client_id,
+                              connection.client_secret, code, redirect_uri, pkce)
         source = self.syncer.connect(creds, self.source_id)
         self.source_id = source.id
 

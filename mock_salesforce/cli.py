@@ -51,9 +51,13 @@ def main() -> None:
               help="Describe JSON (file or directory) of custom objects and fields (repeatable).")
 @option("--api-limit", default=100_000, show_default=True, help="Daily API request limit.")
 @option("--control-secret", help="Secret for the /_mock control plane (generated when omitted).")
+@option("--production-login-port", type=int,
+        help="Also listen here as login.salesforce.com (production users only; 0: a free port).")
+@option("--sandbox-login-port", type=int,
+        help="Also listen here as test.salesforce.com (sandbox users only; 0: a free port).")
 def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox, username, password,
           client_id, client_secret, callback_url, session_timeout, seed, schema, api_limit,
-          control_secret) -> None:
+          control_secret, production_login_port, sandbox_login_port) -> None:
     """Serve the org over HTTPS until interrupted."""
     from .server import MockServer
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -70,11 +74,30 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
             else ensure_certificates(config.data_dir)
     # Werkzeug reports a busy port itself ("Address already in use … Port N is in use") and exits 1.
     server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
+    listeners = _login_listeners(server, production_login_port, sandbox_login_port)
     _banner(server, config, custom_cert=bool(tls_cert))
+    for listener in listeners:
+        kind = "production" if listener.domain == "login" else "sandbox"
+        click.echo(f"  {kind} login URL {listener.url}  (as {listener.domain}.salesforce.com)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+def _login_listeners(server, production_port: int | None, sandbox_port: int | None) -> list:
+    """Extra listeners that play login.salesforce.com and test.salesforce.com."""
+    from .backend.oauth.hosts import LoginHostListener
+    listeners = []
+    for domain, login_port in (("login", production_port), ("test", sandbox_port)):
+        if login_port is None:
+            continue
+        try:
+            listeners.append(LoginHostListener(server, domain, login_port).start())
+        except OSError as error:
+            raise click.ClickException(f"cannot listen on {server.host}:{login_port}: "
+                                       f"{error.strerror}") from None
+    return listeners
 
 
 def _banner(server, config: MockConfig, custom_cert: bool) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import threading
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -70,9 +71,13 @@ class _Callback(BaseHTTPRequestHandler):
         """Quiet: the query string holds the authorization code."""
 
 
-def receive_code(login_url: str, client_id: str, port: int, open_browser: bool,
+def receive_code(login_url: str, client_id: str, port: int, open_browser: bool | Callable[[str], None],
                  announce=print, timeout: float = 300) -> tuple[str, str, Pkce]:
-    """Run the browser part of the flow; return (code, redirect_uri, pkce)."""
+    """Run the browser part of the flow; return (code, redirect_uri, pkce).
+
+    ``open_browser`` is True (the system browser), False (only print the URL), or a function
+    that takes the URL and plays the user (tests).
+    """
     handler = type("Callback", (_Callback,), {"done": threading.Event(), "result": {}})
     server = HTTPServer(("127.0.0.1", port), handler)
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
@@ -82,7 +87,9 @@ def receive_code(login_url: str, client_id: str, port: int, open_browser: bool,
     thread.start()
     try:
         announce(f"Log in to Salesforce and click Allow:\n  {url}")
-        if open_browser:
+        if callable(open_browser):
+            open_browser(url)
+        elif open_browser:
             webbrowser.open(url)
         if not handler.done.wait(timeout):
             raise AuthError("timed out waiting for the Salesforce callback")

@@ -9,7 +9,8 @@ import importlib
 from flask import Blueprint
 
 # Modules that expose ``bp``; a module is listed here once it exists.
-MODULES: list[str] = []
+MODULES: list[str] = ["identity", "soap", "setup", "control_apps", "query", "replication",
+                      "control_records"]
 
 
 def blueprints() -> list[Blueprint]:

@@ -16,7 +16,8 @@ from ..config import MockConfig
 from . import dml, ids
 from .faults import FaultInjector
 from .oauth.grants import Grants
-from .oauth.models import ConnectedApp, OrgRecord, Token, UserAccount, hash_secret
+from .oauth.models import (AuthorizationCode, ConnectedApp, OAuthApproval, OrgRecord, Token,
+                           UserAccount, WebSession, hash_secret)
 from .oauth.tokens import TokenService
 from .org import Org
 from .store import create_engine
@@ -44,7 +45,9 @@ class Registry:
         self.orgs: dict[str, Org] = {}
         self._lock = threading.RLock()
         self._identity_tables = [OrgRecord.__table__, UserAccount.__table__,
-                                 ConnectedApp.__table__, Token.__table__]
+                                 ConnectedApp.__table__, Token.__table__,
+                                 AuthorizationCode.__table__, OAuthApproval.__table__,
+                                 WebSession.__table__]
         self._open()
 
     def _open(self) -> None:

@@ -40,12 +40,25 @@ class UserAccount(SQLModel, table=True):
 
 
 class ConnectedApp(SQLModel, table=True):
-    """A connected app (OAuth client) of an org and its policies."""
+    """A connected app (OAuth client) of an org, with the policies Setup edits.
+
+    Policy vocabulary, as Setup's "Edit Policies" page words it:
+    - ``refresh_token_policy``: ``infinite`` (valid until revoked), ``zero`` (immediately
+      expire), ``idle`` (expire if not used for N units), ``absolute`` (expire after N units);
+      N is ``refresh_token_validity`` and the unit ``refresh_token_unit`` (minutes, hours,
+      days, months);
+    - ``ip_relaxation``: ``enforce``, ``enforce_except_refresh`` or ``relax``;
+    - ``permitted_users``: ``all`` (all users may self-authorize) or ``admin_approved``
+      (admin-approved users are pre-authorized: ``preauthorized_user_ids``);
+    - ``session_timeout``: the access-token idle lifetime in seconds (0: the org default).
+    """
 
     __tablename__ = "mock_connected_apps"
     id: str = Field(primary_key=True)
     org_id: str = Field(index=True)
     name: str
+    description: str = ""
+    contact_email: str = ""
     client_id: str = Field(unique=True, index=True)
     client_secret_hash: str
     callback_urls: list = Field(default_factory=list, sa_column=Column(JSON))
@@ -53,10 +66,16 @@ class ConnectedApp(SQLModel, table=True):
     session_timeout: int = 7200
     refresh_token_policy: str = "infinite"
     refresh_token_validity: int = 0
-    ip_relaxation: str = "relax"
+    refresh_token_unit: str = "hours"
+    # Salesforce's default for a new connected app is to enforce the user's IP restrictions.
+    ip_relaxation: str = "enforce"
     permitted_users: str = "all"
+    preauthorized_user_ids: list = Field(default_factory=list, sa_column=Column(JSON))
     installed: bool = False
     rotate_refresh_tokens: bool = False
+    require_secret_web_server: bool = True
+    require_secret_refresh: bool = True
+    certificate_pem: str | None = None
 
 
 class Token(SQLModel, table=True):
@@ -75,6 +94,44 @@ class Token(SQLModel, table=True):
     expires_at: int | None = None
     idle_timeout: int = 0
     revoked: bool = False
+
+
+class AuthorizationCode(SQLModel, table=True):
+    """A code of the web-server flow: single use, short-lived, bound to client, URI and PKCE."""
+
+    __tablename__ = "mock_oauth_codes"
+    digest: str = Field(primary_key=True)
+    app_id: str = Field(index=True)
+    org_id: str
+    user_id: str
+    redirect_uri: str
+    code_challenge: str | None = None
+    scope: str = "api"
+    issued_at: int
+    expires_at: int
+    used: bool = False
+
+
+class OAuthApproval(SQLModel, table=True):
+    """A user's "Allow" for a connected app (what the JWT flow and a silent re-consent need)."""
+
+    __tablename__ = "mock_oauth_approvals"
+    app_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    scope: str = "api"
+    approved_at: int
+
+
+class WebSession(SQLModel, table=True):
+    """A browser session (the ``sid`` cookie): anonymous until the login form succeeds."""
+
+    __tablename__ = "mock_web_sessions"
+    digest: str = Field(primary_key=True)
+    user_id: str | None = Field(default=None, index=True)
+    org_id: str | None = None
+    csrf_token: str
+    created_at: int
+    last_used_at: int
 
 
 def digest(value: str) -> str:

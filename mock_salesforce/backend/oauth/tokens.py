@@ -130,6 +130,60 @@ class TokenService:
                     cached.revoked = True
         return True
 
+    def retire(self, key: str) -> None:
+        """Revoke one refresh token but not the access tokens it issued (rotation)."""
+        with Session(self.engine) as session:
+            row = session.get(Token, key)
+            if row is not None:
+                row.revoked = True
+                session.commit()
+
+    def find_value(self, value: str | None) -> Token | None:
+        """A token row by its value (None for an unknown or empty value)."""
+        return self.find(digest(value)) if value else None
+
+    def mark_used(self, key: str) -> None:
+        """Record that a refresh token was just used (the idle refresh-token policy reads it)."""
+        with Session(self.engine) as session:
+            row = session.get(Token, key)
+            if row is not None:
+                row.last_used_at = self._now()
+                session.commit()
+
+    def alive(self, token: Token) -> bool:
+        """Whether an access token is still live (not revoked, inside its idle timeout)."""
+        if token.revoked:
+            return False
+        if token.kind != "access":
+            return True
+        return self._now() - token.last_used_at < token.idle_timeout * 1000
+
+    def of_app(self, app_id: str, user_id: str | None = None) -> list[Token]:
+        """The unrevoked tokens an app holds (for one user, or all)."""
+        with Session(self.engine) as session:
+            query = select(Token).where(Token.app_id == app_id, Token.revoked == False)  # noqa: E712
+            if user_id:
+                query = query.where(Token.user_id == user_id)
+            rows = session.exec(query).all()
+            for row in rows:
+                session.expunge(row)
+        return list(rows)
+
+    def revoke_app(self, app_id: str, user_id: str | None = None) -> int:
+        """Revoke every token of an app (for one user, or all); the number revoked."""
+        keys = {token.digest for token in self.of_app(app_id, user_id)}
+        with Session(self.engine) as session:
+            for key in keys:
+                row = session.get(Token, key)
+                if row is not None:
+                    row.revoked = True
+            session.commit()
+        with self._lock:
+            for cached in self._cache.values():
+                if cached.digest in keys:
+                    cached.revoked = True
+        return len(keys)
+
     def forget_cache(self) -> None:
         """Drop cached tokens (after a reset)."""
         with self._lock:

@@ -1,0 +1,44 @@
+"""Control plane for the recycle bin: undelete and purge records (``/_mock``, secret required).
+
+``POST /_mock/orgs/<key>/undelete {"ids": [...]}`` restores deleted records;
+``POST /_mock/orgs/<key>/purge {"ids": [...]}`` hard-deletes records (they leave ``queryAll``
+but ``/deleted`` still lists them for 30 days). Both answer
+``{"results": [{id, success, errors}]}``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from ..backend import recycle_bin
+from ..errors import ControlError
+from .common import registry
+from .control import require_secret
+
+bp = Blueprint("control_records", __name__, url_prefix="/_mock")
+bp.before_request(require_secret)
+
+
+def _org(key: str):
+    org = registry().default_org if key == "default" else registry().org(key)
+    if org is None:
+        raise ControlError(f"no org {key!r}", 404)
+    return org
+
+
+def _ids() -> list:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+        raise ControlError('expected {"ids": [...]}')
+    return body["ids"]
+
+
+@bp.post("/orgs/<key>/undelete")
+def undelete(key):
+    """Restore records from the recycle bin."""
+    return jsonify({"results": recycle_bin.undelete(_org(key), _ids())})
+
+
+@bp.post("/orgs/<key>/purge")
+def purge(key):
+    """Remove records for good (the deleted log keeps them for ``/deleted``)."""
+    return jsonify({"results": recycle_bin.purge(_org(key), _ids())})

@@ -1,0 +1,241 @@
+"""A parsed query + the org's schema → an executable plan of SQLAlchemy Core statements.
+
+Record queries compile to two statements: ``ids`` (the ordered Ids of every matching record —
+the cursor's snapshot) and ``rows`` (the selected columns of a page of those Ids, parents
+LEFT OUTER JOINed). Child subqueries compile to one statement per page keyed by parent Id.
+Aggregate and ``COUNT()`` queries compile in :mod:`aggregates`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+import sqlalchemy as sa
+
+from ... import errors
+from ..schema import SObjectDef
+from . import ast
+from .clauses import check_limits, expand_fields, keyed, live, order_term, sobject_of
+from .filters import Filter
+from .resolve import Context, Ref, Scope
+from .results import ChildSlot, Compound, Node, Shaper, converter
+
+
+@dataclass
+class ChildPlan:
+    """A child subquery: its rows for a page of parents, grouped by the parent reference."""
+
+    key: str
+    statement: sa.Select
+    shaper: Shaper
+    limit: int | None
+    offset: int
+
+
+@dataclass
+class RecordPlan:
+    """A plain (non-aggregate) query."""
+
+    sobject: SObjectDef
+    ids: sa.Select
+    rows: sa.Select
+    shaper: Shaper
+    dialect: str
+    children: list[ChildPlan] = dc_field(default_factory=list)
+
+
+class RecordCompiler:
+    """Builds a :class:`RecordPlan` (also used for child subqueries)."""
+
+    def __init__(self, ctx: Context, include_deleted: bool) -> None:
+        self.ctx = ctx
+        self.include_deleted = include_deleted
+
+    def compile(self, query: ast.Query, sobject: SObjectDef) -> RecordPlan:
+        """The plan of a top-level record query."""
+        scope = Scope(self.ctx, sobject)
+        shaper, columns, select_hops, subqueries = self._select(scope, query, allow_children=True)
+        filter_hops: set = set()
+        where = self.where(scope, query.where, filter_hops)
+        order = self.order_by(scope, query.order_by, filter_hops)
+        ids = sa.select(scope.base.c.Id).select_from(scope.joined(filter_hops)) \
+            .where(*live(scope, self.include_deleted), *where).order_by(*order)
+        if query.limit is not None:
+            ids = ids.limit(query.limit)
+        if query.offset:
+            ids = ids.offset(query.offset)
+        source, conditions = keyed(self.ctx, scope, scope.base.c.Id, select_hops, "ids")
+        rows = sa.select(*columns).select_from(source).where(*conditions)
+        children = [self._child(sobject, sub) for sub in subqueries]
+        return RecordPlan(sobject, ids, rows, shaper, self.ctx.dialect, children)
+
+    # -- SELECT --------------------------------------------------------------------------------
+    def _select(self, scope: Scope, query: ast.Query, allow_children: bool):
+        columns: list = [scope.base.c.Id.label("c0")]
+        converters: list = [None]
+        root = Node(scope.sobject.name, 0)
+        seen: set = set()
+        hops_used: set = set()
+        subqueries: list[ast.SubQuery] = []
+
+        def add_column(expr, definition) -> int:
+            columns.append(expr.label(f"c{len(columns)}"))
+            converters.append(converter(definition) if definition is not None else None)
+            return len(columns) - 1
+
+        for item in expand_fields(scope.sobject, query.select):
+            if isinstance(item, ast.SubQuery):
+                if not allow_children:
+                    raise self.ctx.error(errors.MALFORMED_QUERY, item.pos,
+                                         "SOQL statements cannot query aggregate relationships "
+                                         "more than 1 level away from the root entity object.")
+                subqueries.append(item)
+                name = self._child_name(scope.sobject, item)
+                root.items.append((name, ChildSlot(name)))
+                continue
+            if isinstance(item.expr, ast.Aggregate) or item.alias:
+                raise self.ctx.error(errors.MALFORMED_QUERY, item.expr.pos,
+                                     "Only aggregate expressions use field aliasing")
+            ref = scope.resolve(item.expr)
+            if ref.key in seen:
+                raise self.ctx.error(errors.INVALID_FIELD, item.expr.pos,
+                                     f"duplicate field selected: {ref.name}")
+            seen.add(ref.key)
+            node = root
+            if ref.hop is not None:
+                hops_used.add(ref.hop.key)
+                chain = []
+                hop = ref.hop
+                while hop is not None:
+                    chain.append(hop)
+                    hop = hop.parent
+                for hop in reversed(chain):
+                    child = node.children.get(hop.key)
+                    if child is None:
+                        child = Node(None if hop.polymorphic else hop.targets[0].name,
+                                     add_column(hop.marker, None))
+                        node.children[hop.key] = child
+                        node.items.append((hop.names[-1], child))
+                    node = child
+            if ref.expr is None:
+                node.items.append((ref.field.name, self._compound(scope, ref, add_column)))
+            else:
+                node.items.append((ref.field.name, add_column(ref.expr, ref.field)))
+        shaper = Shaper(root, self.ctx.org.schema, converters)
+        return shaper, columns, hops_used, subqueries
+
+    def _compound(self, scope: Scope, ref: Ref, add_column) -> Compound:
+        if ref.owner is None:
+            raise scope.no_such_column(ref.field.name, "Name", ref.path.pos)
+        table = scope.table_of(ref.hop)
+        parts = [(f.name, add_column(table.c[f.name], f)) for f in ref.owner.fields.values()
+                 if f.compound_field_name == ref.field.name and f.stored]
+        return Compound(ref.owner, ref.field, parts)
+
+    # -- WHERE / ORDER BY ----------------------------------------------------------------------
+    def where(self, scope: Scope, condition, hops: set) -> list[sa.ColumnElement]:
+        """The WHERE clause (empty list when there is none); records the joins it needs."""
+        if condition is None:
+            return []
+
+        def operand(node) -> Ref:
+            if isinstance(node, ast.Aggregate):
+                raise self.ctx.error(errors.MALFORMED_QUERY, node.pos,
+                                     "Aggregate functions are not supported in WHERE; use HAVING")
+            ref = scope.resolve(node)
+            if ref.hop is not None:
+                hops.add(ref.hop.key)
+            return ref
+
+        return [Filter(self.ctx, operand, self.semi_join).compile(condition)]
+
+    def order_by(self, scope: Scope, items: tuple, hops: set) -> list[sa.ColumnElement]:
+        """ORDER BY terms with Salesforce's null placement, plus Id to make ties stable."""
+        terms = []
+        has_id = False
+        for item in items:
+            if isinstance(item.expr, ast.Aggregate):
+                raise self.ctx.error(errors.MALFORMED_QUERY, item.expr.pos,
+                                     "Ordered field must be grouped or aggregated")
+            ref = scope.resolve(item.expr)
+            if ref.hop is not None:
+                hops.add(ref.hop.key)
+            has_id = has_id or (ref.hop is None and ref.field.name == "Id")
+            terms.append(order_term(self.ctx, ref, item, item.expr.pos))
+        if not has_id:
+            terms.append(scope.base.c.Id.asc())
+        return terms
+
+    def semi_join(self, sub: ast.SubQuery, outer: Ref) -> sa.Select:
+        """``Id IN (SELECT ContactId FROM …)``: the inner query's single Id/reference column."""
+        query = sub.query
+        if outer.field.type not in ("id", "reference"):
+            raise self.ctx.error(errors.MALFORMED_QUERY, sub.pos,
+                                 "Invalid semi-join: the left operand must be an Id or a "
+                                 "reference field")
+        sobject = sobject_of(self.ctx, query)
+        scope = Scope(self.ctx, sobject)
+        fields = [i for i in query.select if isinstance(i, ast.SelectField)]
+        if len(query.select) != 1 or len(fields) != 1 or isinstance(fields[0].expr, ast.Aggregate):
+            raise self.ctx.error(errors.MALFORMED_QUERY, sub.pos,
+                                 "semi join sub-selects can only select one Id or reference field")
+        ref = scope.resolve(fields[0].expr)
+        if ref.field.type not in ("id", "reference"):
+            raise self.ctx.error(errors.MALFORMED_QUERY, fields[0].expr.pos,
+                                 "semi join sub-selects can only select one Id or reference field")
+        hops: set = {ref.hop.key} if ref.hop else set()
+        where = self.where(scope, query.where, hops)
+        inner = sa.select(ref.expr).select_from(scope.joined(hops)) \
+            .where(*live(scope, False), ref.expr.is_not(None), *where)
+        if query.limit is not None:
+            inner = inner.order_by(*self.order_by(scope, query.order_by, hops)).limit(query.limit)
+        return inner
+
+    # -- child subqueries ----------------------------------------------------------------------
+    def _child_name(self, parent: SObjectDef, sub: ast.SubQuery) -> str:
+        relationship = parent.child_relationship(sub.query.sobject)
+        if relationship is None:
+            raise self.ctx.error(
+                errors.INVALID_TYPE, sub.query.sobject_pos,
+                f"Didn't understand relationship '{sub.query.sobject}' in FROM part of query call. "
+                "If you are attempting to use a custom relationship, be sure to append the '__r' "
+                "after the custom relationship name. Please reference your WSDL or the describe "
+                "call for the appropriate names.")
+        return relationship.relationship_name
+
+    def _child(self, parent: SObjectDef, sub: ast.SubQuery) -> ChildPlan:
+        query = sub.query
+        relationship = parent.child_relationship(query.sobject)
+        sobject = self.ctx.org.schema.get(relationship.child_sobject)
+        check_limits(self.ctx, query)
+        if query.group_by or query.having:
+            raise self.ctx.error(errors.MALFORMED_QUERY, sub.pos,
+                                 "Aggregate relationship subqueries cannot be grouped")
+        scope = Scope(self.ctx, sobject)
+        shaper, columns, hops, _ = self._select(scope, query, allow_children=False)
+        where = self.where(scope, query.where, hops)
+        order = self.order_by(scope, query.order_by, hops)
+        parent_ref = scope.base.c[relationship.field]
+        source, conditions = keyed(self.ctx, scope, parent_ref, hops, "parents")
+        statement = sa.select(parent_ref.label("parent"), *columns).select_from(source) \
+            .where(*conditions, *live(scope, self.include_deleted), *where) \
+            .order_by(parent_ref, *order)
+        # Rows carry the parent id first, so shift every index the shaper knows by one.
+        shaper = Shaper(_shift(shaper.root, 1), shaper.schema, [None] + shaper.converters)
+        return ChildPlan(relationship.relationship_name, statement, shaper, query.limit,
+                         query.offset or 0)
+
+
+def _shift(node: Node, by: int) -> Node:
+    shifted = Node(node.type_name, node.id_index + by)
+    for key, item in node.items:
+        if type(item) is int:
+            shifted.items.append((key, item + by))
+        elif isinstance(item, Node):
+            child = _shift(item, by)
+            shifted.items.append((key, child))
+        elif isinstance(item, Compound):
+            shifted.items.append((key, Compound(item.sobject, item.field,
+                                                [(n, i + by) for n, i in item.parts])))
+        else:
+            shifted.items.append((key, item))
+    return shifted

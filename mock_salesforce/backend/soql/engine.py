@@ -1,0 +1,190 @@
+"""Run SOQL against an org: the first page of a query, and later pages by locator.
+
+``query()`` parses, compiles, snapshots the matching Ids and answers the first batch;
+``query_more()`` answers any later batch of an open cursor. Both return the page as a dict in
+Salesforce's shape (``totalSize``, ``done``, ``nextRecordsUrl``, ``records``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ... import errors
+from . import cursors
+from .aggregates import AggregateCompiler, AggregatePlan, CountPlan, is_aggregate
+from .clauses import check_limits, key_list, sobject_of
+from .compiler import RecordCompiler, RecordPlan
+from .parser import parse
+from .resolve import Context
+from .results import child_result
+
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+SNAPSHOT_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Where a page is served from: API version, ``query``/``queryAll`` and batch size."""
+
+    version: str
+    endpoint: str = "query"
+    batch_size: int | None = None
+
+
+@dataclass
+class Page:
+    """One page of a query result, in Salesforce's shape."""
+
+    total_size: int
+    done: bool
+    records: list[dict]
+    next_records_url: str | None = None
+    records_json: str | None = None  # already encoded (by the read-ahead, off the request path)
+
+    def as_dict(self) -> dict:
+        """``{"totalSize", "done", ["nextRecordsUrl"], "records"}``."""
+        page: dict = {"totalSize": self.total_size, "done": self.done}
+        if self.next_records_url is not None:
+            page["nextRecordsUrl"] = self.next_records_url
+        page["records"] = self.records
+        return page
+
+    def to_json(self) -> bytes:
+        """The response body (the key order of :meth:`as_dict`)."""
+        records = self.records_json if self.records_json is not None else encode(self.records)
+        head = f'{{"totalSize":{self.total_size},"done":{"true" if self.done else "false"}'
+        if self.next_records_url is not None:
+            head += f',"nextRecordsUrl":{json.dumps(self.next_records_url)}'
+        return f'{head},"records":{records}}}'.encode()
+
+
+def encode(value: object) -> str:
+    """Compact JSON, non-ASCII kept as is (the body is UTF-8)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def batch_size(header: str | None) -> int | None:
+    """The batch size of a ``Sforce-Query-Options: batchSize=N`` header (clamped to 200..2000)."""
+    for option in (header or "").split(","):
+        name, _, value = option.partition("=")
+        if name.strip().lower() == "batchsize" and value.strip().isdigit():
+            return max(MIN_BATCH, min(DEFAULT_BATCH, int(value.strip())))
+    return None
+
+
+def compile_soql(org, text: str, include_deleted: bool):
+    """Parse and compile a query into a record, aggregate or count plan."""
+    query = parse(text)
+    ctx = Context(org, text, org.store.engine.dialect.name, org.clock.now())
+    sobject = sobject_of(ctx, query)
+    check_limits(ctx, query)
+    if is_aggregate(query):
+        return AggregateCompiler(ctx, include_deleted).compile(query, sobject)
+    return RecordCompiler(ctx, include_deleted).compile(query, sobject)
+
+
+def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
+    """The first page of a query (``/query`` and ``/queryAll``)."""
+    plan = compile_soql(org, text, include_deleted)
+    if isinstance(plan, CountPlan):
+        with org.store.engine.connect() as conn:
+            count = conn.execute(plan.statement).scalar_one()
+        if plan.limit is not None:
+            count = min(count, plan.limit)
+        return Page(count, True, [])
+    if isinstance(plan, AggregatePlan):
+        with org.store.engine.connect() as conn:
+            rows = conn.execute(plan.statement).all()
+        records = [_aggregate_record(plan, row) for row in rows]
+        return Page(len(records), True, records)
+    snapshot = _snapshot(org, plan)
+    total = len(snapshot) // cursors.ID_BYTES
+    size = request.batch_size or DEFAULT_BATCH
+    records = fetch(org, plan, cursors.split(snapshot[:size * cursors.ID_BYTES]), request.version)
+    if total <= size:
+        return Page(total, True, records)
+    cursor = cursors.store_for(org).open(plan, snapshot, size, org.clock.now())
+    _read_ahead(org, cursor, size, size, request.version)
+    return _page(cursor, size, records, request)
+
+
+def query_more(org, locator: str, request: PageRequest) -> Page:
+    """A later page of an open cursor (INVALID_QUERY_LOCATOR when gone)."""
+    cursor_id, position = cursors.parse_locator(locator)
+    cursor = cursors.store_for(org).get(cursor_id, org.clock.now())
+    if position > cursor.total:
+        raise errors.INVALID_QUERY_LOCATOR("invalid query locator")
+    size = request.batch_size or cursor.batch_size
+    stop = min(cursor.total, position + size)
+    ahead = cursor.take_ahead((position, stop, request.version))
+    records, records_json = ahead if ahead is not None else \
+        (fetch(org, cursor.plan, cursor.ids(position, stop), request.version), None)
+    _read_ahead(org, cursor, stop, size, request.version)
+    return _page(cursor, stop, records, request, records_json)
+
+
+def _read_ahead(org, cursor: cursors.Cursor, start: int, size: int, version: str) -> None:
+    if start >= cursor.total:
+        return
+    stop = min(cursor.total, start + size)
+
+    def work() -> tuple[list[dict], str]:
+        records = fetch(org, cursor.plan, cursor.ids(start, stop), version)
+        return records, encode(records)
+
+    cursor.read_ahead((start, stop, version), work)
+
+
+def _page(cursor: cursors.Cursor, stop: int, records: list, request: PageRequest,
+          records_json: str | None = None) -> Page:
+    next_url = None
+    if stop < cursor.total:
+        next_url = \
+            f"/services/data/{request.version}/{request.endpoint}/{cursors.locator(cursor, stop)}"
+    return Page(cursor.total, stop >= cursor.total, records, next_url, records_json)
+
+
+def _snapshot(org, plan: RecordPlan) -> bytes:
+    """The ordered Ids of every matching record, packed 18 bytes each."""
+    parts: list[str] = []
+    with org.store.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=SNAPSHOT_CHUNK) \
+            .execute(plan.ids).scalars()
+        while chunk := result.fetchmany(SNAPSHOT_CHUNK):
+            parts.append("".join(chunk))
+    return "".join(parts).encode("ascii")
+
+
+def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> list[dict]:
+    """The records of these Ids, in this order, with their child subquery results."""
+    if not ids:
+        return []
+    with org.store.engine.connect() as conn:
+        rows = conn.execute(plan.rows, {"ids": key_list(plan.dialect, ids)}).all()
+        by_id = {row[0]: row for row in rows}
+        # A record purged since the snapshot is simply absent from its page.
+        ordered = [by_id[i] for i in ids if i in by_id]
+        children = {child.key: _children(conn, child, key_list(plan.dialect, ids), version)
+                    for child in plan.children}
+    return plan.shaper.records(ordered, version, children)
+
+
+def _children(conn, child, parent_ids: object, version: str) -> dict:
+    grouped: dict[str, list] = {}
+    for row in conn.execute(child.statement, {"parents": parent_ids}):
+        grouped.setdefault(row[0], []).append(row)
+    results = {}
+    for parent_id, rows in grouped.items():
+        rows = rows[child.offset:]
+        if child.limit is not None:
+            rows = rows[:child.limit]
+        results[parent_id] = child_result(child.shaper.records(rows, version))
+    return results
+
+
+def _aggregate_record(plan: AggregatePlan, row) -> dict:
+    record: dict = {"attributes": {"type": "AggregateResult"}}
+    for key, value, convert in zip(plan.keys, row, plan.converters, strict=True):
+        record[key] = convert(value) if convert is not None and value is not None else value
+    return record

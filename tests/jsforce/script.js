@@ -1,0 +1,60 @@
+// jsforce, unmodified, against the mock org. Usage: node script.js <scenario>
+// The mock's URL and credentials come from the environment (see test_jsforce_login.py);
+// the scenario's findings are printed as one JSON line for the Python test to check.
+'use strict';
+const jsforce = require('jsforce');
+
+const env = process.env;
+const loginUrl = env.MOCK_LOGIN_URL;
+const oauth2 = { loginUrl, clientId: env.MOCK_CLIENT_ID, clientSecret: env.MOCK_CLIENT_SECRET };
+const SOQL = 'SELECT Id, Name FROM Account';
+
+async function soap() {
+  const conn = new jsforce.Connection({ loginUrl, version: '59.0' });
+  const userInfo = await conn.login(env.MOCK_USERNAME, env.MOCK_PASSWORD);
+  const result = await conn.query(SOQL);
+  const identity = await conn.identity();
+  const { instanceUrl, accessToken } = conn;
+  await conn.logout();  // SOAP sessions log out through the partner API's logout()
+  return { userId: userInfo.id, orgId: userInfo.organizationId, instanceUrl,
+           totalSize: result.totalSize, identityUser: identity.user_id,
+           identityName: identity.username, loggedOut: accessToken };
+}
+
+async function oauthPassword() {
+  const conn = new jsforce.Connection({ oauth2, version: '59.0' });
+  const userInfo = await conn.login(env.MOCK_USERNAME, env.MOCK_PASSWORD);
+  const result = await conn.query(SOQL);
+  const token = conn.accessToken;
+  await conn.logout();  // OAuth sessions log out through /services/oauth2/revoke
+  return { userId: userInfo.id, orgId: userInfo.organizationId, totalSize: result.totalSize,
+           revoked: token };
+}
+
+async function oauthRefresh() {
+  // A stale access token: the first call gets 401, jsforce refreshes and retries.
+  const conn = new jsforce.Connection({ oauth2, version: '59.0', instanceUrl: env.MOCK_INSTANCE_URL,
+                                        accessToken: '00Dstale!token', refreshToken: env.MOCK_REFRESH_TOKEN });
+  let refreshed = null;
+  conn.on('refresh', (accessToken) => { refreshed = accessToken; });
+  const result = await conn.query(SOQL);
+  return { totalSize: result.totalSize, refreshed: Boolean(refreshed),
+           accessToken: conn.accessToken };
+}
+
+async function wrongPassword() {
+  const conn = new jsforce.Connection({ loginUrl, version: '59.0' });
+  try {
+    await conn.login(env.MOCK_USERNAME, 'wrong-password');
+    return { error: null };
+  } catch (error) {
+    return { error: error.message };
+  }
+}
+
+const scenarios = { soap, 'oauth-password': oauthPassword, 'oauth-refresh': oauthRefresh,
+                    'wrong-password': wrongPassword };
+
+scenarios[process.argv[2]]()
+  .then((result) => { process.stdout.write(JSON.stringify(result) + '\n'); })
+  .catch((error) => { process.stderr.write(`${error.name}: ${error.message}\n`); process.exit(1); });
