@@ -32,6 +32,15 @@ class SyncerAdapter(Protocol):
     def disconnect(self) -> None:
         """Disconnect the data source (CDP data stays)."""
 
+    def delete(self) -> None:
+        """Delete a disconnected data source; a later connect makes a new one."""
+
+    def rename(self, name: str) -> None:
+        """Rename the data source."""
+
+    def status(self) -> dict:
+        """``{"state", "note", "name", "id"}`` of the data source."""
+
     def state(self) -> str:
         """The data source's state (Connected, Updating, Needs attention, Disconnected)."""
 
@@ -92,7 +101,11 @@ class ReferenceAdapter:
         self.source_id = source.id
 
     def sync(self) -> dict:
-        summary = self.syncer.sync(self.source_id)
+        from syncer.salesforce import AuthError
+        try:
+            summary = self.syncer.sync(self.source_id)
+        except AuthError as error:
+            return {"outcome": "needs-attention", "note": str(error), "api_calls": 0, "counts": {}}
         return {"outcome": summary.outcome, "note": summary.note, "api_calls": summary.api_calls,
                 "counts": {name: dict(s.counts) for name, s in summary.streams.items()}}
 
@@ -102,8 +115,19 @@ class ReferenceAdapter:
     def disconnect(self) -> None:
         self.syncer.disconnect(self.source_id)
 
+    def delete(self) -> None:
+        self.syncer.delete(self.source_id)
+        self.source_id = None
+
+    def rename(self, name: str) -> None:
+        self.syncer.rename(name, self.source_id)
+
+    def status(self) -> dict:
+        source = self.syncer.sources()[-1] if self.source_id is None else self.syncer.source(self.source_id)
+        return {"state": source.state, "note": source.status_note, "name": source.name, "id": source.id}
+
     def state(self) -> str:
-        return self.syncer.source(self.source_id).state
+        return self.status()["state"]
 
     def people(self) -> list[dict]:
         orgs = {o["id"]: o for o in self.organizations()}

@@ -8,6 +8,8 @@ from steps.cdp import *  # noqa: F401,F403 - step definitions are fixtures
 from steps.clock import *  # noqa: F401,F403
 from steps.data_source import *  # noqa: F401,F403
 from steps.salesforce import *  # noqa: F401,F403
+from steps.lifecycle import *  # noqa: F401,F403
+from steps.activities import *  # noqa: F401,F403
 from steps.world import World
 
 

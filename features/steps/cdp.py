@@ -113,3 +113,22 @@ def different_organizations(world, first, second):
         sf_id = world.sf_id(label)
         holders.append([o["id"] for o in world.adapter.organizations() if sf_id in o["sf_ids"]])
     assert len(holders[0]) == len(holders[1]) == 1 and holders[0] != holders[1], holders
+
+
+@then(parsers.parse('the person with email "{email}" is archived'))
+def person_archived(world, email):
+    """The person is archived (kept, hidden from audiences)."""
+    assert world.person_with(email=email)["archived"] is True
+
+
+@then(parsers.parse('the person with email "{email}" is not archived'))
+def person_not_archived(world, email):
+    """The person is active."""
+    assert world.person_with(email=email)["archived"] is False
+
+
+@then(parsers.parse("every person is there exactly once: {count:d} people with {count2:d} distinct emails"))
+def no_duplicates(world, count, count2):
+    """No person lost, none duplicated."""
+    people = world.adapter.people()
+    assert len(people) == count and len({p.get("str::email") for p in people}) == count2

@@ -100,3 +100,23 @@ def contact_gives(world, result):
         key = result.removeprefix("a merge by ")
         assert counts.get(f"merged:{key}") == 1, counts
         assert len(people) == 1, people
+
+
+@given(parsers.parse("Salesforce has {count:d} contacts"))
+def many_contacts(world, count):
+    """Load many contacts at once (through the org's control plane, in one transaction)."""
+    records = [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"} for n in range(count)]
+    for start in range(0, count, 5000):
+        world.server.control("POST", "orgs/org1/records/Contact", json={"records": records[start:start + 5000]})
+
+
+@when(parsers.parse('contact "{label}" is deleted in Salesforce'))
+def contact_deleted(world, label):
+    """Delete a contact (it goes to the recycle bin)."""
+    world.sf.Contact.delete(world.sf_id(label))
+
+
+@when(parsers.parse("Salesforce has these {kind}:"))
+def salesforce_has_later(world, kind, datatable):
+    """Create more records in the org (same columns as the Given step)."""
+    salesforce_has(world, kind, datatable)

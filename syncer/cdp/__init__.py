@@ -22,8 +22,9 @@ Usage::
 
 Modules: ``fields`` (ids, normalisation), ``settings`` (strategies, permissions, system
 fields), ``merge`` (the pure merge engine: ``plan_batch``/``plan_org_batch``), ``candidates``
-(incoming records, snapshots, indexes), ``models`` (tables, schema version), ``writer`` (page
-load/apply), ``store`` (``CDP``), ``readers`` (views), ``activities``, ``limits`` (rules 26–27).
+(incoming records, snapshots, indexes), ``models`` (tables, schema version), ``writer`` / ``orgwriter``
+(page load/apply for people / organisations), ``fastpath`` (batched statement execution),
+``store`` (``CDP``), ``readers`` (views), ``activities``, ``limits`` (rules 26–27).
 """
 from .activities import ActivityRecord, ActivitySummary
 from .candidates import CandidateIndex, IncomingRecord, OrgIndex
@@ -31,14 +32,40 @@ from .limits import ConfigurationError, validate_selection
 from .merge import Outcome, plan_batch, plan_org_batch
 from .models import DataSource
 from .readers import ActivityView, OrganizationView, PersonView, SfId
-from .settings import (FindStrategy, MergeSettings, MergeStrategy, PeopleSettings,
-                       PermissionDirection, PermissionMapping, SystemFieldPolicy)
+from .settings import (
+                       FindStrategy,
+                       MergeSettings,
+                       MergeStrategy,
+                       PeopleSettings,
+                       PermissionDirection,
+                       PermissionMapping,
+                       SystemFieldPolicy,
+)
 from .store import CDP, PageSummary
 
 __all__ = [
-    "CDP", "PageSummary", "DataSource", "PersonView", "OrganizationView", "ActivityView", "SfId",
-    "ActivityRecord", "ActivitySummary", "IncomingRecord", "CandidateIndex", "OrgIndex",
-    "Outcome", "plan_batch", "plan_org_batch", "MergeStrategy", "FindStrategy", "MergeSettings",
-    "PeopleSettings", "PermissionDirection", "PermissionMapping", "SystemFieldPolicy",
-    "ConfigurationError", "validate_selection",
+                       "CDP",
+                       "ActivityRecord",
+                       "ActivitySummary",
+                       "ActivityView",
+                       "CandidateIndex",
+                       "ConfigurationError",
+                       "DataSource",
+                       "FindStrategy",
+                       "IncomingRecord",
+                       "MergeSettings",
+                       "MergeStrategy",
+                       "OrgIndex",
+                       "OrganizationView",
+                       "Outcome",
+                       "PageSummary",
+                       "PeopleSettings",
+                       "PermissionDirection",
+                       "PermissionMapping",
+                       "PersonView",
+                       "SfId",
+                       "SystemFieldPolicy",
+                       "plan_batch",
+                       "plan_org_batch",
+                       "validate_selection",
 ]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from .candidates import as_utc
 from .models import activity_table, link_table, utcnow
-from .writer import _select_in
+from .writer import select_in
 
 _A, _L = activity_table.c, link_table.c
 
@@ -54,11 +54,11 @@ def write_activities(conn: sa.Connection, data_source_id: int,
     summary = ActivitySummary()
     people = sa.select(_L.sf_id, _L.person_id).where(_L.data_source_id == data_source_id,
                                                       _L.person_id.is_not(None))
-    person_of = {row.sf_id: row.person_id for row in
-                 _select_in(conn, people, _L.sf_id, (r.person_sf_id for r in records))}
+    person_of = {row["sf_id"]: row["person_id"] for row in
+                 select_in(conn, people, _L.sf_id, (r.person_sf_id for r in records))}
     stored = sa.select(_A.sf_id, _A.id).where(_A.data_source_id == data_source_id)
-    existing = {row.sf_id: row.id for row in
-                _select_in(conn, stored, _A.sf_id, (r.sf_id for r in records))}
+    existing = {row["sf_id"]: row["id"] for row in
+                select_in(conn, stored, _A.sf_id, (r.sf_id for r in records))}
     now = utcnow()
     inserts: dict[str, dict[str, Any]] = {}
     updates: dict[int, dict[str, Any]] = {}

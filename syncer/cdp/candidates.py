@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import fields as f
@@ -24,8 +24,8 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @dataclass(slots=True)
@@ -43,19 +43,25 @@ class IncomingRecord:
     def from_mapping(cls, record: Mapping[str, Any], sf_object: str = "Contact") -> IncomingRecord:
         """Build from ``{"sf_id": …, "str::email": …, …}``; unknown non-field keys raise."""
         values: dict[str, Any] = {}
+        normalize = f.normalize
         for key, value in record.items():
             if ":" in key:
-                values[key] = f.normalize(key, value)
+                # Only emails and phones change shape; every field turns "" into None (rule 2).
+                if key == f.EMAIL or key.startswith("phn:"):
+                    values[key] = normalize(key, value)
+                else:
+                    values[key] = None if value == "" else value
             elif key not in RECORD_KEYS:
                 raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
                                  f"nor one of {sorted(RECORD_KEYS)}")
-        sf_id = record.get("sf_id")
+        get = record.get
+        sf_id = get("sf_id")
         if not sf_id:
             raise ValueError("an incoming Salesforce record needs its sf_id")
-        return cls(sf_id=sf_id, fields=values, sf_object=record.get("sf_object") or sf_object,
-                   account_id=record.get("account_id") or None,
-                   converted_contact_id=record.get("converted_contact_id") or None,
-                   modstamp=as_utc(record.get("modstamp")))
+        modstamp = get("modstamp")
+        return cls(sf_id, values, get("sf_object") or sf_object, get("account_id") or None,
+                   get("converted_contact_id") or None,
+                   as_utc(modstamp) if modstamp is not None else None)
 
     @property
     def email(self) -> str | None:
@@ -84,6 +90,7 @@ class PersonSnapshot:
     sf_sources: set[int] = field(default_factory=set)  # data sources with a hidden Id on it
     seq: int = 0
     dirty: bool = False
+    stored: Mapping[str, Any] | None = None  # the row as loaded: writes SET only what changed
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -103,6 +110,7 @@ class OrgSnapshot:
     archived: bool = False
     seq: int = 0
     dirty: bool = False
+    stored: Mapping[str, Any] | None = None
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -129,7 +137,7 @@ class _Index:
 
     def __init__(self, data_source_id: int, now: datetime | None = None) -> None:
         self.data_source_id = data_source_id
-        self.now = as_utc(now) or datetime.now(timezone.utc)
+        self.now = as_utc(now) or datetime.now(UTC)
         self.links: dict[str, LinkState] = {}
         self._created = 0
 

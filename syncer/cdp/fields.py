@@ -46,8 +46,7 @@ DEFAULT_PERSON_FIELDS = frozenset({FIRST, LAST, EMAIL, PHONE, CITY, COUNTRY,
 DEFAULT_ORG_FIELDS = frozenset({ORG_NAME, ORG_WEBSITE, ORG_INDUSTRY})
 
 _TYPES = frozenset({"str", "phn", "bol", "int", "dbl", "tme", "geo", "txt", "dtz"})
-_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-_PHONE_SHAPE = re.compile(r"\+?\d{3,}")
+_PHONE_PUNCTUATION = str.maketrans("", "", " \t\n\r\f\v-().")
 _SPACES = re.compile(r"\s+")
 
 
@@ -110,8 +109,9 @@ def normalize_phone(value: Any) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    compact = _PHONE_PUNCTUATION.sub("", text)
-    return compact if _PHONE_SHAPE.fullmatch(compact) else text
+    compact = text.translate(_PHONE_PUNCTUATION)
+    digits = compact[1:] if compact[:1] == "+" else compact
+    return compact if len(digits) >= 3 and digits.isascii() and digits.isdigit() else text
 
 
 def name_key(name: Any) -> str | None:

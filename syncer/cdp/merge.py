@@ -21,16 +21,27 @@ snapshots and links marked dirty. Rules implemented (``docs/integration-rules.md
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields as f
-from .candidates import (CandidateIndex, IncomingRecord, LinkState, OrgIndex, OrgSnapshot,
-                         PersonSnapshot)
+from .candidates import (
+    CandidateIndex,
+    IncomingRecord,
+    LinkState,
+    OrgIndex,
+    OrgSnapshot,
+    PersonSnapshot,
+)
 from .permissions import initial_permissions, update_permissions
-from .settings import (FindStrategy, MergeSettings, MergeStrategy, PeopleSettings,
-                       SystemFieldPolicy)
+from .settings import (
+    FindStrategy,
+    MergeSettings,
+    MergeStrategy,
+    PeopleSettings,
+    SystemFieldPolicy,
+)
 
 CREATED, MERGED, SKIPPED = "created", "merged", "skipped"
 SKIPPED_NON_EXISTING = "skipped_non_existing"  # rule 5
@@ -61,12 +72,15 @@ class Outcome:
         return self.reason if self.action == SKIPPED and self.reason else self.action
 
 
-def _oldest(matches: Iterable[Any]) -> Any:
-    return min(matches, key=lambda item: item.order, default=None)
+def _oldest(matches: Sequence[Any]) -> Any:
+    if len(matches) < 2:
+        return matches[0] if matches else None
+    return min(matches, key=lambda item: item.order)
 
 
 def _merge_fields(current: dict[str, Any], incoming: dict[str, Any], strategy: MergeStrategy,
-                  policy: SystemFieldPolicy | None, set_field) -> dict[str, Any]:
+                  policy: SystemFieldPolicy | None,
+                  set_field: Callable[[str, Any], None]) -> dict[str, Any]:
     """Apply append-only (rule 2) or overwrite (rule 3) to one matched record; return changes."""
     changes: dict[str, Any] = {}
     for field_id, value in incoming.items():
@@ -192,7 +206,8 @@ def plan_record(record: IncomingRecord, index: CandidateIndex, settings: PeopleS
     link = _ensure_link(index, record, person)
     if merge.strategy is MergeStrategy.IGNORE:
         return Outcome(record.sf_id, SKIPPED, key, IGNORED_EXISTING, target=person, link=link)
-    changes = _merge_fields(person.fields, record.fields, merge.strategy, settings.system_fields,
+    policy = settings.system_fields if settings.system_fields.allowed is not None else None
+    changes = _merge_fields(person.fields, record.fields, merge.strategy, policy,
                             lambda field_id, value: index.set_field(person, field_id, value))
     changes.update(update_permissions(person, settings, record.fields))
     if person.archived:

@@ -23,7 +23,7 @@ Version 1 is the initial schema and has no migration.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,7 +45,14 @@ ORG_COLUMNS = {f.ORG_NAME: "name"}
 
 def utcnow() -> datetime:
     """Now, in UTC (every stored datetime is aware UTC: sqlmodel's ``UTCDateTime``)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+def _partial_index(name: str, column: str, *leading: str) -> sa.Index:
+    """An index over the rows where ``column`` is set: most links leave it NULL, and every
+    index entry costs a write per merged record."""
+    where = sa.text(f"{column} IS NOT NULL")
+    return sa.Index(name, *leading, column, sqlite_where=where, postgresql_where=where)
 
 
 class CDPModel(SQLModel, registry=registry()):
@@ -95,6 +102,7 @@ class Person(CDPModel, table=True):
     """A person; merge keys are indexed columns, other fields in ``field_values``."""
 
     __tablename__ = "cdp_person"
+    __table_args__ = (_partial_index("ix_cdp_person_organization", "organization_id"),)
     id: int | None = Field(default=None, primary_key=True)
     first_name: str | None = None
     last_name: str | None = None
@@ -107,8 +115,7 @@ class Person(CDPModel, table=True):
     email_unsubscribed_in_cdp: bool = False  # rule 20: a CDP unsubscribe wins over Salesforce
     sms_unsubscribed_in_cdp: bool = False
     archived: bool = False
-    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id",
-                                        index=True)
+    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -119,16 +126,17 @@ class SalesforceLink(CDPModel, table=True):
     __tablename__ = "cdp_sf_link"
     __table_args__ = (
         sa.UniqueConstraint("data_source_id", "sf_id", name="uq_cdp_sf_link_source_id"),
-        sa.Index("ix_cdp_sf_link_account", "data_source_id", "account_id"),
-        sa.Index("ix_cdp_sf_link_converted", "data_source_id", "converted_contact_id"),
+        _partial_index("ix_cdp_sf_link_account", "account_id", "data_source_id"),
+        _partial_index("ix_cdp_sf_link_converted", "converted_contact_id", "data_source_id"),
+        _partial_index("ix_cdp_sf_link_person", "person_id"),
+        _partial_index("ix_cdp_sf_link_organization", "organization_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     data_source_id: int = Field(foreign_key="cdp_data_source.id")
     sf_object: str
     sf_id: str
-    person_id: int | None = Field(default=None, foreign_key="cdp_person.id", index=True)
-    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id",
-                                        index=True)
+    person_id: int | None = Field(default=None, foreign_key="cdp_person.id")
+    organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id")
     account_id: str | None = None  # a Contact's AccountId, for the organisation link (rule 17)
     converted_contact_id: str | None = None  # a Lead's ConvertedContactId (rule 12)
     modstamp: datetime | None = None  # SystemModstamp last merged (rule 34)

@@ -36,13 +36,14 @@ def update_permissions(person: PersonSnapshot, settings: PeopleSettings,
     """Apply rules 19–21 to an existing person; return the permission fields that changed."""
     changes: dict[str, bool] = {}
     email = _read(settings.email_permission, incoming.get(f.EMAIL_PERMISSION))
-    if email is not None and email != person.email_permission:
-        if not (email and person.email_unsubscribed_in_cdp):
-            person.email_permission = email
-            changes[f.EMAIL_PERMISSION] = email
+    # A CDP-side unsubscribe blocks a Salesforce "subscribe" (rule 20), never an unsubscribe.
+    if email is not None and email != person.email_permission \
+            and not (email and person.email_unsubscribed_in_cdp):
+        person.email_permission = email
+        changes[f.EMAIL_PERMISSION] = email
     sms = _read(settings.sms_permission, incoming.get(f.SMS_PERMISSION))
-    if sms is not None and sms != person.sms_permission:
-        if not (sms and person.sms_unsubscribed_in_cdp):
-            person.sms_permission = sms
-            changes[f.SMS_PERMISSION] = sms
+    if sms is not None and sms != person.sms_permission \
+            and not (sms and person.sms_unsubscribed_in_cdp):
+        person.sms_permission = sms
+        changes[f.SMS_PERMISSION] = sms
     return changes

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from . import fields as f
 from .models import activity_table, link_table, org_table, person_table
-from .writer import org_snapshot, person_snapshot
+from .orgwriter import org_snapshot
+from .writer import person_snapshot
 
 PAGE = 1000
 _L = link_table.c
@@ -98,7 +99,7 @@ def _person_views(conn: sa.Connection, rows: list[sa.Row]) -> list[PersonView]:
     links = _links(conn, _L.person_id, [row.id for row in rows])
     views = []
     for row in rows:
-        s = person_snapshot(row)
+        s = person_snapshot(row._mapping)
         views.append(PersonView(row.id, s.fields, s.email_permission, s.sms_permission,
                                 s.email_unsubscribed_in_cdp, s.sms_unsubscribed_in_cdp,
                                 s.archived, s.organization_id, row.created_at,
@@ -108,7 +109,7 @@ def _person_views(conn: sa.Connection, rows: list[sa.Row]) -> list[PersonView]:
 
 def _org_views(conn: sa.Connection, rows: list[sa.Row]) -> list[OrganizationView]:
     links = _links(conn, _L.organization_id, [row.id for row in rows])
-    return [OrganizationView(row.id, org_snapshot(row).fields, row.archived, row.created_at,
+    return [OrganizationView(row.id, org_snapshot(row._mapping).fields, row.archived, row.created_at,
                              tuple(links[row.id])) for row in rows]
 
 

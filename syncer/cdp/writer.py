@@ -12,15 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import fields as f
-from .candidates import (CandidateIndex, IncomingRecord, LinkState, OrgIndex, OrgSnapshot,
-                         PersonSnapshot)
+from .candidates import CandidateIndex, IncomingRecord, LinkState, PersonSnapshot
+from .fastpath import execute_many, select_rows
 from .merge import Outcome
-from .models import (ORG_COLUMNS, PERSON_COLUMNS, link_table, org_table, person_table)
-from .settings import FindStrategy, MergeSettings, PeopleSettings
+from .models import PERSON_COLUMNS, link_table, person_table
+from .settings import FindStrategy, PeopleSettings
 
 CHUNK = 500
-_P, _O, _L = person_table.c, org_table.c, link_table.c
+_P, _L = person_table.c, link_table.c
+Row = dict[str, Any]
 _PERSON_FIELD_COLUMNS = tuple(PERSON_COLUMNS.items())
 
 
@@ -30,76 +30,96 @@ def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]
         yield values[start:start + size]
 
 
-def _select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
-               values: Iterable[Any]) -> Iterator[sa.Row]:
-    """Rows of ``stmt`` filtered by ``column IN values``, one query per chunk."""
+def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
+              values: Iterable[Any]) -> list[Row]:
+    """Rows (dicts) of ``stmt`` filtered by ``column IN values``, one query per chunk."""
     unique = list(dict.fromkeys(v for v in values if v is not None))
-    for chunk in chunked(unique):
-        yield from conn.execute(stmt.where(column.in_(chunk)))
+    rows: list[Row] = []
+    if unique:
+        stmt = stmt.where(column.in_(sa.bindparam("_keys", expanding=True)))
+        for chunk in chunked(unique):
+            rows.extend(select_rows(conn, stmt, {"_keys": list(chunk)}))
+    return rows
 
 
 # --- people -------------------------------------------------------------------------------
 
-def person_snapshot(row: sa.Row) -> PersonSnapshot:
+#: Person columns a merge reads (``updated_at`` is only ever written).
+_PERSON_READ = tuple(c for c in person_table.c if c.name != "updated_at")
+_LINK_READ = (_L.id.label("link_id"), _L.sf_id, _L.sf_object, _L.account_id,
+              _L.converted_contact_id, _L.modstamp)
+
+
+def person_snapshot(row: Row) -> PersonSnapshot:
     """A snapshot of one ``cdp_person`` row (column fields folded into ``fields``)."""
-    values = dict(row.field_values)
+    values = dict(row["field_values"])
     for field_id, column in _PERSON_FIELD_COLUMNS:
-        value = row._mapping[column]
+        value = row[column]
         if value is not None:
             values[field_id] = value
-    return PersonSnapshot(row.id, row.created_at, values, row.email_permission, row.sms_permission,
-                          row.email_unsubscribed_in_cdp, row.sms_unsubscribed_in_cdp, row.archived,
-                          row.organization_id)
+    return PersonSnapshot(row["id"], row["created_at"], values, row["email_permission"],
+                          row["sms_permission"], row["email_unsubscribed_in_cdp"],
+                          row["sms_unsubscribed_in_cdp"], row["archived"],
+                          row["organization_id"], stored=row)
 
 
 def load_people_candidates(conn: sa.Connection, data_source_id: int,
                            incoming: Sequence[IncomingRecord], settings: PeopleSettings,
                            now: datetime | None = None) -> CandidateIndex:
-    """Every stored person a page could match, indexed (rules 6–8, 12, 17)."""
+    """Every stored person a page could match, indexed (rules 6–8, 12, 17).
+
+    Hidden Ids are read joined to their people. Email and phone candidates are loaded only
+    for records whose hidden Id is unknown (key 1 wins otherwise). Under "previous key empty"
+    people holding an Id of this source are never eligible for an email or phone match, so SQL
+    filters them out, as it does people with an email for the phone key (rule 7); people
+    changed by earlier records of the page are in the index anyway.
+    """
     index = CandidateIndex(data_source_id, now)
-    in_source = sa.select(_L.sf_id, _L.id, _L.sf_object, _L.person_id, _L.account_id,
-                          _L.converted_contact_id, _L.modstamp).where(
-        _L.data_source_id == data_source_id, _L.person_id.is_not(None))
-    link_rows = list(_select_in(conn, in_source, _L.sf_id, (r.sf_id for r in incoming)))
-    conversion_rows: list[sa.Row] = []
-    if settings.merge_converted_leads:
-        by_conversion = sa.select(_L.converted_contact_id, _L.person_id).where(
-            _L.data_source_id == data_source_id)
-        contacts = (r.sf_id for r in incoming if r.sf_object == "Contact")
-        conversion_rows = list(_select_in(conn, by_conversion, _L.converted_contact_id, contacts))
-
     people: dict[int, PersonSnapshot] = {}
-    base = sa.select(person_table)
-    wanted_ids = [row.person_id for row in link_rows] + [row.person_id for row in conversion_rows]
-    for column, values in ((_P.id, wanted_ids), (_P.email, (r.email for r in incoming)),
-                           (_P.phone, (r.phone for r in incoming))):
-        for row in _select_in(conn, base, column, values):
-            if row.id not in people:
-                people[row.id] = person_snapshot(row)
 
+    def snapshot(row: Row) -> PersonSnapshot:
+        person = people.get(row["id"])
+        if person is None:
+            person = people[row["id"]] = person_snapshot(row)
+        return person
+
+    linked = (sa.select(*_PERSON_READ, *_LINK_READ)
+              .join_from(link_table, person_table, _L.person_id == _P.id)
+              .where(_L.data_source_id == data_source_id))
+    link_rows = select_in(conn, linked, _L.sf_id, [r.sf_id for r in incoming])
     for row in link_rows:
-        index.add_link(LinkState(row.sf_id, row.sf_object, people[row.person_id], row.id,
-                                 row.account_id, row.converted_contact_id, row.modstamp))
+        index.add_link(LinkState(row["sf_id"], row["sf_object"], snapshot(row), row["link_id"],
+                                 row["account_id"], row["converted_contact_id"],
+                                 row["modstamp"]))
+    unmatched = [r for r in incoming if r.sf_id not in index.links]
+    if settings.merge_converted_leads:
+        contacts = [r.sf_id for r in unmatched if r.sf_object == "Contact"]
+        for row in select_in(conn, linked, _L.converted_contact_id, contacts):
+            lead_person = snapshot(row)
+            lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
+            index.converted.setdefault(row["converted_contact_id"], lead_person)
+
+    by_email = by_phone = sa.select(*_PERSON_READ)
     if settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY:
-        # Rule 7 needs to know which key-matched people already hold an Id of this source.
-        unknown = [pid for pid, p in people.items() if data_source_id not in p.sf_sources]
-        held = sa.select(_L.person_id).where(_L.data_source_id == data_source_id)
-        for row in _select_in(conn, held, _L.person_id, unknown):
-            people[row.person_id].sf_sources.add(data_source_id)
+        unheld = ~sa.exists().where(_L.person_id == _P.id, _L.data_source_id == data_source_id)
+        by_email = by_email.where(unheld)
+        by_phone = by_phone.where(unheld, _P.email.is_(None))
+    for stmt, column, values in ((by_email, _P.email, [r.email for r in unmatched]),
+                                 (by_phone, _P.phone, [r.phone for r in unmatched])):
+        for row in select_in(conn, stmt, column, values):
+            snapshot(row)
     for person in people.values():
         index.add_person(person)
-    for row in conversion_rows:
-        index.converted.setdefault(row.converted_contact_id, people[row.person_id])
 
-    accounts = [r.account_id for r in incoming] + [row.account_id for row in link_rows]
+    accounts = [r.account_id for r in incoming] + [row["account_id"] for row in link_rows]
     org_links = sa.select(_L.sf_id, _L.organization_id).where(
         _L.data_source_id == data_source_id, _L.organization_id.is_not(None))
-    for row in _select_in(conn, org_links, _L.sf_id, accounts):
-        index.orgs_by_account[row.sf_id] = row.organization_id
+    for row in select_in(conn, org_links, _L.sf_id, accounts):
+        index.orgs_by_account[row["sf_id"]] = row["organization_id"]
     return index
 
 
-def _person_row(person: PersonSnapshot, now: datetime) -> dict[str, Any]:
+def _person_row(person: PersonSnapshot) -> dict[str, Any]:
     values = dict(person.fields)
     row: dict[str, Any] = {column: values.pop(field_id, None)
                            for field_id, column in _PERSON_FIELD_COLUMNS}
@@ -107,18 +127,11 @@ def _person_row(person: PersonSnapshot, now: datetime) -> dict[str, Any]:
                sms_permission=person.sms_permission,
                email_unsubscribed_in_cdp=person.email_unsubscribed_in_cdp,
                sms_unsubscribed_in_cdp=person.sms_unsubscribed_in_cdp,
-               archived=person.archived, organization_id=person.organization_id, updated_at=now)
+               archived=person.archived, organization_id=person.organization_id)
     return row
 
 
-def _org_row(org: OrgSnapshot, now: datetime) -> dict[str, Any]:
-    values = dict(org.fields)
-    name = values.pop(f.ORG_NAME, None)
-    return {"name": name, "name_key": f.name_key(name), "field_values": values,
-            "archived": org.archived, "updated_at": now}
-
-
-def _dirty(outcomes: Iterable[Outcome]) -> tuple[list[Any], list[Any], list[LinkState],
+def dirty_items(outcomes: Iterable[Outcome]) -> tuple[list[Any], list[Any], list[LinkState],
                                                   list[LinkState]]:
     """Unique dirty targets and links, split into new and existing, in page order."""
     new, changed, new_links, changed_links = [], [], [], []
@@ -132,31 +145,63 @@ def _dirty(outcomes: Iterable[Outcome]) -> tuple[list[Any], list[Any], list[Link
     return new, changed, new_links, changed_links
 
 
-def _write(conn: sa.Connection, table: sa.Table, new: list[Any], changed: list[Any],
+def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
+    """Reserve ``count`` primary keys, so a page inserts with one plain executemany.
+
+    ``INSERT … RETURNING`` in parameter order falls back to one statement per row on SQLite,
+    so ids are taken up front: from the serial's sequence on PostgreSQL, and past ``max(id)``
+    on SQLite, which is safe because CDP writers hold the write lock (``BEGIN IMMEDIATE``).
+    """
+    if conn.dialect.name == "postgresql":
+        stmt = sa.text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                       f"FROM generate_series(1, :n)")
+        return list(conn.execute(stmt, {"n": count}).scalars())
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+    return list(range(start + 1, start + 1 + count))
+
+
+def write_targets(conn: sa.Connection, table: sa.Table, new: list[Any], changed: list[Any],
            row_of, now: datetime) -> None:
-    """Insert new targets (collecting their ids) and update changed ones, batched."""
+    """Insert new targets and update changed ones, batched.
+
+    Updates SET only the columns that differ from the stored row, one executemany per set of
+    changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
+    touch their index pages for nothing.
+    """
     if new:
-        rows = [dict(row_of(item, now), created_at=item.created_at) for item in new]
-        stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        for item, new_id in zip(new, conn.execute(stmt, rows).scalars()):
+        for item, new_id in zip(new, allocate_ids(conn, table, len(new))):
             item.id = new_id
-    if changed:
-        rows = [dict(row_of(item, now), _id=item.id) for item in changed]
-        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("_id")), rows)
+        rows = []
+        for item in new:
+            row = row_of(item)
+            item.stored = dict(row)
+            rows.append(dict(row, id=item.id, created_at=item.created_at))
+        execute_many(conn, sa.insert(table), table, rows, {"updated_at": now})
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for item in sorted(changed, key=lambda i: i.id):
+        row = row_of(item)
+        stored = item.stored or {}
+        diff = {k: v for k, v in row.items() if k not in stored or stored[k] != v}
+        if diff:
+            item.stored = row
+            groups.setdefault(tuple(diff), []).append(dict(diff, _id=item.id))
+    for rows in groups.values():
+        execute_many(conn, sa.update(table).where(table.c.id == sa.bindparam("_id")), table, rows,
+                     {"updated_at": now})
     for item in (*new, *changed):
         item.dirty = False
 
 
-def _write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkState],
+def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkState],
                  changed_links: list[LinkState], target_column: str) -> None:
     if new_links:
-        conn.execute(sa.insert(link_table), [
+        execute_many(conn, sa.insert(link_table), link_table, [
             {"data_source_id": data_source_id, "sf_object": link.sf_object, "sf_id": link.sf_id,
              target_column: link.target.id, "account_id": link.account_id,
              "converted_contact_id": link.converted_contact_id, "modstamp": link.modstamp}
             for link in new_links])
     if changed_links:
-        conn.execute(sa.update(link_table).where(_L.id == sa.bindparam("_id")), [
+        execute_many(conn, sa.update(link_table).where(_L.id == sa.bindparam("_id")), link_table, [
             {"_id": link.id, "account_id": link.account_id,
              "converted_contact_id": link.converted_contact_id, "modstamp": link.modstamp}
             for link in changed_links])
@@ -167,59 +212,6 @@ def _write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkS
 def apply_people(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outcome],
                  now: datetime) -> None:
     """Write a planned page of people: new people, changed people, new and changed links."""
-    new, changed, new_links, changed_links = _dirty(outcomes)
-    _write(conn, person_table, new, changed, _person_row, now)
-    _write_links(conn, data_source_id, new_links, changed_links, "person_id")
-
-
-# --- organisations ------------------------------------------------------------------------
-
-def org_snapshot(row: sa.Row) -> OrgSnapshot:
-    """A snapshot of one ``cdp_organization`` row."""
-    values = dict(row.field_values)
-    if row.name is not None:
-        values[f.ORG_NAME] = row.name
-    return OrgSnapshot(row.id, row.created_at, values, archived=row.archived)
-
-
-def load_org_candidates(conn: sa.Connection, data_source_id: int,
-                        incoming: Sequence[IncomingRecord], settings: MergeSettings,
-                        now: datetime | None = None) -> OrgIndex:
-    """Every stored organisation a page could match, with all its Account Ids (rule 15)."""
-    index = OrgIndex(data_source_id, now)
-    in_source = sa.select(_L.sf_id, _L.id, _L.sf_object, _L.organization_id, _L.modstamp).where(
-        _L.data_source_id == data_source_id, _L.organization_id.is_not(None))
-    link_rows = list(_select_in(conn, in_source, _L.sf_id, (r.sf_id for r in incoming)))
-    orgs: dict[int, OrgSnapshot] = {}
-    base = sa.select(org_table)
-    names = (f.name_key(r.fields.get(f.ORG_NAME)) for r in incoming)
-    for column, values in ((_O.id, [row.organization_id for row in link_rows]),
-                           (_O.name_key, names)):
-        for row in _select_in(conn, base, column, values):
-            orgs.setdefault(row.id, org_snapshot(row))
-    held = sa.select(_L.organization_id, _L.data_source_id, _L.sf_id)
-    for row in _select_in(conn, held, _L.organization_id, list(orgs)):
-        orgs[row.organization_id].account_ids.add(row.sf_id)
-        orgs[row.organization_id].sf_sources.add(row.data_source_id)
-    for org in orgs.values():
-        index.add_org(org)
-    for row in link_rows:
-        index.add_link(LinkState(row.sf_id, row.sf_object, orgs[row.organization_id], row.id,
-                                 modstamp=row.modstamp))
-    return index
-
-
-def apply_orgs(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outcome],
-               now: datetime) -> None:
-    """Write a planned page of organisations, then link waiting people to them (rule 17)."""
-    new, changed, new_links, changed_links = _dirty(outcomes)
-    _write(conn, org_table, new, changed, _org_row, now)
-    _write_links(conn, data_source_id, new_links, changed_links, "organization_id")
-    if new_links:
-        # Contacts synced before their Account remember its Id on their link.
-        waiting = sa.select(_L.person_id).where(
-            _L.data_source_id == data_source_id, _L.account_id == sa.bindparam("_account"),
-            _L.person_id.is_not(None))
-        conn.execute(sa.update(person_table).where(_P.id.in_(waiting))
-                     .values(organization_id=sa.bindparam("_org"), updated_at=now),
-                     [{"_account": link.sf_id, "_org": link.target.id} for link in new_links])
+    new, changed, new_links, changed_links = dirty_items(outcomes)
+    write_targets(conn, person_table, new, changed, _person_row, now)
+    write_links(conn, data_source_id, new_links, changed_links, "person_id")

@@ -1,0 +1,39 @@
+Feature: Activities from opportunities and tasks
+  Opportunities become activities of the person in their primary contact role; the first import
+  brings the last 90 days of activity.
+
+  Background:
+    Given Salesforce has these accounts:
+      | ref | name   |
+      | A   | Globex |
+    And Salesforce has these contacts:
+      | ref | last name | email   | account |
+      | C1  | Lee       | l@x.org | A       |
+
+  # Rule 22.
+  Scenario: An opportunity reaches the person in its primary contact role only
+    Given opportunity "O1" for account "A"
+    And contact "C1" is the primary contact of opportunity "O1"
+    And opportunity "O2" for account "A"
+    When the data source syncs
+    Then the person holding contact "C1" has 1 opportunity activity
+    And the person holding contact "C1" has a opportunity activity "Deal O1"
+    And the sync reports for Opportunity:
+      | outcome                         | count |
+      | skipped:no_primary_contact_role | 1     |
+
+  # Rule 23: a primary role added later associates the opportunity at the next poll.
+  Scenario: A primary contact role added later associates the opportunity
+    Given opportunity "O1" for account "A"
+    And the data source has synced
+    When contact "C1" is made the primary contact of opportunity "O1"
+    And the data source syncs
+    Then the person holding contact "C1" has 1 opportunity activity
+
+  # Rule 24: the initial import covers 90 days of activity.
+  Scenario: The first sync imports only the last 90 days of tasks
+    Given contact "C1" has a task "Recent call" created 10 days ago
+    And contact "C1" has a task "Ancient call" created 120 days ago
+    When the data source syncs
+    Then the person holding contact "C1" has 1 task activity
+    And the person holding contact "C1" has a task activity "Recent call"

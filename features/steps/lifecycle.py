@@ -1,0 +1,126 @@
+"""Steps about the data source's life: connecting, states, tokens, limits, faults, renaming."""
+from __future__ import annotations
+
+import threading
+import time
+
+from pytest_bdd import given, parsers, then, when
+
+UNITS = {"minutes", "hours", "days", "months"}
+
+
+@given("the data source is connected")
+def connected(world):
+    """Log in, click Allow, and register the data source."""
+    world.ensure_connected()
+
+
+@when("the data source is reconnected")
+def reconnected(world):
+    """Log in and click Allow again for the same data source."""
+    config = world.server.config
+    world.adapter.connect(world.server.url, config.username, config.password)
+
+
+@when("the data source is disconnected")
+@given("the data source is disconnected")
+def disconnected(world):
+    """The user disconnects the data source."""
+    world.adapter.disconnect()
+
+
+@when("the data source is deleted")
+def deleted(world):
+    """The user deletes the (disconnected) data source."""
+    world.adapter.delete()
+    world.connected = False
+
+
+@when(parsers.parse('the data source is renamed "{name}"'))
+def renamed(world, name):
+    """The user renames the data source."""
+    world.adapter.rename(name)
+
+
+@then(parsers.parse('the data source is "{state}"'))
+def data_source_state(world, state):
+    """The data source's state."""
+    assert world.adapter.state() == state, world.adapter.status()
+
+
+@then(parsers.parse('the data source is "{state}" with a note saying "{text}"'))
+def data_source_state_note(world, state, text):
+    """The data source's state and the note it shows."""
+    status = world.adapter.status()
+    assert status["state"] == state and text in (status["note"] or ""), status
+
+
+@then(parsers.parse('the data source is named "{name}"'))
+def data_source_named(world, name):
+    """The data source's name."""
+    assert world.adapter.status()["name"] == name
+
+
+@given(parsers.parse("the connected app's refresh token policy is \"expire after {count:d} {unit}\""))
+def refresh_policy_absolute(world, count, unit):
+    """Set the org's Refresh Token Policy to "Expire refresh token after N units"."""
+    assert unit in UNITS
+    world.server.control("PATCH", f"apps/{world.server.config.client_id}", json={
+        "refresh_token_policy": "absolute", "refresh_token_validity": count, "refresh_token_unit": unit})
+
+
+@when("the admin revokes the app's tokens in Salesforce")
+@given("the admin revokes the app's tokens in Salesforce")
+def tokens_revoked(world):
+    """Setup → Connected Apps OAuth Usage → Revoke."""
+    world.server.control("POST", f"apps/{world.server.config.client_id}/revoke", json={})
+
+
+@given(parsers.parse("the org has {remaining:d} API calls left today"))
+def api_calls_left(world, remaining):
+    """Use up the org's daily API limit but for ``remaining`` calls."""
+    world.server.control("POST", "orgs/org1/usage", json={"used": 10_000 - remaining, "limit": 10_000})
+
+
+@when("the org's daily API limit resets")
+def api_limit_resets(world):
+    """A new 24-hour window: nothing used."""
+    world.server.control("POST", "orgs/org1/usage", json={"used": 0})
+
+
+@given(parsers.parse("Salesforce fails {percent:d}% of requests with {kind}"))
+def failing_requests(world, percent, kind):
+    """Arm random faults on the data API (kind: 500, 503, 401; seeded, so runs repeat)."""
+    world.server.control("POST", "faults", json={"kind": kind, "count": 10_000, "rate": percent / 100,
+                                                 "path": "/services/data", "seed": 11})
+
+
+@when("Salesforce stops failing")
+def faults_cleared(world):
+    """Disarm every fault."""
+    world.server.control("DELETE", "faults")
+
+
+@when(parsers.parse('contact "{label}" changes in Salesforce while the data source syncs:'))
+def changes_during_sync(world, label, datatable):
+    """Change a contact while a poll is reading (the query answers slowly meanwhile)."""
+    from .world import rows
+    world.server.control("POST", "faults", json={"kind": "delay", "delay": 1.0, "count": 1,
+                                                 "path": "/query"})
+    changes = world.salesforce_fields(rows(datatable)[0])
+
+    def change() -> None:
+        time.sleep(0.4)
+        world.sf.Contact.update(world.sf_id(label), changes)
+
+    worker = threading.Thread(target=change)
+    worker.start()
+    world.ensure_connected()
+    world.last_sync = world.adapter.sync()
+    worker.join()
+
+
+@then(parsers.parse('the sync stopped with "{outcome}"'))
+def sync_stopped(world, outcome):
+    """How the last poll ended (ok, api-limit, needs-attention)."""
+    assert world.last_sync["outcome"] == outcome, world.last_sync

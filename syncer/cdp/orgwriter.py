@@ -1,0 +1,79 @@
+"""Page-level database work for organisation merges (the Account side of ``writer``)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import fields as f
+from .candidates import IncomingRecord, LinkState, OrgIndex, OrgSnapshot
+from .merge import Outcome
+from .models import link_table, org_table, person_table
+from .settings import MergeSettings
+from .writer import Row, dirty_items, select_in, write_links, write_targets
+
+_O, _L, _P = org_table.c, link_table.c, person_table.c
+
+
+def org_row(org: OrgSnapshot) -> dict[str, Any]:
+    """The ``cdp_organization`` columns of a snapshot (``updated_at`` aside)."""
+    values = dict(org.fields)
+    name = values.pop(f.ORG_NAME, None)
+    return {"name": name, "name_key": f.name_key(name), "field_values": values,
+            "archived": org.archived}
+
+
+def org_snapshot(row: Row) -> OrgSnapshot:
+    """A snapshot of one ``cdp_organization`` row."""
+    values = dict(row["field_values"])
+    if row["name"] is not None:
+        values[f.ORG_NAME] = row["name"]
+    return OrgSnapshot(row["id"], row["created_at"], values, archived=row["archived"],
+                       stored=row)
+
+
+def load_org_candidates(conn: sa.Connection, data_source_id: int,
+                        incoming: Sequence[IncomingRecord], settings: MergeSettings,
+                        now: datetime | None = None) -> OrgIndex:
+    """Every stored organisation a page could match, with all its Account Ids (rule 15)."""
+    index = OrgIndex(data_source_id, now)
+    in_source = sa.select(_L.sf_id, _L.id, _L.sf_object, _L.organization_id, _L.modstamp).where(
+        _L.data_source_id == data_source_id, _L.organization_id.is_not(None))
+    link_rows = select_in(conn, in_source, _L.sf_id, [r.sf_id for r in incoming])
+    orgs: dict[int, OrgSnapshot] = {}
+    base = sa.select(*(c for c in org_table.c if c.name != "updated_at"))
+    names = [f.name_key(r.fields.get(f.ORG_NAME)) for r in incoming]
+    for column, values in ((_O.id, [row["organization_id"] for row in link_rows]),
+                           (_O.name_key, names)):
+        for row in select_in(conn, base, column, values):
+            if row["id"] not in orgs:
+                orgs[row["id"]] = org_snapshot(row)
+    # Rule 15 needs every Account Id an organisation holds, whichever source it came from.
+    held = sa.select(_L.organization_id, _L.data_source_id, _L.sf_id)
+    for row in select_in(conn, held, _L.organization_id, list(orgs)):
+        orgs[row["organization_id"]].account_ids.add(row["sf_id"])
+        orgs[row["organization_id"]].sf_sources.add(row["data_source_id"])
+    for org in orgs.values():
+        index.add_org(org)
+    for row in link_rows:
+        index.add_link(LinkState(row["sf_id"], row["sf_object"], orgs[row["organization_id"]],
+                                 row["id"], modstamp=row["modstamp"]))
+    return index
+
+
+def apply_orgs(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outcome],
+               now: datetime) -> None:
+    """Write a planned page of organisations, then link waiting people to them (rule 17)."""
+    new, changed, new_links, changed_links = dirty_items(outcomes)
+    write_targets(conn, org_table, new, changed, org_row, now)
+    write_links(conn, data_source_id, new_links, changed_links, "organization_id")
+    if new_links:
+        # Contacts synced before their Account remember its Id on their link.
+        waiting = sa.select(_L.person_id).where(
+            _L.data_source_id == data_source_id, _L.account_id == sa.bindparam("_account"),
+            _L.person_id.is_not(None))
+        conn.execute(sa.update(person_table).where(_P.id.in_(waiting))
+                     .values(organization_id=sa.bindparam("_org"), updated_at=now),
+                     [{"_account": link.sf_id, "_org": link.target.id} for link in new_links])
