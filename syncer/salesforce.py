@@ -9,6 +9,7 @@ tolerantly (``api-usage=N/M`` possibly followed by ``; api-bursts=…``).
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,8 +96,10 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def make_session(verify: str | bool | None = None, timeout: float = 60.0) -> requests.Session:
-    """A requests session with timeouts; ``verify`` pins the CA (``REQUESTS_CA_BUNDLE`` otherwise)."""
+def make_session(verify: str | bool | None = None, timeout: float | None = None) -> requests.Session:
+    """A requests session with timeouts (``SYNCER_HTTP_TIMEOUT`` seconds, default 60); ``verify``
+    pins the CA (``REQUESTS_CA_BUNDLE`` otherwise)."""
+    timeout = timeout or float(os.environ.get("SYNCER_HTTP_TIMEOUT", "60"))
     session = requests.Session()
     if verify is not None:
         # requests lets REQUESTS_CA_BUNDLE override session.verify unless trust_env is off.
@@ -197,7 +200,9 @@ class SalesforceClient:
             try:
                 return self._once(operation)
             except _Expired:
-                raise AuthError("session refused right after a refresh") from None
+                # A fresh token refused at once is a blip, not a revoked grant (the refresh itself
+                # would have said invalid_grant): let the retry policy try again.
+                raise RetriableError("session refused right after a refresh") from None
 
     def _once(self, operation):
         try:
