@@ -125,7 +125,7 @@ class SalesforceLink(CDPModel, table=True):
 
     __tablename__ = "cdp_sf_link"
     __table_args__ = (
-        sa.UniqueConstraint("data_source_id", "sf_id", name="uq_cdp_sf_link_source_id"),
+        sa.UniqueConstraint("sf_id", "data_source_id", name="uq_cdp_sf_link_source_id"),
         _partial_index("ix_cdp_sf_link_account", "account_id", "data_source_id"),
         _partial_index("ix_cdp_sf_link_converted", "converted_contact_id", "data_source_id"),
         _partial_index("ix_cdp_sf_link_person", "person_id"),
