@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -88,28 +89,36 @@ class Poll:
         cursor, window = state.open_window(cursor, self.server_now)
         self._save(stream, cursor)
         fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream)))
-        while True:
-            conditions = [state.window_filter(window)]
-            if stream.where:
-                conditions.append(stream.where)
-            if initial and stream.role is Role.ACTIVITY:
-                # Rule 24: the first import brings only the last 90 days of activity.
-                since = self._connected_at() - timedelta(days=90)
-                conditions.append(f"{stream.activity_time} >= {state.soql_datetime(since)}")
-            soql = (f"SELECT {fields} FROM {stream.name} WHERE {' AND '.join(conditions)} "
+        conditions = [stream.where] if stream.where else []
+        if initial and stream.role is Role.ACTIVITY:
+            # Rule 24: the first import brings only the last 90 days of activity.
+            since = self._connected_at() - timedelta(days=90)
+            conditions.append(f"{stream.activity_time} >= {state.soql_datetime(since)}")
+
+        def fetch(after: tuple[datetime, str] | None) -> list[dict]:
+            page_window = state.Window(window.start, window.end, after)
+            where = " AND ".join([state.window_filter(page_window), *conditions])
+            soql = (f"SELECT {fields} FROM {stream.name} WHERE {where} "
                     f"ORDER BY SystemModstamp, Id LIMIT {PAGE_SIZE}")
-            page = next(self.client.query_pages(soql, include_deleted=True))
-            if page:
-                self._apply(stream, page, mapping, summary)
-                last = page[-1]
-                cursor = state.page_committed(cursor, parse_stamp(last["SystemModstamp"]), last["Id"])
-                window = state.Window(window.start, window.end, cursor.checkpoint)
-                self._save(stream, cursor)
-                summary.read += len(page)
-                self.progress(stream.name, len(page))
-            self._check_budget()
-            if len(page) < PAGE_SIZE:
-                break
+            return next(self.client.query_pages(soql, include_deleted=True))
+
+        # The next keyset page is read while this one merges: its start is known as soon as this
+        # page arrives. The cursor still moves only after each page's commit.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+            pending = pool.submit(fetch, window.after)
+            while pending is not None:
+                page = pending.result()
+                pending = None
+                if len(page) == PAGE_SIZE:
+                    pending = pool.submit(fetch, (parse_stamp(page[-1]["SystemModstamp"]), page[-1]["Id"]))
+                if page:
+                    self._apply(stream, page, mapping, summary)
+                    last = page[-1]
+                    cursor = state.page_committed(cursor, parse_stamp(last["SystemModstamp"]), last["Id"])
+                    self._save(stream, cursor)
+                    summary.read += len(page)
+                    self.progress(stream.name, len(page))
+                self._check_budget()
         self._save(stream, state.window_committed(cursor))
         return summary
 

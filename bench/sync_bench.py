@@ -1,0 +1,119 @@
+"""Bench (issue 6): the syncer's initial sync and an incremental poll, end to end over TLS.
+
+1. Initial sync of N contacts and N/5 accounts: records/s end to end, beside the transfer floor
+   (plain paging of the same queries through simple-salesforce), and API calls used beside the
+   floor ceil(N/2000) per object (+ describes and the token).
+2. An incremental poll after K contacts changed: wall time and API calls.
+3. Peak RSS of the syncer process during the initial sync (``resource.getrusage`` of a child).
+
+Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100]``. The mock runs in its own
+process; the syncer runs as ``syncer sync`` in another.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _server import serve
+
+
+def load(server, contacts: int) -> None:
+    accounts = max(1, contacts // 5)
+    session = server.session()
+    headers = {"X-Mock-Secret": server.control_secret}
+    for start in range(0, accounts, 10000):
+        session.post(f"{server.url}/_mock/orgs/org1/records/Account", headers=headers, json={
+            "records": [{"Name": f"Account {n}"} for n in range(start, min(start + 10000, accounts))]}
+        ).raise_for_status()
+    for start in range(0, contacts, 10000):
+        session.post(f"{server.url}/_mock/orgs/org1/records/Contact", headers=headers, json={
+            "records": [{"LastName": f"L{n}", "FirstName": f"F{n}", "Email": f"c{n}@bench.example",
+                         "Phone": f"+6140{n:07d}"} for n in range(start, min(start + 10000, contacts))]}
+        ).raise_for_status()
+
+
+def syncer(config: Path, *args: str) -> tuple[str, float, int]:
+    """Run a syncer command; return (stdout, seconds, peak RSS of that child in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "syncer.cli", "--config", str(config), *args],
+                            capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode:
+        raise SystemExit(result.stdout + result.stderr)
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) // 1024
+    return result.stdout, elapsed, peak
+
+
+def calls(output: str) -> int:
+    return int(re.search(r"API calls: (\d+)", output).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--changed", type=int, default=100)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    server = serve()
+    try:
+        load(server, args.contacts)
+        config = workdir / "syncer.toml"
+        config.write_text(f"""
+[source]
+login_url = "{server.url}"
+client_id = "{server.client_id}"
+client_secret = "{server.client_secret}"
+ca_bundle = "{server.ca}"
+[cdp]
+url = "sqlite:///{workdir / 'cdp.db'}"
+[sync]
+objects = ["Contact", "Account"]
+""")
+        syncer(config, "connect", "--username", server.username, "--password", server.password)
+        output, seconds, peak = syncer(config, "sync")
+        total = args.contacts + args.contacts // 5
+        sf = server.client()
+        started = time.perf_counter()
+        floor_records = 0
+        for soql in ("SELECT Id, Name, Website, Industry, SystemModstamp FROM Account",
+                     "SELECT Id, FirstName, LastName, Email, Phone, MailingCity, MailingCountry, AccountId, "
+                     "SystemModstamp FROM Contact"):
+            floor_records += sum(1 for _ in sf.query_all_iter(soql, include_deleted=True))
+        floor_seconds = time.perf_counter() - started
+        floor_calls = math.ceil(args.contacts / 2000) + math.ceil((args.contacts // 5) / 2000)
+        print(f"initial sync: {total} records in {seconds:.1f} s = {total / seconds:,.0f} records/s "
+              f"(process start-up included)")
+        print(f"transfer floor (simple-salesforce query_all_iter): {floor_records / floor_seconds:,.0f} records/s; "
+              f"ratio floor/syncer = {(floor_records / floor_seconds) / (total / seconds):.2f}")
+        print(f"API calls: {calls(output)} (floor: {floor_calls} query pages + 2 describes + 1 server-time read)")
+        print(f"peak RSS of the syncer process: {peak} MB")
+        # Every record was just created, so the next poll's 10-minute lookback still covers them:
+        # let one quiet poll pass that window, 15 org-clock minutes apart, as real polls are.
+        advance = lambda: server.session().post(  # noqa: E731
+            f"{server.url}/_mock/clock", headers={"X-Mock-Secret": server.control_secret},
+            json={"advance": 15 * 60}).raise_for_status()
+        advance()
+        syncer(config, "sync")
+        advance()
+        sf = server.client()
+        ids = [r["Id"] for r in sf.query(f"SELECT Id FROM Contact LIMIT {args.changed}")["records"]]
+        for start in range(0, len(ids), 200):
+            sf.restful("composite/sobjects", method="PATCH", json={"records": [
+                {"attributes": {"type": "Contact"}, "id": i, "Title": "Changed"} for i in ids[start:start + 200]]})
+        output, seconds, _ = syncer(config, "sync")
+        print(f"incremental poll after {args.changed} changes in {args.contacts} contacts: {seconds:.2f} s wall "
+              f"(process start-up included), {calls(output)} API calls")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
