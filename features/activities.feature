@@ -37,3 +37,16 @@ Feature: Activities from opportunities and tasks
     When the data source syncs
     Then the person holding contact "C1" has 1 task activity
     And the person holding contact "C1" has a task activity "Recent call"
+
+  # Rule 25: activities older than the retention period are pruned.
+  Scenario: Activities past the retention period are not kept
+    Given the data source is configured with:
+      """
+      [sync]
+      activity_retention_days = 30
+      """
+    And contact "C1" has a task "Last week" created 7 days ago
+    And contact "C1" has a task "Six weeks ago" created 42 days ago
+    When the data source syncs
+    Then the person holding contact "C1" has 1 task activity
+    And the person holding contact "C1" has a task activity "Last week"

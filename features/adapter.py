@@ -24,7 +24,8 @@ class SyncerAdapter(Protocol):
         """Connect the data source to an org with these user credentials."""
 
     def sync(self) -> dict:
-        """Run one poll; return ``{"outcome": ..., "counts": {stream: {label: n}}}``."""
+        """Run one poll; return ``{"outcome", "note", "counts": {stream: {label: n}},
+        "skipped_fields": {stream: [field, …]}}``."""
 
     def backfill(self) -> dict:
         """Run a backfill to completion."""
@@ -107,7 +108,9 @@ class ReferenceAdapter:
         except AuthError as error:
             return {"outcome": "needs-attention", "note": str(error), "api_calls": 0, "counts": {}}
         return {"outcome": summary.outcome, "note": summary.note, "api_calls": summary.api_calls,
-                "counts": {name: dict(s.counts) for name, s in summary.streams.items()}}
+                "counts": {name: dict(s.counts) for name, s in summary.streams.items()},
+                "skipped_fields": {name: s.skipped_fields for name, s in summary.streams.items()
+                                   if s.skipped_fields}}
 
     def backfill(self) -> dict:
         raise NotImplementedError("backfill is not built yet")

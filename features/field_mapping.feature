@@ -106,3 +106,24 @@ Feature: Fields synced into the CDP
     Then the person holding contact "C1" has:
       | field       | value    |
       | str:cm:tier | Platinum |
+
+  # Rule 44: the field list is fetched before each poll, so a field created later is picked up.
+  Scenario: A custom field created in Salesforce after connecting is picked up
+    Given the data source is configured with:
+      """
+      [objects.Contact]
+      custom_fields = ["Tier__c"]
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   |
+      | C1  | Lee       | l@x.org |
+    And the data source has synced
+    And the sync reported Contact fields missing in Salesforce: Tier__c
+    When the Salesforce contact field "Tier__c" exists
+    And contact "C1" changes in Salesforce:
+      | Tier__c |
+      | Gold    |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field       | value |
+      | str:cm:tier | Gold  |

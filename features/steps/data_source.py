@@ -89,3 +89,11 @@ def configure_many_fields(world, first, first_object, second, second_object):
     except ConfigurationError as error:
         return str(error)
     return None
+
+
+@given(parsers.parse("the sync reported {stream} fields missing in Salesforce: {names}"))
+@then(parsers.parse("the sync reported {stream} fields missing in Salesforce: {names}"))
+def fields_missing(world, stream, names):
+    """The last poll skipped mapped fields the org does not have (and said so)."""
+    assert world.last_sync.get("skipped_fields", {}).get(stream) == [n.strip() for n in names.split(",")], \
+        world.last_sync

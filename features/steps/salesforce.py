@@ -35,6 +35,7 @@ def contact_changes(world, label, datatable):
 
 
 @given(parsers.parse('the Salesforce contact field "{name}" exists'))
+@when(parsers.parse('the Salesforce contact field "{name}" exists'))
 def custom_contact_field(world, name):
     """Create a custom text field on Contact in the org."""
     world.server.control("POST", "orgs/org1/fields/Contact", json={"name": name, "type": "string"})
