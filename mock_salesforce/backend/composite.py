@@ -40,84 +40,76 @@ def _sobject_of(org, record: object):
     return org.sobject(attributes["type"])
 
 
-def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
-    """Insert records of any types (``attributes.type``)."""
-    _limit(records)
-    prepared: list[tuple] = []
+def _run(org, items: list, check, write, all_or_none: bool, failed_id=lambda item: None) -> list[Result]:
+    """Check every item (collecting its errors), then write the valid ones in one transaction —
+    or none at all when ``allOrNone`` is set and one failed."""
+    _limit(items)
+    planned: list = []
     results: list[Result] = []
     with org.store.write_lock:
-        for record in records:
+        for item in items:
             try:
-                sobject = _sobject_of(org, record)
-                if "id" in {k.lower() for k in record}:
-                    raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
-                        "cannot specify Id in an insert call", ["Id"])
-                row = dml.prepare(org, sobject, record, creating=True, user_id=user_id)
-                prepared.append((sobject, row))
-                results.append(Result(row["Id"], True, []))
+                plan, result_id = check(item)
+                planned.append(plan)
+                results.append(Result(result_id, True, []))
             except errors.SalesforceError as error:
-                results.append(Result(None, False, [error]))
+                results.append(Result(failed_id(item), False, [_entity(error)]))
         results = _finish(results, all_or_none)
-        if all(r.success for r in results) or not all_or_none:
+        if planned and (not all_or_none or all(r.success for r in results)):
             with org.store.engine.begin() as conn:
-                for sobject, row in prepared:
-                    org.store.insert_many(sobject, [row], conn)
+                for plan in planned:
+                    write(plan, conn)
     return results
+
+
+def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
+    """Insert records of any types (``attributes.type``)."""
+    def check(record):
+        sobject = _sobject_of(org, record)
+        if "id" in {k.lower() for k in record}:
+            raise errors.INVALID_FIELD_FOR_INSERT_UPDATE("cannot specify Id in an insert call", ["Id"])
+        row = dml.prepare(org, sobject, record, creating=True, user_id=user_id)
+        return (sobject, row), row["Id"]
+
+    return _run(org, records, check, lambda plan, conn: org.store.insert_many(plan[0], [plan[1]], conn),
+                all_or_none)
 
 
 def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
     """Update records identified by their ``id``."""
-    _limit(records)
-    prepared: list[tuple] = []
-    results: list[Result] = []
-    with org.store.write_lock:
-        for record in records:
-            try:
-                sobject = _sobject_of(org, record)
-                body = {k: v for k, v in record.items() if k.lower() != "id"}
-                record_id = next((v for k, v in record.items() if k.lower() == "id"), None)
-                if not record_id:
-                    raise errors.MISSING_ARGUMENT("Id not specified in an update call")
-                existing = dml.lookup(org, sobject, str(record_id))
-                row = dml.prepare(org, sobject, body, creating=False, user_id=user_id,
-                                  existing=existing)
-                prepared.append((sobject, existing["Id"], row))
-                results.append(Result(existing["Id"], True, []))
-            except errors.SalesforceError as error:
-                error_id = record.get("id") if isinstance(record, dict) else None
-                results.append(Result(error_id if isinstance(error_id, str) else None,
-                                      False, [_entity(error)]))
-        results = _finish(results, all_or_none)
-        if all(r.success for r in results) or not all_or_none:
-            with org.store.engine.begin() as conn:
-                for sobject, record_id, row in prepared:
-                    org.store.update(sobject, record_id, row, conn)
-    return results
+    def check(record):
+        sobject = _sobject_of(org, record)
+        record_id = next((v for k, v in record.items() if k.lower() == "id"), None)
+        if not record_id:
+            raise errors.MISSING_ARGUMENT("Id not specified in an update call")
+        existing = dml.lookup(org, sobject, str(record_id))
+        body = {k: v for k, v in record.items() if k.lower() != "id"}
+        row = dml.prepare(org, sobject, body, creating=False, user_id=user_id, existing=existing)
+        return (sobject, existing["Id"], row), existing["Id"]
+
+    def failed_id(record):
+        value = record.get("id") if isinstance(record, dict) else None
+        return value if isinstance(value, str) else None
+
+    return _run(org, records, check, lambda plan, conn: org.store.update(*plan, conn), all_or_none,
+                failed_id)
 
 
 def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
     """Delete records of any types, found by their key prefix."""
-    _limit(record_ids)
-    results: list[Result] = []
-    targets: list[tuple] = []
-    with org.store.write_lock:
-        for record_id in record_ids:
-            try:
-                if not ids.is_valid(record_id):
-                    raise errors.MALFORMED_ID(f"malformed id {record_id}")
-                sobject = org.schema.by_prefix(ids.prefix_of(record_id))
-                if sobject is None:
-                    raise errors.INVALID_CROSS_REFERENCE_KEY("invalid cross reference id")
-                existing = dml.lookup(org, sobject, record_id)
-                targets.append((sobject, existing["Id"]))
-                results.append(Result(existing["Id"], True, []))
-            except errors.SalesforceError as error:
-                results.append(Result(record_id, False, [_entity(error)]))
-        results = _finish(results, all_or_none)
-        if all(r.success for r in results) or not all_or_none:
-            for sobject, record_id in targets:
-                dml.delete(org, sobject, record_id)
-    return results
+    def check(record_id):
+        if not ids.is_valid(record_id):
+            raise errors.MALFORMED_ID(f"malformed id {record_id}")
+        sobject = org.schema.by_prefix(ids.prefix_of(record_id))
+        if sobject is None:
+            raise errors.INVALID_CROSS_REFERENCE_KEY("invalid cross reference id")
+        existing = dml.lookup(org, sobject, record_id)
+        return (sobject, existing["Id"]), existing["Id"]
+
+    def write(plan, conn):
+        org.store.update(plan[0], plan[1], dml.deletion_values(org), conn)
+
+    return _run(org, record_ids, check, write, all_or_none, failed_id=lambda record_id: record_id)
 
 
 def _entity(error: errors.SalesforceError) -> errors.SalesforceError:

@@ -215,10 +215,14 @@ def delete(org, sobject: SObjectDef, record_id: str) -> None:
     _require(sobject.deletable, sobject, "delete")
     with org.store.write_lock:
         existing = lookup(org, sobject, record_id)
-        now = to_millis(org.clock.now())
         with org.store.engine.begin() as conn:
-            org.store.update(sobject, existing["Id"], {"IsDeleted": True, "_deleted_at": now,
-                                                       "SystemModstamp": now}, conn)
+            org.store.update(sobject, existing["Id"], deletion_values(org), conn)
+
+
+def deletion_values(org) -> dict:
+    """The columns a delete sets: in the recycle bin from now, stamps bumped."""
+    now = to_millis(org.clock.now())
+    return {"IsDeleted": True, "_deleted_at": now, "SystemModstamp": now}
 
 
 def upsert(org, sobject: SObjectDef, field_name: str, value: str, body: object,
