@@ -93,6 +93,12 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     """Validate a parsed configuration."""
     _only(data, {"source", "cdp", "sync", "objects", "merge", "system_fields", "permissions",
                  "filters", "outbound"}, "top level")
+    for section in ("filters", "outbound"):
+        if data.get(section):
+            # Selective sync and outbound activities are not built yet: refuse rather than ignore.
+            raise ConfigurationError(f"[{section}] is not supported by this syncer yet")
+    if data.get("sync", {}).get("auto_archive"):
+        raise ConfigurationError("[sync] auto_archive is not supported by this syncer yet")
     source, sync = data.get("source", {}), data.get("sync", {})
     _only(source, {"name", "sandbox", "login_url", "client_id", "client_secret", "callback_port",
                    "ca_bundle"}, "[source]")
