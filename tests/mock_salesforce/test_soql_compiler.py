@@ -157,6 +157,20 @@ def test_values_are_typed_as_salesforce_serialises_them(org, people):
     assert record["CreatedDate"] == "2024-05-15T12:00:00.000+0000"
 
 
+def test_text_is_escaped_as_json(org, people):
+    tricky = 'Quote " back \\ slash\nnew line \t tab é ✓ \u2028'
+    make(org, "Contact", LastName=tricky)
+    soql = "SELECT LastName FROM Contact WHERE LastName LIKE 'Quote%'"
+    assert run(org, soql)["records"][0]["LastName"] == tricky
+
+
+def test_numbers_keep_their_json_types(org, people):
+    soql = "SELECT Amount, Probability FROM Opportunity WHERE Name = 'Big'"
+    record = run(org, soql)["records"][0]
+    assert record["Amount"] == 100.0 and isinstance(record["Amount"], float)
+    assert record["Probability"] is None
+
+
 # -- aggregates ---------------------------------------------------------------------------------
 def test_count_star_is_total_size(org, people):
     assert run(org, "SELECT COUNT() FROM Contact") == {"totalSize": 4, "done": True, "records": []}

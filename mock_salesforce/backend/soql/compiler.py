@@ -17,7 +17,7 @@ from . import ast
 from .clauses import check_limits, expand_fields, keyed, live, order_term, sobject_of
 from .filters import Filter
 from .resolve import Context, Ref, Scope
-from .results import ChildSlot, Compound, Node, Shaper, converter
+from .results import ChildSlot, Compound, Node, Shaper
 
 
 @dataclass
@@ -37,9 +37,12 @@ class RecordPlan:
 
     sobject: SObjectDef
     ids: sa.Select
+    count: sa.Select
     rows: sa.Select
     shaper: Shaper
     dialect: str
+    limit: int | None = None
+    offset: int = 0
     children: list[ChildPlan] = dc_field(default_factory=list)
 
 
@@ -58,20 +61,26 @@ class RecordCompiler:
         where = self.where(scope, query.where, filter_hops)
         order = self.order_by(scope, query.order_by, filter_hops)
         ids = sa.select(scope.base.c.Id).select_from(scope.joined(filter_hops)) \
-            .where(*live(scope, self.include_deleted), *where).order_by(*order)
+            .where(*live(scope, self.include_deleted), *where)
+        count = sa.select(sa.func.count()).select_from(ids.subquery())
+        ids = ids.order_by(*order)
         if query.limit is not None:
             ids = ids.limit(query.limit)
+            # Count within the LIMIT too, so the database can stop early.
+            count = sa.select(sa.func.count()).select_from(
+                ids.limit(query.limit + (query.offset or 0)).subquery())
         if query.offset:
             ids = ids.offset(query.offset)
         source, conditions = keyed(self.ctx, scope, scope.base.c.Id, select_hops, "ids")
         rows = sa.select(*columns).select_from(source).where(*conditions)
         children = [self._child(sobject, sub) for sub in subqueries]
-        return RecordPlan(sobject, ids, rows, shaper, self.ctx.dialect, children)
+        return RecordPlan(sobject, ids, count, rows, shaper, self.ctx.dialect, query.limit,
+                          query.offset or 0, children)
 
     # -- SELECT --------------------------------------------------------------------------------
     def _select(self, scope: Scope, query: ast.Query, allow_children: bool):
         columns: list = [scope.base.c.Id.label("c0")]
-        converters: list = [None]
+        kinds: list = ["id"]
         root = Node(scope.sobject.name, 0)
         seen: set = set()
         hops_used: set = set()
@@ -79,7 +88,7 @@ class RecordCompiler:
 
         def add_column(expr, definition) -> int:
             columns.append(expr.label(f"c{len(columns)}"))
-            converters.append(converter(definition) if definition is not None else None)
+            kinds.append(definition.type if definition is not None else None)
             return len(columns) - 1
 
         for item in expand_fields(scope.sobject, query.select):
@@ -120,7 +129,7 @@ class RecordCompiler:
                 node.items.append((ref.field.name, self._compound(scope, ref, add_column)))
             else:
                 node.items.append((ref.field.name, add_column(ref.expr, ref.field)))
-        shaper = Shaper(root, self.ctx.org.schema, converters)
+        shaper = Shaper(root, self.ctx.org.schema, kinds)
         return shaper, columns, hops_used, subqueries
 
     def _compound(self, scope: Scope, ref: Ref, add_column) -> Compound:
@@ -220,7 +229,7 @@ class RecordCompiler:
             .where(*conditions, *live(scope, self.include_deleted), *where) \
             .order_by(parent_ref, *order)
         # Rows carry the parent id first, so shift every index the shaper knows by one.
-        shaper = Shaper(_shift(shaper.root, 1), shaper.schema, [None] + shaper.converters)
+        shaper = Shaper(_shift(shaper.root, 1), shaper.schema, [None] + shaper.kinds)
         return ChildPlan(relationship.relationship_name, statement, shaper, query.limit,
                          query.offset or 0)
 

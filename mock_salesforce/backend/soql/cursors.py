@@ -1,8 +1,8 @@
 """Query cursors: the snapshot of a query's matching Ids, paged by locator.
 
-At query time the ordered Ids of every matching record are packed into one ``bytes`` value
-(18 bytes an Id: 18 MB for a million rows), so later pages neither repeat nor drop rows when
-records are inserted or re-stamped meanwhile; each page re-reads its rows by Id. A locator is
+At query time the ordered Ids of every matching record are snapshotted (:mod:`snapshots`), so
+later pages neither repeat nor drop rows when records are inserted or re-stamped meanwhile;
+each page re-reads its rows by Id. A locator is
 ``<cursor id>-<position>`` (``01g5g0000000001AAA-2000``): a page can be fetched again, which
 makes client retries safe. Cursors expire after 15 minutes of org-clock inactivity, and an org
 keeps at most ``MAX_CURSORS`` of them and ``MAX_BYTES`` of snapshots (oldest dropped first).
@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from ... import errors
 from .. import ids
+from .snapshots import Snapshot
 
-ID_BYTES = 18
 TTL = timedelta(minutes=15)
 MAX_CURSORS = 50
 MAX_BYTES = 256 * 1024 * 1024
@@ -34,7 +34,7 @@ class Cursor:
 
     id: str
     plan: object
-    snapshot: bytes
+    snapshot: Snapshot
     batch_size: int
     last_used: datetime
     _ahead: tuple | None = dc_field(default=None, repr=False)
@@ -43,11 +43,11 @@ class Cursor:
     @property
     def total(self) -> int:
         """How many records the query matched."""
-        return len(self.snapshot) // ID_BYTES
+        return self.snapshot.wait_total()
 
     def ids(self, start: int, stop: int) -> list[str]:
         """The Ids at positions ``start`` (inclusive) to ``stop`` (exclusive)."""
-        return split(self.snapshot[start * ID_BYTES:stop * ID_BYTES])
+        return self.snapshot.ids(start, stop)
 
     def read_ahead(self, key: tuple, work: Callable[[], object]) -> None:
         """Start computing the page a client will most likely ask for next.
@@ -70,12 +70,6 @@ class Cursor:
             return None
 
 
-def split(packed: bytes) -> list[str]:
-    """Packed 18-byte Ids → strings."""
-    text = packed.decode("ascii")
-    return [text[i:i + ID_BYTES] for i in range(0, len(text), ID_BYTES)]
-
-
 class CursorStore:
     """The open cursors of one org (thread-safe, bounded, expiring)."""
 
@@ -85,7 +79,7 @@ class CursorStore:
         # A random start keeps locators of different server runs apart.
         self._counter = secrets.randbelow(62 ** 6)
 
-    def open(self, plan: object, snapshot: bytes, batch_size: int, now: datetime) -> Cursor:
+    def open(self, plan: object, snapshot: Snapshot, batch_size: int, now: datetime) -> Cursor:
         """Register a snapshot and return its cursor."""
         with self._lock:
             self._counter += 1
@@ -112,10 +106,10 @@ class CursorStore:
     def _evict(self, now: datetime) -> None:
         for key in [k for k, c in self._cursors.items() if now - c.last_used > TTL]:
             del self._cursors[key]
-        size = sum(len(c.snapshot) for c in self._cursors.values())
+        size = sum(c.snapshot.size for c in self._cursors.values())
         while len(self._cursors) > 1 and (len(self._cursors) > MAX_CURSORS or size > MAX_BYTES):
             _, oldest = self._cursors.popitem(last=False)
-            size -= len(oldest.snapshot)
+            size -= oldest.snapshot.size
 
 
 @functools.cache

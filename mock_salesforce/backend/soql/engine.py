@@ -1,8 +1,10 @@
 """Run SOQL against an org: the first page of a query, and later pages by locator.
 
 ``query()`` parses, compiles, snapshots the matching Ids and answers the first batch;
-``query_more()`` answers any later batch of an open cursor. Both return the page as a dict in
-Salesforce's shape (``totalSize``, ``done``, ``nextRecordsUrl``, ``records``).
+``query_more()`` answers any later batch of an open cursor, usually already prepared by the
+read-ahead. Both return a :class:`Page` in Salesforce's shape (``totalSize``, ``done``,
+``nextRecordsUrl``, ``records``). Not emulated: child subqueries page inside their parent
+(all children come in one result), and aggregate results are never split into pages.
 """
 from __future__ import annotations
 
@@ -10,17 +12,16 @@ import json
 from dataclasses import dataclass
 
 from ... import errors
-from . import cursors
+from . import cursors, snapshots
 from .aggregates import AggregateCompiler, AggregatePlan, CountPlan, is_aggregate
 from .clauses import check_limits, key_list, sobject_of
 from .compiler import RecordCompiler, RecordPlan
 from .parser import parse
 from .resolve import Context
-from .results import child_result
+from .results import child_result, encode
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
-SNAPSHOT_CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,17 @@ class PageRequest:
 
 @dataclass
 class Page:
-    """One page of a query result, in Salesforce's shape."""
+    """One page of a query result, in Salesforce's shape; the records are kept as JSON text."""
 
     total_size: int
     done: bool
-    records: list[dict]
+    records_json: str
     next_records_url: str | None = None
-    records_json: str | None = None  # already encoded (by the read-ahead, off the request path)
+
+    @property
+    def records(self) -> list[dict]:
+        """The records as Python values (the API sends :attr:`records_json` as is)."""
+        return json.loads(self.records_json)
 
     def as_dict(self) -> dict:
         """``{"totalSize", "done", ["nextRecordsUrl"], "records"}``."""
@@ -52,16 +57,10 @@ class Page:
 
     def to_json(self) -> bytes:
         """The response body (the key order of :meth:`as_dict`)."""
-        records = self.records_json if self.records_json is not None else encode(self.records)
         head = f'{{"totalSize":{self.total_size},"done":{"true" if self.done else "false"}'
         if self.next_records_url is not None:
             head += f',"nextRecordsUrl":{json.dumps(self.next_records_url)}'
-        return f'{head},"records":{records}}}'.encode()
-
-
-def encode(value: object) -> str:
-    """Compact JSON, non-ASCII kept as is (the body is UTF-8)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return f'{head},"records":{self.records_json}}}'.encode()
 
 
 def batch_size(header: str | None) -> int | None:
@@ -92,16 +91,20 @@ def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
             count = conn.execute(plan.statement).scalar_one()
         if plan.limit is not None:
             count = min(count, plan.limit)
-        return Page(count, True, [])
+        return Page(count, True, "[]")
     if isinstance(plan, AggregatePlan):
         with org.store.engine.connect() as conn:
             rows = conn.execute(plan.statement).all()
         records = [_aggregate_record(plan, row) for row in rows]
-        return Page(len(records), True, records)
-    snapshot = _snapshot(org, plan)
-    total = len(snapshot) // cursors.ID_BYTES
+        return Page(len(records), True, encode(records))
     size = request.batch_size or DEFAULT_BATCH
-    records = fetch(org, plan, cursors.split(snapshot[:size * cursors.ID_BYTES]), request.version)
+    # A query whose LIMIT fits in one page is read at once; bigger ones stream in the background.
+    if plan.limit is not None and plan.limit <= size:
+        snapshot = snapshots.read(org.store.engine, plan.ids)
+    else:
+        snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset)
+    total = snapshot.wait_total()
+    records = fetch(org, plan, snapshot.ids(0, min(size, total)), request.version)
     if total <= size:
         return Page(total, True, records)
     cursor = cursors.store_for(org).open(plan, snapshot, size, org.clock.now())
@@ -117,49 +120,33 @@ def query_more(org, locator: str, request: PageRequest) -> Page:
         raise errors.INVALID_QUERY_LOCATOR("invalid query locator")
     size = request.batch_size or cursor.batch_size
     stop = min(cursor.total, position + size)
-    ahead = cursor.take_ahead((position, stop, request.version))
-    records, records_json = ahead if ahead is not None else \
-        (fetch(org, cursor.plan, cursor.ids(position, stop), request.version), None)
+    records = cursor.take_ahead((position, stop, request.version))
+    if records is None:
+        records = fetch(org, cursor.plan, cursor.ids(position, stop), request.version)
     _read_ahead(org, cursor, stop, size, request.version)
-    return _page(cursor, stop, records, request, records_json)
+    return _page(cursor, stop, records, request)
 
 
 def _read_ahead(org, cursor: cursors.Cursor, start: int, size: int, version: str) -> None:
     if start >= cursor.total:
         return
     stop = min(cursor.total, start + size)
-
-    def work() -> tuple[list[dict], str]:
-        records = fetch(org, cursor.plan, cursor.ids(start, stop), version)
-        return records, encode(records)
-
-    cursor.read_ahead((start, stop, version), work)
+    cursor.read_ahead((start, stop, version),
+                      lambda: fetch(org, cursor.plan, cursor.ids(start, stop), version))
 
 
-def _page(cursor: cursors.Cursor, stop: int, records: list, request: PageRequest,
-          records_json: str | None = None) -> Page:
+def _page(cursor: cursors.Cursor, stop: int, records: str, request: PageRequest) -> Page:
     next_url = None
     if stop < cursor.total:
         next_url = \
             f"/services/data/{request.version}/{request.endpoint}/{cursors.locator(cursor, stop)}"
-    return Page(cursor.total, stop >= cursor.total, records, next_url, records_json)
+    return Page(cursor.total, stop >= cursor.total, records, next_url)
 
 
-def _snapshot(org, plan: RecordPlan) -> bytes:
-    """The ordered Ids of every matching record, packed 18 bytes each."""
-    parts: list[str] = []
-    with org.store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=SNAPSHOT_CHUNK) \
-            .execute(plan.ids).scalars()
-        while chunk := result.fetchmany(SNAPSHOT_CHUNK):
-            parts.append("".join(chunk))
-    return "".join(parts).encode("ascii")
-
-
-def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> list[dict]:
-    """The records of these Ids, in this order, with their child subquery results."""
+def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> str:
+    """The records of these Ids, in this order, with their child subqueries: a JSON array."""
     if not ids:
-        return []
+        return "[]"
     with org.store.engine.connect() as conn:
         rows = conn.execute(plan.rows, {"ids": key_list(plan.dialect, ids)}).all()
         by_id = {row[0]: row for row in rows}
@@ -167,7 +154,7 @@ def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> list[dict]:
         ordered = [by_id[i] for i in ids if i in by_id]
         children = {child.key: _children(conn, child, key_list(plan.dialect, ids), version)
                     for child in plan.children}
-    return plan.shaper.records(ordered, version, children)
+    return "[" + ",".join(plan.shaper.records_json(ordered, version, children)) + "]"
 
 
 def _children(conn, child, parent_ids: object, version: str) -> dict:
@@ -179,7 +166,7 @@ def _children(conn, child, parent_ids: object, version: str) -> dict:
         rows = rows[child.offset:]
         if child.limit is not None:
             rows = rows[:child.limit]
-        results[parent_id] = child_result(child.shaper.records(rows, version))
+        results[parent_id] = child_result(child.shaper.records_json(rows, version))
     return results
 
 

@@ -1,0 +1,124 @@
+"""Id snapshots: the ordered Ids a query matched, taken in one read transaction.
+
+The count comes first (it is cheap) and the Ids stream in behind it from a background thread,
+so the first page is answered as soon as its Ids are known instead of after a scan of every
+matching row. Both statements share one database snapshot (an explicit read transaction on
+SQLite, REPEATABLE READ on PostgreSQL), so ``totalSize`` and the Ids always agree, whatever is
+written meanwhile. Ids are packed 18 bytes each: a million of them take 18 MB.
+"""
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+ID_BYTES = 18
+CHUNK = 20_000
+
+
+class Snapshot:
+    """Ids filled by a producer while readers wait for the positions they need."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self._packed = bytearray()
+        self._filled = 0
+        self._done = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+
+    @property
+    def size(self) -> int:
+        """Bytes held (for the cursor store's budget)."""
+        return len(self._packed)
+
+    @classmethod
+    def of(cls, found: list[str]) -> "Snapshot":
+        """A complete snapshot of Ids already read."""
+        snapshot = cls()
+        snapshot._set_total(len(found))
+        snapshot._add(found)
+        snapshot._finish()
+        return snapshot
+
+    def wait_total(self) -> int:
+        """How many Ids the query matched (blocks until counted)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.total is not None or self._done)
+            self._raise()
+            return self.total or 0
+
+    def ids(self, start: int, stop: int) -> list[str]:
+        """The Ids at positions ``[start, stop)`` (blocks until the producer has them)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._filled >= stop * ID_BYTES or self._done)
+            self._raise()
+            text = self._packed[start * ID_BYTES:stop * ID_BYTES].decode("ascii")
+        return [text[i:i + ID_BYTES] for i in range(0, len(text), ID_BYTES)]
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    # -- producer side ---------------------------------------------------------------------------
+    def _set_total(self, total: int) -> None:
+        with self._changed:
+            # Sized once: growing 18 MB by appends would copy it again and again.
+            self.total, self._packed = total, bytearray(total * ID_BYTES)
+            self._changed.notify_all()
+
+    def _add(self, chunk: list[str]) -> None:
+        packed = "".join(chunk).encode("ascii")
+        with self._changed:
+            end = min(len(self._packed), self._filled + len(packed))
+            self._packed[self._filled:end] = packed[:end - self._filled]
+            self._filled = end
+            self._changed.notify_all()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        with self._changed:
+            self._done, self._error = True, error
+            if error is None:
+                del self._packed[self._filled:]
+                self.total = self._filled // ID_BYTES
+            self._changed.notify_all()
+
+
+def _read_transaction(conn: sa.Connection) -> sa.Connection:
+    """Make the next statements share one database snapshot."""
+    if conn.dialect.name == "sqlite":
+        # pysqlite only opens transactions before writes; a read snapshot needs an explicit BEGIN.
+        conn.exec_driver_sql("BEGIN")
+        return conn
+    return conn.execution_options(isolation_level="REPEATABLE READ")
+
+
+def _produce(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | None,
+             offset: int, snapshot: Snapshot) -> None:
+    try:
+        with engine.connect() as conn:
+            conn = _read_transaction(conn)
+            matched = max(0, conn.execute(count).scalar_one() - offset)
+            snapshot._set_total(matched if limit is None else min(limit, matched))
+            result = conn.execution_options(stream_results=True, yield_per=CHUNK) \
+                .execute(ids).scalars()
+            while chunk := result.fetchmany(CHUNK):
+                snapshot._add(chunk)
+        snapshot._finish()
+    except BaseException as error:  # noqa: BLE001 - handed to whoever waits for these Ids
+        snapshot._finish(error)
+
+
+def take(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | None,
+         offset: int) -> Snapshot:
+    """Start snapshotting a query's Ids in the background."""
+    snapshot = Snapshot()
+    threading.Thread(target=_produce, args=(engine, count, ids, limit, offset, snapshot),
+                     name="soql-snapshot", daemon=True).start()
+    return snapshot
+
+
+def read(engine: sa.Engine, ids: sa.Select) -> Snapshot:
+    """Snapshot a query known to match few Ids (one statement, in the calling thread)."""
+    with engine.connect() as conn:
+        return Snapshot.of(list(conn.execute(ids).scalars()))
