@@ -72,8 +72,10 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
     if not no_tls:
         tls_files = TlsFiles(Path(tls_cert), Path(tls_cert), Path(tls_key)) if tls_cert \
             else ensure_certificates(config.data_dir)
-    # Werkzeug reports a busy port itself ("Address already in use … Port N is in use") and exits 1.
-    server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
+    try:
+        server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     listeners = _login_listeners(server, production_login_port, sandbox_login_port)
     _banner(server, config, custom_cert=bool(tls_cert))
     for listener in listeners:
@@ -87,7 +89,7 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
 
 def _login_listeners(server, production_port: int | None, sandbox_port: int | None) -> list:
     """Extra listeners that play login.salesforce.com and test.salesforce.com."""
-    from .backend.oauth.hosts import LoginHostListener
+    from .server import LoginHostListener
     listeners = []
     for domain, login_port in (("login", production_port), ("test", sandbox_port)):
         if login_port is None:

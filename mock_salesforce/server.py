@@ -1,42 +1,83 @@
-"""A threaded HTTPS (or plain HTTP) server around the app, for tests and the CLI.
+"""Serving the app: a threaded HTTPS (or plain HTTP) server for tests and the CLI.
 
-Werkzeug's threaded WSGI server: one thread per connection, HTTP/1.1 keep-alive, TLS through the
-standard ``ssl`` module. It needs nothing beyond Flask, serves many concurrent clients, and is
-the same code in tests and from the CLI; the store serialises writes, so threads are safe.
+Cheroot (CherryPy's WSGI server): a worker-thread pool, real HTTP/1.1 keep-alive (idle
+connections wait in a selector, not in a thread), TCP_NODELAY, and TLS through the standard
+``ssl`` module. Werkzeug's development server closes every connection, so each request of a
+client paid a new TLS handshake. The store serialises writes, so threads are safe.
 """
 from __future__ import annotations
 
-import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
-from werkzeug.http import http_date
-from werkzeug.serving import WSGIRequestHandler, make_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from .app import create_app
+from .backend.oauth.hosts import LoginDomainTag
 from .backend.registry import Registry
 from .config import MockConfig
 from .tls import TlsFiles, ensure_certificates
 
 
-class _KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 so clients reuse connections (Werkzeug defaults to 1.0 and closes each one)."""
+class Listener:
+    """One listening socket serving a WSGI app in a background thread (or the caller's)."""
 
-    protocol_version = "HTTP/1.1"
+    def __init__(self, app: Callable, host: str, port: int, tls_files: TlsFiles | None,
+                 name: str = "mock-salesforce") -> None:
+        self.host = host
+        self.tls = tls_files is not None
+        self.name = name
+        self._server = wsgi.Server((host, port), app, numthreads=16, server_name=name,
+                                   shutdown_timeout=2, accepted_queue_timeout=1)
+        if tls_files is not None:
+            self._server.ssl_adapter = BuiltinSSLAdapter(str(tls_files.cert_path), str(tls_files.key_path))
+        self._server.prepare()  # binds now: a busy port fails here, with OSError
+        self.port = self._server.bind_addr[1]
+        self._thread: threading.Thread | None = None
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and
-        # delayed ACKs add ~40 ms to every keep-alive request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    @property
+    def url(self) -> str:
+        """``scheme://host:port`` of this listener."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
-    def date_time_string(self, timestamp=None) -> str:
-        """The ``Date`` header from the org clock: clients take server time from it."""
-        return http_date(self.server.app.extensions["mock_salesforce"].clock.now())
+    def start(self):
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._server.serve, name=self.name, daemon=True)
+        self._thread.start()
+        return self
 
-    def log_request(self, code="-", size="-") -> None:
-        """Quiet: request lines carry tokens in query strings of some clients."""
+    def serve_forever(self) -> None:
+        """Serve in the calling thread."""
+        self._server.serve()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.stop()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class LoginHostListener(Listener):
+    """A second listener of a running mock that plays ``login.salesforce.com`` or ``test.…``.
+
+    ``LoginHostListener(server, "test").start()`` serves the same app (same TLS files) on
+    another port; ``.url`` is then a sandbox login URL that clients use unmodified.
+    """
+
+    def __init__(self, server: "MockServer", domain: str, port: int = 0) -> None:
+        self.domain = domain
+        super().__init__(LoginDomainTag(server.app, domain), server.host, port, server.tls_files,
+                         name=f"mock-salesforce-{domain}")
 
 
 class MockServer:
@@ -48,20 +89,14 @@ class MockServer:
         self.registry = Registry(self.config)
         self.app = create_app(registry=self.registry)
         self.tls_files = (tls_files or ensure_certificates(self.config.data_dir)) if tls else None
-        self._server = make_server(host, port, self.app, threaded=True,
-                                   request_handler=_KeepAliveHandler,
-                                   ssl_context=self.tls_files.context() if self.tls_files else None)
-        self._server.daemon_threads = True
+        self._listener = Listener(self.app, host, port, self.tls_files)
         self.host = host
-        self.port = self._server.server_port
-        self._thread: threading.Thread | None = None
+        self.port = self._listener.port
 
     @property
     def url(self) -> str:
         """The instance URL (``https://127.0.0.1:PORT``)."""
-        scheme = "https" if self.tls_files else "http"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{scheme}://{host}:{self.port}"
+        return self._listener.url
 
     @property
     def ca_path(self) -> Path | None:
@@ -70,21 +105,16 @@ class MockServer:
 
     def start(self) -> "MockServer":
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="mock-salesforce",
-                                        daemon=True)
-        self._thread.start()
+        self._listener.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread (the CLI)."""
-        self._server.serve_forever()
+        self._listener.serve_forever()
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        self._listener.stop()
 
     def __enter__(self) -> "MockServer":
         return self.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, g, jsonify, request
+from werkzeug.http import http_date
 
 from .. import errors
 from ..backend.faults import raise_for
@@ -66,11 +67,9 @@ def before_data_request() -> None:
 
 
 def limit_header(response):
-    """``Sforce-Limit-Info: api-usage=N/M`` on every authenticated data response.
-
-    (The ``Date`` header, which clients read server time from, follows the org clock too: the
-    server's request handler writes it — see ``server.py``.)
-    """
+    """``Sforce-Limit-Info: api-usage=N/M`` on every authenticated data response, and a ``Date``
+    header from the org clock on every response (clients read server time from it)."""
+    response.headers["Date"] = http_date(registry().clock.now())
     if request.path.startswith("/services/data") and getattr(g, "org", None) is not None:
         response.headers["Sforce-Limit-Info"] = org().usage.header(org().clock.now())
     return response

@@ -93,4 +93,4 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         port = busy.getsockname()[1]
         result = subprocess.run([sys.executable, "-m", "mock_salesforce.cli", "serve", "--no-tls",
                                  "--port", str(port)], capture_output=True, text=True, timeout=30)
-    assert result.returncode != 0 and f"Port {port} is in use" in result.stderr
+    assert result.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in result.stderr

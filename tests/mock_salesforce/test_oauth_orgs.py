@@ -165,7 +165,7 @@ def test_identity_control_plane_needs_the_secret(client, config):
 
 def test_sandbox_login_listener_on_its_own_port(tmp_path):
     """A real second socket playing test.salesforce.com, as ``--sandbox-login-port`` starts it."""
-    from mock_salesforce.backend.oauth.hosts import LoginHostListener
+    from mock_salesforce.server import LoginHostListener
     from mock_salesforce.config import MockConfig
     from mock_salesforce.server import MockServer
 

@@ -13,7 +13,6 @@ that org's users whatever its kind. The mock decides, in this order:
 """
 from __future__ import annotations
 
-import threading
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -64,58 +63,3 @@ class LoginDomainTag:
     def __call__(self, environ: dict, start_response: Callable):
         environ[ENVIRON_KEY] = self.domain
         return self.app(environ, start_response)
-
-
-class LoginHostListener:
-    """A second listener of a running mock that plays ``login.salesforce.com`` or ``test.…``.
-
-    ``LoginHostListener(server, "test").start()`` serves the same app (same TLS files) on
-    another port; ``.url`` is then a sandbox login URL that clients use unmodified.
-    """
-
-    def __init__(self, server, domain: str, port: int = 0) -> None:
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
-        class QuietHandler(WSGIRequestHandler):
-            # HTTP/1.1 keep-alive, and no request log: some clients put tokens in query strings.
-            protocol_version = "HTTP/1.1"
-
-            def log_request(self, code="-", size="-") -> None:
-                """Do not log request lines."""
-
-        self.domain = domain
-        self.host = server.host
-        self.tls = server.tls_files is not None
-        context = server.tls_files.context() if server.tls_files else None
-        self._server = make_server(server.host, port, LoginDomainTag(server.app, domain),
-                                   threaded=True, request_handler=QuietHandler,
-                                   ssl_context=context)
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The login URL of this listener."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
-
-    def start(self) -> "LoginHostListener":
-        """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"mock-salesforce-{self.domain}")
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LoginHostListener":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
