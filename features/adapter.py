@@ -113,7 +113,9 @@ class ReferenceAdapter:
                                    if s.skipped_fields}}
 
     def backfill(self) -> dict:
-        raise NotImplementedError("backfill is not built yet")
+        summary = self.syncer.backfill(self.source_id)
+        return {"outcome": summary.outcome, "note": summary.note, "api_calls": summary.api_calls,
+                "counts": {name: dict(s.counts) for name, s in summary.streams.items()}}
 
     def disconnect(self) -> None:
         self.syncer.disconnect(self.source_id)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from . import config as config_module
@@ -123,6 +123,26 @@ def sync(ctx, source_id) -> None:
 
 
 @main.command()
+@click.option("--source", "source_id", type=int, help="Data source id.")
+@click.pass_context
+def backfill(ctx, source_id) -> None:
+    """Pull every record matching the current filters once (resumable; polls go on meanwhile)."""
+    with _handled(ctx) as syncer:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("backfill", total=100)
+
+            def advance(stream: str, count: int) -> None:
+                bar.update(task, completed=syncer.backfill_percent(syncer.source(source_id).id) or 0,
+                           description=f"backfill {stream}")
+
+            summary = syncer.backfill(source_id, progress=advance)
+        _print_summary(summary)
+        if summary.outcome != "ok":
+            sys.exit(1)
+
+
+@main.command()
 @click.option("--once", is_flag=True, help="Poll every connected source once, then exit.")
 @click.pass_context
 def run(ctx, once) -> None:
@@ -175,7 +195,7 @@ def status(ctx) -> None:
     """Data sources: state, cursors, counts."""
     with _handled(ctx) as syncer:
         table = Table()
-        for column in ("id", "name", "state", "note", "org", "people", "last sync", "next sync"):
+        for column in ("id", "name", "state", "note", "org", "people", "last sync", "next sync", "backfill"):
             table.add_column(column)
         interval = timedelta(minutes=syncer.settings.poll_interval_minutes)
         for source in syncer.sources():
@@ -184,7 +204,8 @@ def status(ctx) -> None:
                 if started and source.state == "Connected" else "-"
             table.add_row(str(source.id), source.name, source.state, source.status_note or "",
                           source.org_id or "", str(syncer.count_people(source.id)),
-                          started[:19] if started else "never", following)
+                          started[:19] if started else "never", following,
+                          _backfill_column(syncer.backfill_percent(source.id)))
         console.print(table)
 
 
@@ -267,6 +288,10 @@ def rename(ctx, name, source_id) -> None:
     with _handled(ctx) as syncer:
         source = syncer.rename(name, source_id)
         console.print(f"Data source {source.id} is now {source.name!r}.")
+
+
+def _backfill_column(percent: int | None) -> str:
+    return "-" if percent is None else f"Backfilling {percent} %"
 
 
 def _first(items: Iterator, limit: int) -> Iterator:

@@ -16,6 +16,7 @@ from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirecti
 from .cdp import fields as f
 from .cdp.limits import ConfigurationError, validate_selection
 from .cdp.settings import UI_STRATEGIES
+from .sync import filters
 
 PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
@@ -59,7 +60,7 @@ class Settings:
     poll_interval_minutes: float = 15
     activity_retention_days: int = 90
     api_allocation_percent: float = 80
-    filters: dict[str, Any] = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)  # object → filters.Group
     auto_archive: bool = False
     outbound_activities: tuple[str, ...] = ()
     permission_fields: dict[str, str] = field(default_factory=dict)  # {"email": "HasOptedOutOfEmail"}
@@ -73,7 +74,8 @@ class Settings:
                                   "key_strategy": self.organizations.find_strategy.label},
                 "poll_interval_minutes": self.poll_interval_minutes,
                 "activity_retention_days": self.activity_retention_days,
-                "filters": self.filters, "auto_archive": self.auto_archive,
+                "filters": {name: filters.to_soql(group) for name, group in self.filters.items()},
+                "auto_archive": self.auto_archive,
                 "outbound_activities": list(self.outbound_activities)}
 
 
@@ -93,12 +95,9 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     """Validate a parsed configuration."""
     _only(data, {"source", "cdp", "sync", "objects", "merge", "system_fields", "permissions",
                  "filters", "outbound"}, "top level")
-    for section in ("filters", "outbound"):
-        if data.get(section):
-            # Selective sync and outbound activities are not built yet: refuse rather than ignore.
-            raise ConfigurationError(f"[{section}] is not supported by this syncer yet")
-    if data.get("sync", {}).get("auto_archive"):
-        raise ConfigurationError("[sync] auto_archive is not supported by this syncer yet")
+    if data.get("outbound"):
+        # Outbound activities are not built yet: refuse rather than ignore.
+        raise ConfigurationError("[outbound] is not supported by this syncer yet")
     source, sync = data.get("source", {}), data.get("sync", {})
     _only(source, {"name", "sandbox", "login_url", "client_id", "client_secret", "callback_port",
                    "ca_bundle"}, "[source]")
@@ -130,11 +129,22 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         poll_interval_minutes=_positive(sync, "poll_interval_minutes", 15),
         activity_retention_days=int(_positive(sync, "activity_retention_days", 90)),
         api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
-        filters=data.get("filters", {}), auto_archive=bool(sync.get("auto_archive", False)),
+        filters=_filters(data.get("filters", {}), objects), auto_archive=bool(sync.get("auto_archive", False)),
         outbound_activities=tuple(data.get("outbound", {}).get("activities", ())),
         permission_fields={channel: section["field"] for channel, section
                            in data.get("permissions", {}).items() if isinstance(section, dict)
                            and section.get("field")})
+
+
+def _filters(section: dict, objects: tuple[str, ...]) -> dict:
+    """Selective-sync filters: Contact, Lead and Account, each on its own (rule 30)."""
+    _only(section, {"Contact", "Lead", "Account"}, "[filters]")
+    parsed = {}
+    for sobject, document in section.items():
+        if sobject not in objects:
+            raise ConfigurationError(f"[filters.{sobject}] filters an object that is not synced")
+        parsed[sobject] = filters.parse(document, f"[filters.{sobject}]")
+    return parsed
 
 
 def _only(section: dict, allowed: set[str], where: str) -> None:

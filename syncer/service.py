@@ -107,6 +107,23 @@ class Syncer:
             summary.note = ((summary.note + "; ") if summary.note else "") + f"{pruned} activities past retention pruned"
         return summary
 
+    def backfill(self, source_id: int | None = None,
+                 progress: Callable[[str, int], None] | None = None) -> PollSummary:
+        """Run or resume a backfill of a data source (rule 34)."""
+        from .sync.backfill import Backfill
+        source = self.source(source_id)
+        if source.state in (DISCONNECTED, DELETED):
+            raise SourceStateError(f"data source {source.id} is {source.state}; reconnect it first")
+        creds = stored.load(self.settings.state_dir, source.id)
+        if creds is None:
+            raise AuthError("no stored credentials; run syncer reconnect")
+        return Backfill(self.cdp, source, self.settings, self.client_for(creds, source.id), progress).run()
+
+    def backfill_percent(self, source_id: int) -> int | None:
+        """How far a running backfill is (None when none runs)."""
+        from .sync.backfill import percent, progress
+        return percent(progress(self.cdp, source_id))
+
     def count_people(self, source_id: int) -> int:
         """People holding a hidden id of this source (the audience size)."""
         return housekeeping.count_people(self.cdp, source_id)

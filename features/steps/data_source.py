@@ -97,3 +97,11 @@ def fields_missing(world, stream, names):
     """The last poll skipped mapped fields the org does not have (and said so)."""
     assert world.last_sync.get("skipped_fields", {}).get(stream) == [n.strip() for n in names.split(",")], \
         world.last_sync
+
+
+@when("the data source backfills")
+@given("the data source has backfilled")
+def data_source_backfills(world):
+    """Run a backfill to its end."""
+    world.ensure_connected()
+    world.last_sync = world.adapter.backfill()

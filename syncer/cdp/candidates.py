@@ -7,10 +7,11 @@ or changed — two contacts with the same email in one page behave exactly as in
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import fields as f
 
@@ -28,6 +29,37 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+class _Shape(NamedTuple):
+    """What ``from_mapping`` needs to know about one key layout of incoming records."""
+
+    fields: tuple[str, ...]  # the field ids, in record order
+    getter: Callable[[Mapping[str, Any]], tuple]  # their values, in one C-level call
+    email: bool  # the email field is mapped
+    phones: tuple[str, ...]  # phone fields (``phn:*``)
+
+
+#: Key layout → shape. A sync maps the same fields on every record, so a page of records
+#: shares one or two layouts: each record's keys are classified (and checked) once, not per key.
+_SHAPES: dict[tuple[str, ...], _Shape] = {}
+_MAX_SHAPES = 256
+
+
+def _shape_of(keys: tuple[str, ...]) -> _Shape:
+    shape = _SHAPES.get(keys)
+    if shape is not None:
+        return shape
+    for key in keys:
+        if ":" not in key and key not in RECORD_KEYS:
+            raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
+                             f"nor one of {sorted(RECORD_KEYS)}")
+    names = tuple(key for key in keys if ":" in key)
+    shape = _Shape(names, operator.itemgetter(*names) if len(names) > 1 else tuple,
+                   f.EMAIL in names, tuple(key for key in names if key.startswith("phn:")))
+    if len(_SHAPES) < _MAX_SHAPES:  # bounded: odd callers cannot grow it without end
+        _SHAPES[keys] = shape
+    return shape
+
+
 @dataclass(slots=True)
 class IncomingRecord:
     """One Salesforce record mapped to CDP field ids, with its hidden ids; values normalised."""
@@ -42,18 +74,20 @@ class IncomingRecord:
     @classmethod
     def from_mapping(cls, record: Mapping[str, Any], sf_object: str = "Contact") -> IncomingRecord:
         """Build from ``{"sf_id": …, "str::email": …, …}``; unknown non-field keys raise."""
-        values: dict[str, Any] = {}
-        normalize = f.normalize
-        for key, value in record.items():
-            if ":" in key:
-                # Only emails and phones change shape; every field turns "" into None (rule 2).
-                if key == f.EMAIL or key.startswith("phn:"):
-                    values[key] = normalize(key, value)
-                else:
-                    values[key] = None if value == "" else value
-            elif key not in RECORD_KEYS:
-                raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
-                                 f"nor one of {sorted(RECORD_KEYS)}")
+        shape = _shape_of(tuple(record))
+        names = shape.fields
+        if len(names) > 1:
+            values = dict(zip(names, shape.getter(record)))
+        else:
+            values = {name: record[name] for name in names}
+        # Every field turns "" into None (rule 2); only emails and phones change shape.
+        if "" in values.values():
+            values = {key: None if value == "" else value for key, value in values.items()}
+        if shape.email and values[f.EMAIL] is not None:
+            values[f.EMAIL] = f.normalize_email(values[f.EMAIL])
+        for key in shape.phones:
+            if values[key] is not None:
+                values[key] = f.normalize_phone(values[key])
         get = record.get
         sf_id = get("sf_id")
         if not sf_id:
@@ -90,7 +124,8 @@ class PersonSnapshot:
     sf_sources: set[int] = field(default_factory=set)  # data sources with a hidden Id on it
     seq: int = 0
     dirty: bool = False
-    stored: Mapping[str, Any] | None = None  # the row as loaded: writes SET only what changed
+    #: The written columns as loaded (``writer.PERSON_WRITE`` order): writes SET only what changed.
+    stored: tuple | None = None
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -110,7 +145,7 @@ class OrgSnapshot:
     archived: bool = False
     seq: int = 0
     dirty: bool = False
-    stored: Mapping[str, Any] | None = None
+    stored: tuple | None = None  # the written columns as loaded (``orgwriter.ORG_WRITE`` order)
 
     @property
     def order(self) -> tuple[datetime, int]:

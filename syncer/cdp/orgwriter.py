@@ -1,7 +1,7 @@
 """Page-level database work for organisation merges (the Account side of ``writer``)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,26 +12,29 @@ from .candidates import IncomingRecord, LinkState, OrgIndex, OrgSnapshot
 from .merge import Outcome
 from .models import link_table, org_table, person_table
 from .settings import MergeSettings
-from .writer import Row, dirty_items, select_in, write_links, write_targets
+from .writer import dirty_items, select_in, write_links, write_targets
 
 _O, _L, _P = org_table.c, link_table.c, person_table.c
 
 
-def org_row(org: OrgSnapshot) -> dict[str, Any]:
-    """The ``cdp_organization`` columns of a snapshot (``updated_at`` aside)."""
+#: The organisation columns a merge writes, in the order of ``OrgSnapshot.stored`` tuples.
+ORG_WRITE = ("name", "name_key", "field_values", "archived")
+
+
+def org_values(org: OrgSnapshot) -> tuple:
+    """A snapshot's ``ORG_WRITE`` column values."""
     values = dict(org.fields)
     name = values.pop(f.ORG_NAME, None)
-    return {"name": name, "name_key": f.name_key(name), "field_values": values,
-            "archived": org.archived}
+    return (name, f.name_key(name), values, org.archived)
 
 
-def org_snapshot(row: Row) -> OrgSnapshot:
-    """A snapshot of one ``cdp_organization`` row."""
+def org_snapshot(row: Mapping[str, Any]) -> OrgSnapshot:
+    """A snapshot of one ``cdp_organization`` row mapping."""
     values = dict(row["field_values"])
     if row["name"] is not None:
         values[f.ORG_NAME] = row["name"]
     return OrgSnapshot(row["id"], row["created_at"], values, archived=row["archived"],
-                       stored=row)
+                       stored=tuple(row[name] for name in ORG_WRITE))
 
 
 def load_org_candidates(conn: sa.Connection, data_source_id: int,
@@ -67,7 +70,7 @@ def apply_orgs(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outc
                now: datetime) -> None:
     """Write a planned page of organisations, then link waiting people to them (rule 17)."""
     new, changed, new_links, changed_links = dirty_items(outcomes)
-    write_targets(conn, org_table, new, changed, org_row, now)
+    write_targets(conn, org_table, ORG_WRITE, new, changed, org_values, now)
     write_links(conn, data_source_id, new_links, changed_links, "organization_id")
     if new_links:
         # Contacts synced before their Account remember its Id on their link.

@@ -61,3 +61,21 @@ def release(cdp, source_id: int, worker: str) -> None:
         if row and (row.settings or {}).get(_LEASE_KEY, {}).get("worker") == worker:
             settings = {k: v for k, v in row.settings.items() if k != _LEASE_KEY}
             conn.execute(sa.update(source_table).where(source_table.c.id == source_id).values(settings=settings))
+
+
+def restore(cdp, source_id: int, sf_ids: list[str]) -> int:
+    """Un-archive the people/organisations holding these hidden ids (rule 33); return how many."""
+    from .models import org_table, person_table
+    restored = 0
+    with cdp.writing() as conn:
+        for start in range(0, len(sf_ids), 500):
+            chunk = sf_ids[start:start + 500]
+            rows = conn.execute(sa.select(link_table.c.person_id, link_table.c.organization_id).where(
+                link_table.c.data_source_id == source_id, link_table.c.sf_id.in_(chunk))).all()
+            for table, ids in ((person_table, {r.person_id for r in rows} - {None}),
+                               (org_table, {r.organization_id for r in rows} - {None})):
+                if ids:
+                    restored += conn.execute(sa.update(table).where(
+                        table.c.id.in_(ids), table.c.archived.is_(True)).values(
+                        archived=False, updated_at=utcnow())).rowcount
+    return restored

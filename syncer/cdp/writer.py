@@ -1,34 +1,43 @@
-"""Page-level database work for merges: load a page's candidates, write a planned page.
+"""Page-level database work for people merges: load a page's candidates, write a planned page.
 
 Both take an open connection inside the caller's transaction. Loading costs a handful of
 ``IN`` queries per page (lists chunked to ``CHUNK`` values, well under every driver's parameter
 limit); writing costs a few executemany statements per page, never one round trip per record.
+The hot statements are prepared once per dialect (``fastpath``) and rows are read as tuples in
+a fixed column order, so a page of 2,000 records costs no per-row dict or statement building.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
+from . import fields as f
 from .candidates import CandidateIndex, IncomingRecord, LinkState, PersonSnapshot
-from .fastpath import execute_many, select_rows
+from .fastpath import CHUNK, KEYS, chunked, execute_many, fetch_in, in_keys, prepare
 from .merge import Outcome
 from .models import PERSON_COLUMNS, link_table, person_table
 from .settings import FindStrategy, PeopleSettings
 
-CHUNK = 500
 _P, _L = person_table.c, link_table.c
 Row = dict[str, Any]
-_PERSON_FIELD_COLUMNS = tuple(PERSON_COLUMNS.items())
+__all__ = ["CHUNK", "chunked"]  # re-exported: the store chunks its own lists with them
 
-
-def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    """Consecutive slices of at most ``size`` values."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+#: The person columns a merge writes, in the order of ``PersonSnapshot.stored`` tuples.
+PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
+                "email_permission", "sms_permission", "email_unsubscribed_in_cdp",
+                "sms_unsubscribed_in_cdp", "archived", "organization_id")
+_COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
+assert tuple(PERSON_COLUMNS.values()) == PERSON_WRITE[:4], "person_values relies on this order"
+_COLUMN_FIELD_IDS = frozenset(PERSON_COLUMNS)
+#: A person read: id, the written columns, created_at (``updated_at`` is only ever written).
+_PERSON_READ = (_P.id, *(_P[name] for name in PERSON_WRITE), _P.created_at)
+_LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
+_FIELD_AT = tuple((field_id, 1 + PERSON_WRITE.index(column)) for field_id, column in _COLUMN_FIELDS)
+_CREATED_AT = len(_PERSON_READ) - 1
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -37,37 +46,48 @@ def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
     unique = list(dict.fromkeys(v for v in values if v is not None))
     rows: list[Row] = []
     if unique:
-        if conn.dialect.name == "postgresql":
-            # One array parameter: psycopg prepares repeated statements, and a generic plan for
-            # a 500-placeholder IN list scans whole tables; "= ANY(array)" keeps index scans.
-            keys = sa.bindparam("_keys", type_=ARRAY(column.type))
-            stmt = stmt.where(column == sa.any_(keys))
-        else:
-            stmt = stmt.where(column.in_(sa.bindparam("_keys", expanding=True)))
+        stmt = in_keys(conn, stmt, column)
         for chunk in chunked(unique):
-            rows.extend(select_rows(conn, stmt, {"_keys": list(chunk)}))
+            rows.extend(dict(row) for row in conn.execute(stmt, {KEYS: list(chunk)}).mappings())
     return rows
 
 
 # --- people -------------------------------------------------------------------------------
 
-#: Person columns a merge reads (``updated_at`` is only ever written).
-_PERSON_READ = tuple(c for c in person_table.c if c.name != "updated_at")
-_LINK_READ = (_L.id.label("link_id"), _L.sf_id, _L.sf_object, _L.account_id,
-              _L.converted_contact_id, _L.modstamp)
+def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
+    """A snapshot of one ``cdp_person`` row mapping (column fields folded into ``fields``)."""
+    return _snapshot((row["id"], *(row[name] for name in PERSON_WRITE), row["created_at"]))
 
 
-def person_snapshot(row: Row) -> PersonSnapshot:
-    """A snapshot of one ``cdp_person`` row (column fields folded into ``fields``)."""
-    values = dict(row["field_values"])
-    for field_id, column in _PERSON_FIELD_COLUMNS:
-        value = row[column]
-        if value is not None:
-            values[field_id] = value
-    return PersonSnapshot(row["id"], row["created_at"], values, row["email_permission"],
-                          row["sms_permission"], row["email_unsubscribed_in_cdp"],
-                          row["sms_unsubscribed_in_cdp"], row["archived"],
-                          row["organization_id"], stored=row)
+def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
+    """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored)."""
+    values = dict(row[5])  # field_values: a copy, the planner changes it
+    for field_id, at in _FIELD_AT:
+        if row[at] is not None:
+            values[field_id] = row[at]
+    return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
+                          row[10], row[11], stored=tuple(row[1:12]))
+
+
+def _query(conn: sa.Connection, name: str, strict: bool = False):
+    """The prepared candidate query ``name`` (see ``load_people_candidates``)."""
+    def build() -> sa.Select:
+        source = sa.bindparam("source")
+        if name in ("sf_id", "converted_contact_id"):  # people joined to their hidden Ids
+            stmt = (sa.select(*_PERSON_READ, *_LINK_READ)
+                    .join_from(link_table, person_table, _L.person_id == _P.id)
+                    .where(_L.data_source_id == source))
+            return in_keys(conn, stmt, _L[name])
+        if name == "accounts":
+            stmt = sa.select(_L.sf_id, _L.organization_id).where(
+                _L.data_source_id == source, _L.organization_id.is_not(None))
+            return in_keys(conn, stmt, _L.sf_id)
+        stmt = sa.select(*_PERSON_READ)
+        if strict:
+            unheld = ~sa.exists().where(_L.person_id == _P.id, _L.data_source_id == source)
+            stmt = stmt.where(unheld) if name == "email" else stmt.where(unheld, _P.email.is_(None))
+        return in_keys(conn, stmt, _P[name])
+    return prepare(conn, ("people", name, strict), build)
 
 
 def load_people_candidates(conn: sa.Connection, data_source_id: int,
@@ -83,73 +103,68 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
     """
     index = CandidateIndex(data_source_id, now)
     people: dict[int, PersonSnapshot] = {}
+    source = {"source": data_source_id}
 
-    def snapshot(row: Row) -> PersonSnapshot:
-        person = people.get(row["id"])
+    def snapshot(row: tuple) -> PersonSnapshot:
+        person = people.get(row[0])
         if person is None:
-            person = people[row["id"]] = person_snapshot(row)
+            person = people[row[0]] = _snapshot(row)
         return person
 
-    linked = (sa.select(*_PERSON_READ, *_LINK_READ)
-              .join_from(link_table, person_table, _L.person_id == _P.id)
-              .where(_L.data_source_id == data_source_id))
-    link_rows = select_in(conn, linked, _L.sf_id, [r.sf_id for r in incoming])
+    link_at = len(_PERSON_READ)  # link columns follow the person's
+    link_rows = fetch_in(conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)
     for row in link_rows:
-        index.add_link(LinkState(row["sf_id"], row["sf_object"], snapshot(row), row["link_id"],
-                                 row["account_id"], row["converted_contact_id"],
-                                 row["modstamp"]))
-    unmatched = [r for r in incoming if r.sf_id not in index.links]
+        index.add_link(LinkState(row[link_at + 1], row[link_at + 2], snapshot(row), row[link_at],
+                                 *row[link_at + 3:]))
+    links = index.links
+    unmatched = [r for r in incoming if r.sf_id not in links]
     if settings.merge_converted_leads:
         contacts = [r.sf_id for r in unmatched if r.sf_object == "Contact"]
-        for row in select_in(conn, linked, _L.converted_contact_id, contacts):
+        for row in fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source):
             lead_person = snapshot(row)
             lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
-            index.converted.setdefault(row["converted_contact_id"], lead_person)
+            index.converted.setdefault(row[link_at + 4], lead_person)
 
-    by_email = by_phone = sa.select(*_PERSON_READ)
-    if settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY:
-        unheld = ~sa.exists().where(_L.person_id == _P.id, _L.data_source_id == data_source_id)
-        by_email = by_email.where(unheld)
-        by_phone = by_phone.where(unheld, _P.email.is_(None))
-    for stmt, column, values in ((by_email, _P.email, [r.email for r in unmatched]),
-                                 (by_phone, _P.phone, [r.phone for r in unmatched])):
-        for row in select_in(conn, stmt, column, values):
+    strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
+    for name, field_id in (("email", f.EMAIL), ("phone", f.PHONE)):
+        keys = [r.fields.get(field_id) for r in unmatched]
+        for row in fetch_in(conn, _query(conn, name, strict), keys, source if strict else None):
             snapshot(row)
     for person in people.values():
         index.add_person(person)
 
-    accounts = [r.account_id for r in incoming] + [row["account_id"] for row in link_rows]
-    org_links = sa.select(_L.sf_id, _L.organization_id).where(
-        _L.data_source_id == data_source_id, _L.organization_id.is_not(None))
-    for row in select_in(conn, org_links, _L.sf_id, accounts):
-        index.orgs_by_account[row["sf_id"]] = row["organization_id"]
+    accounts = [r.account_id for r in incoming] + [row[link_at + 3] for row in link_rows]
+    for sf_id, organization_id in fetch_in(conn, _query(conn, "accounts"), accounts, source):
+        index.orgs_by_account[sf_id] = organization_id
     return index
 
 
-def _person_row(person: PersonSnapshot) -> dict[str, Any]:
-    values = dict(person.fields)
-    row: dict[str, Any] = {column: values.pop(field_id, None)
-                           for field_id, column in _PERSON_FIELD_COLUMNS}
-    row.update(field_values=values, email_permission=person.email_permission,
-               sms_permission=person.sms_permission,
-               email_unsubscribed_in_cdp=person.email_unsubscribed_in_cdp,
-               sms_unsubscribed_in_cdp=person.sms_unsubscribed_in_cdp,
-               archived=person.archived, organization_id=person.organization_id)
-    return row
+def person_values(person: PersonSnapshot) -> tuple:
+    """A snapshot's ``PERSON_WRITE`` column values (the shape of ``stored``)."""
+    fields = person.fields
+    get = fields.get
+    rest = {k: v for k, v in fields.items() if k not in _COLUMN_FIELD_IDS}
+    return (get(f.FIRST), get(f.LAST), get(f.EMAIL), get(f.PHONE), rest,
+            person.email_permission, person.sms_permission, person.email_unsubscribed_in_cdp,
+            person.sms_unsubscribed_in_cdp, person.archived, person.organization_id)
 
+
+# --- writing (people and organisations) ---------------------------------------------------
 
 def dirty_items(outcomes: Iterable[Outcome]) -> tuple[list[Any], list[Any], list[LinkState],
                                                   list[LinkState]]:
     """Unique dirty targets and links, split into new and existing, in page order."""
-    new, changed, new_links, changed_links = [], [], [], []
-    seen: set[int] = set()
+    targets: dict[int, Any] = {}
+    links: dict[int, LinkState] = {}
     for outcome in outcomes:
-        for item, fresh, stale in ((outcome.target, new, changed),
-                                   (outcome.link, new_links, changed_links)):
-            if item is not None and item.dirty and id(item) not in seen:
-                seen.add(id(item))
-                (fresh if item.id is None else stale).append(item)
-    return new, changed, new_links, changed_links
+        target, link = outcome.target, outcome.link
+        if target is not None and target.dirty:
+            targets[id(target)] = target  # a repeated key keeps its first position
+        if link is not None and link.dirty:
+            links[id(link)] = link
+    return ([t for t in targets.values() if t.id is None],
+            [t for t in targets.values() if t.id is not None],
+            [k for k in links.values() if k.id is None], [k for k in links.values() if k.id is not None])
 
 
 def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
@@ -167,50 +182,66 @@ def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
-def write_targets(conn: sa.Connection, table: sa.Table, new: list[Any], changed: list[Any],
-           row_of, now: datetime) -> None:
+def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
+                  new: list[Any], changed: list[Any], values_of: Callable[[Any], tuple],
+                  now: datetime) -> None:
     """Insert new targets and update changed ones, batched.
 
+    ``values_of(item)`` gives an item's ``columns`` values, the shape of ``item.stored``.
     Updates SET only the columns that differ from the stored row, one executemany per set of
     changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
-    touch their index pages for nothing.
+    touch their index pages for nothing, and an unchanged JSON document is not re-serialised.
     """
     if new:
+        rows = []
         for item, new_id in zip(new, allocate_ids(conn, table, len(new))):
             item.id = new_id
-        rows = []
-        for item in new:
-            row = row_of(item)
-            item.stored = dict(row)
-            rows.append(dict(row, id=item.id, created_at=item.created_at))
-        execute_many(conn, sa.insert(table), table, rows, {"updated_at": now})
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for item in sorted(changed, key=lambda i: i.id):
-        row = row_of(item)
-        stored = item.stored or {}
-        diff = {k: v for k, v in row.items() if k not in stored or stored[k] != v}
+            item.stored = values = values_of(item)
+            rows.append((*values, new_id, item.created_at))
+        names = (*columns, "id", "created_at")
+        insert = prepare(conn, ("insert", table.name, names), lambda: sa.insert(table), table,
+                         (*names, "updated_at"))
+        execute_many(conn, insert, names, rows, {"updated_at": now})
+    groups: dict[tuple[int, ...], list[tuple]] = {}
+    positions = range(len(columns))
+    for item in sorted(changed, key=attrgetter("id")):
+        values, stored = values_of(item), item.stored
+        diff = (tuple(positions) if stored is None else
+                tuple([i for i, new_value, old in zip(positions, values, stored) if new_value != old]))
         if diff:
-            item.stored = row
-            groups.setdefault(tuple(diff), []).append(dict(diff, _id=item.id))
-    for rows in groups.values():
-        execute_many(conn, sa.update(table).where(table.c.id == sa.bindparam("_id")), table, rows,
-                     {"updated_at": now})
+            item.stored = values
+            groups.setdefault(diff, []).append((*[values[i] for i in diff], item.id))
+    for diff, rows in groups.items():
+        names = (*(columns[i] for i in diff), "_id")
+        update = prepare(conn, ("update", table.name, names),
+                         lambda: sa.update(table).where(table.c.id == sa.bindparam("_id")),
+                         table, (*names[:-1], "updated_at"))
+        execute_many(conn, update, names, rows, {"updated_at": now})
     for item in (*new, *changed):
         item.dirty = False
 
 
+_LINK_INSERT = ("sf_object", "sf_id", "account_id", "converted_contact_id", "modstamp")
+_LINK_UPDATE = ("account_id", "converted_contact_id", "modstamp", "_id")
+
+
 def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkState],
-                 changed_links: list[LinkState], target_column: str) -> None:
+                changed_links: list[LinkState], target_column: str) -> None:
+    """Insert new hidden-Id links (pointing at ``target_column``) and update changed ones."""
     if new_links:
-        execute_many(conn, sa.insert(link_table), link_table, [
-            {"data_source_id": data_source_id, "sf_object": link.sf_object, "sf_id": link.sf_id,
-             target_column: link.target.id, "account_id": link.account_id,
-             "converted_contact_id": link.converted_contact_id, "modstamp": link.modstamp}
-            for link in new_links])
+        names = (*_LINK_INSERT, target_column)
+        insert = prepare(conn, ("insert", link_table.name, names), lambda: sa.insert(link_table),
+                         link_table, (*names, "data_source_id"))
+        execute_many(conn, insert, names, [
+            (link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
+             link.modstamp, link.target.id) for link in new_links],
+                     {"data_source_id": data_source_id})
     if changed_links:
-        execute_many(conn, sa.update(link_table).where(_L.id == sa.bindparam("_id")), link_table, [
-            {"_id": link.id, "account_id": link.account_id,
-             "converted_contact_id": link.converted_contact_id, "modstamp": link.modstamp}
+        update = prepare(conn, ("update", link_table.name, _LINK_UPDATE),
+                         lambda: sa.update(link_table).where(_L.id == sa.bindparam("_id")),
+                         link_table, _LINK_UPDATE[:-1])
+        execute_many(conn, update, _LINK_UPDATE, [
+            (link.account_id, link.converted_contact_id, link.modstamp, link.id)
             for link in changed_links])
     for link in (*new_links, *changed_links):
         link.dirty = False
@@ -220,5 +251,5 @@ def apply_people(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Ou
                  now: datetime) -> None:
     """Write a planned page of people: new people, changed people, new and changed links."""
     new, changed, new_links, changed_links = dirty_items(outcomes)
-    write_targets(conn, person_table, new, changed, _person_row, now)
+    write_targets(conn, person_table, PERSON_WRITE, new, changed, person_values, now)
     write_links(conn, data_source_id, new_links, changed_links, "person_id")

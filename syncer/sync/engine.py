@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..cdp import CDP, DataSource
+from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, SalesforceClient
-from . import state
+from . import filters, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -88,8 +89,12 @@ class Poll:
             self.server_now = self.client.server_time or self.client.now()
         cursor, window = state.open_window(cursor, self.server_now)
         self._save(stream, cursor)
-        fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream)))
+        group = self._filter(stream)
+        fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream) +
+                                                tuple(sorted(group.fields() if group else ()))))
         conditions = [stream.where] if stream.where else []
+        if group is not None and not self.settings.auto_archive:
+            conditions.append(filters.to_soql(group))  # selective sync, done by Salesforce
         if initial and stream.role is Role.ACTIVITY:
             # Rule 24: the first import brings only the last 90 days of activity.
             since = self._connected_at() - timedelta(days=90)
@@ -122,10 +127,22 @@ class Poll:
         self._save(stream, state.window_committed(cursor))
         return summary
 
+    def _filter(self, stream: Stream) -> filters.Group | None:
+        """The selective-sync filter of a person or organisation stream, if any (rule 30)."""
+        return None if stream.role is Role.ACTIVITY else self.settings.filters.get(stream.name)
+
     def _apply(self, stream: Stream, page: list[dict], mapping: dict[str, str],
                summary: StreamSummary) -> None:
         deleted = [r["Id"] for r in page if r.get("IsDeleted")]
         live = [r for r in page if not r.get("IsDeleted")]
+        group = self._filter(stream)
+        if group is not None and self.settings.auto_archive:
+            # Auto-archive (rule 32): the records this read saw that no longer match are archived;
+            # records it did not see are not re-evaluated.
+            leaving = [r["Id"] for r in live if not filters.matches(group, r)]
+            live = [r for r in live if filters.matches(group, r)]
+            if leaving:
+                summary.counts["archived:not_matching"] += self.cdp.archive(self.source, leaving)
         if deleted and stream.role is not Role.ACTIVITY:
             self.cdp.remove_sf_records(self.source, deleted)
             summary.counts["deleted"] += len(deleted)
@@ -151,6 +168,10 @@ class Poll:
         else:
             result = self.cdp.merge_people_page(self.source, records, self.settings.people)
         summary.counts.update(result.counts)
+        if group is not None and self.settings.auto_archive:
+            restored = housekeeping.restore(self.cdp, self.source.id, [r["Id"] for r in live])
+            if restored:
+                summary.counts["restored"] += restored  # archived, now matching again (rule 33)
 
     # -- helpers ----------------------------------------------------------------------------
     def _mapping(self, stream: Stream, summary: StreamSummary) -> dict[str, str]:

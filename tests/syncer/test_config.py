@@ -33,8 +33,12 @@ def test_custom_fields_are_mapped_to_custom_cdp_fields():
     ({"souce": {}}, "unknown setting(s) souce"),
     ({"permissions": {"email": {"value_for_false": True}}}, "needs the Salesforce field"),
     ({"objects": {"Task__c": {"custom_fields": []}}}, "configures an object that is not in"),
-    ({"filters": {"Contact": [["Email", "!=", None]]}}, "[filters] is not supported by this syncer yet"),
-    ({"sync": {"auto_archive": True}}, "auto_archive is not supported by this syncer yet"),
+    ({"filters": {"Contact": [["Email", "!=", None]]}}, "[filters.Contact] must be a table"),
+    ({"filters": {"Task": {"conditions": [{"field": "Status"}]}}}, "unknown setting(s) Task"),
+    ({"filters": {"Contact": {"conditions": [{"field": "Email", "operator": "like"}]}}},
+     "operator 'like' is not one of"),
+    ({"filters": {"Contact": {"conditions": [{"field": "Email", "operator": "="}]}}}, "= needs a value"),
+    ({"outbound": {"activities": ["email-open"]}}, "[outbound] is not supported by this syncer yet"),
 ])
 def test_bad_configuration_is_refused_with_a_clear_message(document, message):
     with pytest.raises(ConfigurationError) as caught:
