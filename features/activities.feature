@@ -50,3 +50,14 @@ Feature: Activities from opportunities and tasks
     When the data source syncs
     Then the person holding contact "C1" has 1 task activity
     And the person holding contact "C1" has a task activity "Last week"
+
+  # Rule 56: Salesforce person fields and activity attributes in Liquid merge tags.
+  Scenario: A message template uses Salesforce fields and activity attributes
+    Given opportunity "O1" for account "A"
+    And contact "C1" is the primary contact of opportunity "O1"
+    And the data source has synced
+    When the template is rendered for "l@x.org":
+      """
+      Hello {{ people.last-name }} from {{ organization.name }}: {{ activity.opportunity.Name }} is at {{ activity.opportunity.StageName }}.
+      """
+    Then the message reads "Hello Lee from Globex: Deal O1 is at Prospecting."

@@ -63,6 +63,9 @@ class SyncerAdapter(Protocol):
     def unsubscribe(self, person_id: int, channel: str) -> None:
         """Unsubscribe a person in the CDP (link, admin, journey)."""
 
+    def render(self, template: str, email: str) -> str:
+        """Render a Liquid template for the person with this email."""
+
 
 class ReferenceAdapter:
     """The reference syncer (``syncer/``) behind the adapter interface."""
@@ -157,6 +160,10 @@ class ReferenceAdapter:
 
     def unsubscribe(self, person_id: int, channel: str) -> None:
         self.syncer.cdp.unsubscribe(person_id, channel)
+
+    def render(self, template: str, email: str) -> str:
+        from syncer.render import context, render
+        return render(template, context(self.syncer.cdp, email))
 
     def close(self) -> None:
         if self.syncer is not None:

@@ -259,6 +259,21 @@ def activities(ctx, source_id, limit) -> None:
 
 
 @main.command()
+@click.argument("template", type=click.File("r"))
+@click.option("--person", "email", required=True, help="Email of the person to render for.")
+@click.pass_context
+def render(ctx, template, email) -> None:
+    """Render a Liquid template with a person's Salesforce fields and activity attributes."""
+    from .render import TemplateError, context, render as render_template
+    with _handled(ctx) as syncer:
+        try:
+            click.echo(render_template(template.read(), context(syncer.cdp, email)))
+        except TemplateError as error:
+            console.print(f"[red]template error:[/red] {error}")
+            sys.exit(1)
+
+
+@main.command()
 @click.option("--source", "source_id", type=int)
 @click.pass_context
 def disconnect(ctx, source_id) -> None:

@@ -51,3 +51,15 @@ def activity_named(world, label, kind, subject):
     found = [a for a in world.adapter.activities() if a["person_id"] == person["id"]
              and a["type"] == kind and subject in (a["attributes"].get("Subject"), a["attributes"].get("Name"))]
     assert found, world.adapter.activities()
+
+
+@when(parsers.parse('the template is rendered for "{email}":'), target_fixture="message")
+def template_rendered(world, email, docstring):
+    """Render a Liquid template for a person."""
+    return world.adapter.render(docstring, email)
+
+
+@then(parsers.parse('the message reads "{text}"'))
+def message_reads(message, text):
+    """The rendered message."""
+    assert message.strip() == text
