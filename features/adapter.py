@@ -66,6 +66,12 @@ class SyncerAdapter(Protocol):
     def render(self, template: str, email: str) -> str:
         """Render a Liquid template for the person with this email."""
 
+    def record_event(self, email: str, kind: str) -> None:
+        """Something the person did in the CDP (an email opened, a form submitted)."""
+
+    def outbound(self) -> dict:
+        """Send the chosen CDP activities to Salesforce; ``{"sent", "recovered", "failed"}``."""
+
 
 class ReferenceAdapter:
     """The reference syncer (``syncer/``) behind the adapter interface."""
@@ -164,6 +170,16 @@ class ReferenceAdapter:
     def render(self, template: str, email: str) -> str:
         from syncer.render import context, render
         return render(template, context(self.syncer.cdp, email))
+
+    def record_event(self, email: str, kind: str) -> None:
+        from datetime import datetime, timezone
+        from syncer.cdp.sources import record_event
+        person = next(p for p in self.syncer.cdp.people(email=email))
+        record_event(self.syncer.cdp, person.id, kind, datetime.now(timezone.utc))
+
+    def outbound(self) -> dict:
+        summary = self.syncer.outbound(self.source_id)
+        return {"sent": summary.sent, "recovered": summary.recovered, "failed": summary.failed}
 
     def close(self) -> None:
         if self.syncer is not None:

@@ -12,6 +12,7 @@ from steps.data_source import *  # noqa: F401,F403
 from steps.salesforce import *  # noqa: F401,F403
 from steps.lifecycle import *  # noqa: F401,F403
 from steps.activities import *  # noqa: F401,F403
+from steps.outbound import *  # noqa: F401,F403
 from steps.world import World
 
 

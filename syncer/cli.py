@@ -259,6 +259,60 @@ def activities(ctx, source_id, limit) -> None:
 
 
 @main.command()
+@click.option("--source", "source_id", type=int)
+@click.pass_context
+def outbound(ctx, source_id) -> None:
+    """Send the chosen CDP activities to Salesforce as completed Tasks (separate from the sync)."""
+    with _handled(ctx) as syncer:
+        summary = syncer.outbound(source_id)
+        console.print(f"sent {summary.sent}, recovered {summary.recovered}, failed {summary.failed}")
+        for error in summary.errors or []:
+            console.print(f"  [red]{error}[/red]")
+        if summary.failed:
+            sys.exit(1)
+
+
+JOURNEY_OBJECTS = ("Account", "Campaign", "CampaignMember", "Contact", "Lead", "Opportunity", "Task")
+
+
+@main.command("sf")
+@click.argument("action", type=click.Choice(["create", "update", "upsert"]))
+@click.argument("sobject", type=click.Choice(JOURNEY_OBJECTS))
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE", help="A field value (repeatable).")
+@click.option("--id", "record_id", help="The record to update.")
+@click.option("--key", help="FIELD=VALUE external id to upsert on.")
+@click.option("--source", "source_id", type=int)
+@click.pass_context
+def sf_action(ctx, action, sobject, values, record_id, key, source_id) -> None:
+    """Journey-style Salesforce actions: create, update or create-or-update a record."""
+    fields = dict(_pair(v) for v in values)
+    with _handled(ctx) as syncer:
+        client = syncer.salesforce(source_id)
+        target = lambda sf: getattr(sf, sobject)  # noqa: E731
+        if action == "create":
+            result = client.call(lambda sf: target(sf).create(fields))
+            console.print(f"created {sobject} {result['id']}")
+        elif action == "update":
+            if not record_id:
+                raise click.UsageError("update needs --id")
+            client.call(lambda sf: target(sf).update(record_id, fields))
+            console.print(f"updated {sobject} {record_id}")
+        else:
+            if not key:
+                raise click.UsageError("upsert needs --key FIELD=VALUE")
+            field, value = _pair(key)
+            status = client.call(lambda sf: target(sf).upsert(f"{field}/{value}", fields))
+            console.print(f"{'created' if status == 201 else 'updated'} {sobject} {field}={value}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    field, sep, value = text.partition("=")
+    if not sep or not field:
+        raise click.UsageError(f"expected FIELD=VALUE, not {text!r}")
+    return field.strip(), value
+
+
+@main.command()
 @click.argument("template", type=click.File("r"))
 @click.option("--person", "email", required=True, help="Email of the person to render for.")
 @click.pass_context

@@ -28,6 +28,7 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
     "Lead": {**PERSON_DEFAULTS, "City": f.CITY, "Country": f.COUNTRY},
     "Account": {"Name": f.ORG_NAME, "Website": f.ORG_WEBSITE, "Industry": f.ORG_INDUSTRY},
 }
+MAX_OUTBOUND = 20  # rule 49: "select up to 20 activities to sync to Salesforce"
 KEY_STRATEGIES = {"any-key": FindStrategy.ANY_KEY, "previous-key-empty": FindStrategy.PREVIOUS_KEY_EMPTY}
 DIRECTIONS = {"update-cdp": PermissionDirection.TO_CDP, "two-way": PermissionDirection.TWO_WAY,
               "update-salesforce": PermissionDirection.TO_SALESFORCE}
@@ -95,9 +96,12 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     """Validate a parsed configuration."""
     _only(data, {"source", "cdp", "sync", "objects", "merge", "system_fields", "permissions",
                  "filters", "outbound"}, "top level")
-    if data.get("outbound"):
-        # Outbound activities are not built yet: refuse rather than ignore.
-        raise ConfigurationError("[outbound] is not supported by this syncer yet")
+    outbound = data.get("outbound", {})
+    _only(outbound, {"activities"}, "[outbound]")
+    chosen = list(dict.fromkeys(outbound.get("activities", [])))
+    if len(chosen) > MAX_OUTBOUND:
+        raise ConfigurationError(f"[outbound] at most {MAX_OUTBOUND} activity types can be sent to "
+                                 f"Salesforce; {len(chosen)} are chosen")
     source, sync = data.get("source", {}), data.get("sync", {})
     _only(source, {"name", "sandbox", "login_url", "client_id", "client_secret", "callback_port",
                    "ca_bundle"}, "[source]")
@@ -130,7 +134,7 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         activity_retention_days=int(_positive(sync, "activity_retention_days", 90)),
         api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
         filters=_filters(data.get("filters", {}), objects), auto_archive=bool(sync.get("auto_archive", False)),
-        outbound_activities=tuple(data.get("outbound", {}).get("activities", ())),
+        outbound_activities=tuple(chosen),
         permission_fields={channel: section["field"] for channel, section
                            in data.get("permissions", {}).items() if isinstance(section, dict)
                            and section.get("field")})

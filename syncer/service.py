@@ -82,10 +82,11 @@ class Syncer:
         return live[0]
 
     def sources(self) -> list[DataSource]:
-        """Every data source of the CDP."""
+        """Every Salesforce data source of the CDP."""
         from sqlmodel import Session, select
         with Session(self.cdp.engine, expire_on_commit=False) as session:
-            return list(session.exec(select(DataSource).order_by(DataSource.id)))
+            return list(session.exec(select(DataSource).where(DataSource.kind == "salesforce")
+                                     .order_by(DataSource.id)))
 
     # -- syncing ----------------------------------------------------------------------------
     def sync(self, source_id: int | None = None,
@@ -123,6 +124,23 @@ class Syncer:
         """How far a running backfill is (None when none runs)."""
         from .sync.backfill import percent, progress
         return percent(progress(self.cdp, source_id))
+
+    def outbound(self, source_id: int | None = None):
+        """Send the chosen CDP activity types to Salesforce as completed Tasks (rule 49)."""
+        from .sync.outbound import send
+        source = self.source(source_id)
+        creds = stored.load(self.settings.state_dir, source.id)
+        if creds is None or source.state in (DISCONNECTED, DELETED):
+            raise SourceStateError(f"data source {source.id} is not connected")
+        return send(self.cdp, source.id, self.client_for(creds, source.id), self.settings.outbound_activities)
+
+    def salesforce(self, source_id: int | None = None) -> SalesforceClient:
+        """A client on a data source's stored credentials (journey-style actions)."""
+        source = self.source(source_id)
+        creds = stored.load(self.settings.state_dir, source.id)
+        if creds is None:
+            raise SourceStateError(f"data source {source.id} has no stored credentials")
+        return self.client_for(creds, source.id)
 
     def count_people(self, source_id: int) -> int:
         """People holding a hidden id of this source (the audience size)."""

@@ -105,3 +105,15 @@ def data_source_backfills(world):
     """Run a backfill to its end."""
     world.ensure_connected()
     world.last_sync = world.adapter.backfill()
+
+
+@when(parsers.parse("the data source is configured with {count:d} outbound activity types"),
+      target_fixture="configuration_error")
+def configure_outbound(world, count):
+    """Choose many CDP activity types to send to Salesforce."""
+    from syncer.cdp.limits import ConfigurationError
+    try:
+        world.adapter.configure({"outbound": {"activities": [f"type-{n}" for n in range(count)]}})
+    except ConfigurationError as error:
+        return str(error)
+    return None

@@ -79,3 +79,22 @@ def restore(cdp, source_id: int, sf_ids: list[str]) -> int:
                         table.c.id.in_(ids), table.c.archived.is_(True)).values(
                         archived=False, updated_at=utcnow())).rowcount
     return restored
+
+
+def record_event(cdp, person_id: int, kind: str, occurred_at: datetime, attributes: dict | None = None) -> int:
+    """An activity that happened in the CDP itself (email opened, form submitted …).
+
+    It is kept under the CDP's own data source (kind ``cdp``), created on first use.
+    """
+    import uuid
+    from .models import activity_table
+    with cdp.writing() as conn:
+        source_id = conn.execute(sa.select(source_table.c.id).where(source_table.c.kind == "cdp")).scalar()
+        if source_id is None:
+            source_id = conn.execute(sa.insert(source_table).values(
+                name="CDP", kind="cdp", state="Connected", settings={}, bookmarks={},
+                created_at=utcnow(), updated_at=utcnow()).returning(source_table.c.id)).scalar_one()
+        return conn.execute(sa.insert(activity_table).values(
+            data_source_id=source_id, sf_id=f"cdp-{uuid.uuid4().hex}", type=kind, person_id=person_id,
+            occurred_at=occurred_at, attributes=attributes or {}, created_at=utcnow()
+        ).returning(activity_table.c.id)).scalar_one()

@@ -38,7 +38,8 @@ def test_custom_fields_are_mapped_to_custom_cdp_fields():
     ({"filters": {"Contact": {"conditions": [{"field": "Email", "operator": "like"}]}}},
      "operator 'like' is not one of"),
     ({"filters": {"Contact": {"conditions": [{"field": "Email", "operator": "="}]}}}, "= needs a value"),
-    ({"outbound": {"activities": ["email-open"]}}, "[outbound] is not supported by this syncer yet"),
+    ({"outbound": {"activities": [f"type-{n}" for n in range(21)]}},
+     "at most 20 activity types can be sent to Salesforce; 21 are chosen"),
 ])
 def test_bad_configuration_is_refused_with_a_clear_message(document, message):
     with pytest.raises(ConfigurationError) as caught:
