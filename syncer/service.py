@@ -89,9 +89,12 @@ class Syncer:
                                      .order_by(DataSource.id)))
 
     # -- syncing ----------------------------------------------------------------------------
-    def sync(self, source_id: int | None = None,
-             progress: Callable[[str, int], None] | None = None) -> PollSummary:
-        """One poll of a data source (its initial sync when it has no cursors yet)."""
+    def connected(self, source_id: int | None = None) -> tuple[DataSource, SalesforceClient]:
+        """A connected data source and a client on its stored credentials.
+
+        A disconnected or deleted source is refused; one whose credentials are gone goes to
+        *Needs attention* (it has to be reconnected).
+        """
         source = self.source(source_id)
         if source.state in (DISCONNECTED, DELETED):
             raise SourceStateError(f"data source {source.id} is {source.state}; reconnect it first")
@@ -100,7 +103,12 @@ class Syncer:
             self.cdp.update_data_source(source.id, state=NEEDS_ATTENTION,
                                         status_note="no stored credentials; run syncer reconnect")
             raise AuthError("no stored credentials; run syncer reconnect")
-        client = self.client_for(creds, source.id)
+        return source, self.client_for(creds, source.id)
+
+    def sync(self, source_id: int | None = None,
+             progress: Callable[[str, int], None] | None = None) -> PollSummary:
+        """One poll of a data source (its initial sync when it has no cursors yet)."""
+        source, client = self.connected(source_id)
         summary = Poll(self.cdp, source, self.settings, client, progress).run()
         retention = timedelta(days=self.settings.activity_retention_days)
         pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
@@ -112,13 +120,8 @@ class Syncer:
                  progress: Callable[[str, int], None] | None = None) -> PollSummary:
         """Run or resume a backfill of a data source (rule 34)."""
         from .sync.backfill import Backfill
-        source = self.source(source_id)
-        if source.state in (DISCONNECTED, DELETED):
-            raise SourceStateError(f"data source {source.id} is {source.state}; reconnect it first")
-        creds = stored.load(self.settings.state_dir, source.id)
-        if creds is None:
-            raise AuthError("no stored credentials; run syncer reconnect")
-        return Backfill(self.cdp, source, self.settings, self.client_for(creds, source.id), progress).run()
+        source, client = self.connected(source_id)
+        return Backfill(self.cdp, source, self.settings, client, progress).run()
 
     def backfill_percent(self, source_id: int) -> int | None:
         """How far a running backfill is (None when none runs)."""
@@ -128,19 +131,12 @@ class Syncer:
     def outbound(self, source_id: int | None = None):
         """Send the chosen CDP activity types to Salesforce as completed Tasks (rule 49)."""
         from .sync.outbound import send
-        source = self.source(source_id)
-        creds = stored.load(self.settings.state_dir, source.id)
-        if creds is None or source.state in (DISCONNECTED, DELETED):
-            raise SourceStateError(f"data source {source.id} is not connected")
-        return send(self.cdp, source.id, self.client_for(creds, source.id), self.settings.outbound_activities)
+        source, client = self.connected(source_id)
+        return send(self.cdp, source.id, client, self.settings.outbound_activities)
 
     def salesforce(self, source_id: int | None = None) -> SalesforceClient:
         """A client on a data source's stored credentials (journey-style actions)."""
-        source = self.source(source_id)
-        creds = stored.load(self.settings.state_dir, source.id)
-        if creds is None:
-            raise SourceStateError(f"data source {source.id} has no stored credentials")
-        return self.client_for(creds, source.id)
+        return self.connected(source_id)[1]
 
     def count_people(self, source_id: int) -> int:
         """People holding a hidden id of this source (the audience size)."""
