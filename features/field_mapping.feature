@@ -127,3 +127,29 @@ Feature: Fields synced into the CDP
     Then the person holding contact "C1" has:
       | field       | value |
       | str:cm:tier | Gold  |
+
+  # Rules 52 and 54: default objects are pre-selected and may be deselected; leads become people.
+  Scenario: Leads are synced as people unless Lead is deselected
+    Given Salesforce has these leads:
+      | ref | last name | company | email     |
+      | L1  | Kim       | Initech | kim@x.org |
+    And Salesforce has these contacts:
+      | ref | last name | email   |
+      | C1  | Lee       | l@x.org |
+    When the data source syncs
+    Then the CDP has 2 people
+    And the person holding lead "L1" has:
+      | field | value     |
+      | email | kim@x.org |
+
+  Scenario: A deselected object is not synced
+    Given the data source is configured with:
+      """
+      [sync]
+      objects = ["Contact", "Account"]
+      """
+    And Salesforce has these leads:
+      | ref | last name | company | email     |
+      | L1  | Kim       | Initech | kim@x.org |
+    When the data source syncs
+    Then the CDP has 0 people
