@@ -7,8 +7,7 @@ or changed — two contacts with the same email in one page behave exactly as in
 """
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -33,9 +32,10 @@ class _Shape(NamedTuple):
     """What ``from_mapping`` needs to know about one key layout of incoming records."""
 
     fields: tuple[str, ...]  # the field ids, in record order
-    getter: Callable[[Mapping[str, Any]], tuple]  # their values, in one C-level call
+    others: tuple[str, ...]  # the record keys present (``sf_id`` …), dropped from a copy
     email: bool  # the email field is mapped
     phones: tuple[str, ...]  # phone fields (``phn:*``)
+    links: bool  # any of ``account_id``, ``converted_contact_id``, ``modstamp`` is present
 
 
 #: Key layout → shape. A sync maps the same fields on every record, so a page of records
@@ -53,8 +53,10 @@ def _shape_of(keys: tuple[str, ...]) -> _Shape:
             raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
                              f"nor one of {sorted(RECORD_KEYS)}")
     names = tuple(key for key in keys if ":" in key)
-    shape = _Shape(names, operator.itemgetter(*names) if len(names) > 1 else tuple,
-                   f.EMAIL in names, tuple(key for key in names if key.startswith("phn:")))
+    others = tuple(key for key in keys if ":" not in key)
+    shape = _Shape(names, others, f.EMAIL in names,
+                   tuple(key for key in names if key.startswith("phn:")),
+                   not {"account_id", "converted_contact_id", "modstamp"}.isdisjoint(others))
     if len(_SHAPES) < _MAX_SHAPES:  # bounded: odd callers cannot grow it without end
         _SHAPES[keys] = shape
     return shape
@@ -74,12 +76,14 @@ class IncomingRecord:
     @classmethod
     def from_mapping(cls, record: Mapping[str, Any], sf_object: str = "Contact") -> IncomingRecord:
         """Build from ``{"sf_id": …, "str::email": …, …}``; unknown non-field keys raise."""
-        shape = _shape_of(tuple(record))
-        names = shape.fields
-        if len(names) > 1:
-            values = dict(zip(names, shape.getter(record)))
+        keys = tuple(record)
+        shape = _SHAPES.get(keys) or _shape_of(keys)
+        if type(record) is dict:
+            values = record.copy()  # a C-level copy, then the few non-field keys go
+            for key in shape.others:
+                del values[key]
         else:
-            values = {name: record[name] for name in names}
+            values = {name: record[name] for name in shape.fields}
         # Every field turns "" into None (rule 2); only emails and phones change shape.
         if "" in values.values():
             values = {key: None if value == "" else value for key, value in values.items()}
@@ -92,10 +96,12 @@ class IncomingRecord:
         sf_id = get("sf_id")
         if not sf_id:
             raise ValueError("an incoming Salesforce record needs its sf_id")
-        modstamp = get("modstamp")
-        return cls(sf_id, values, get("sf_object") or sf_object, get("account_id") or None,
-                   get("converted_contact_id") or None,
-                   as_utc(modstamp) if modstamp is not None else None)
+        if shape.links:  # account, converted contact or modstamp keys present
+            modstamp = get("modstamp")
+            return cls(sf_id, values, get("sf_object") or sf_object, get("account_id") or None,
+                       get("converted_contact_id") or None,
+                       as_utc(modstamp) if modstamp is not None else None)
+        return cls(sf_id, values, get("sf_object") or sf_object)
 
     @property
     def email(self) -> str | None:
@@ -184,8 +190,6 @@ class _Index:
         """Register a stored or planned link of this data source."""
         self.links[link.sf_id] = link
         link.target.sf_sources.add(self.data_source_id)
-        if isinstance(link.target, OrgSnapshot):
-            link.target.account_ids.add(link.sf_id)
         return link
 
 
@@ -227,17 +231,37 @@ class CandidateIndex(_Index):
         index.orgs_by_account.update(orgs_by_account or {})
         return index
 
+    def add_people(self, people: Iterable[PersonSnapshot]) -> None:
+        """``add_person`` for many people (one call per page rather than per person)."""
+        members, by_email, by_phone = self._people, self.by_email, self.by_phone
+        email_id, phone_id = f.EMAIL, f.PHONE
+        for person in people:
+            if person not in members:
+                members.add(person)
+                get = person.fields.get
+                email, phone = get(email_id), get(phone_id)
+                if email is not None:
+                    by_email.setdefault(email, []).append(person)
+                if phone is not None:
+                    by_phone.setdefault(phone, []).append(person)
+
     def add_person(self, person: PersonSnapshot) -> PersonSnapshot:
         """Index a person by email and phone (once)."""
         if person not in self._people:
             self._people.add(person)
-            _push(self.by_email, person.fields.get(f.EMAIL), person)
-            _push(self.by_phone, person.fields.get(f.PHONE), person)
+            get = person.fields.get
+            email, phone = get(f.EMAIL), get(f.PHONE)
+            if email is not None:
+                self.by_email.setdefault(email, []).append(person)
+            if phone is not None:
+                self.by_phone.setdefault(phone, []).append(person)
         return person
 
-    def new_person(self) -> PersonSnapshot:
+    def new_person(self, fields: dict[str, Any] | None = None) -> PersonSnapshot:
         """A person planned in this batch (indexed once its key fields are set)."""
-        return PersonSnapshot(id=None, created_at=self.now, seq=self._next_seq(), dirty=True)
+        self._created += 1
+        return PersonSnapshot(None, self.now, {} if fields is None else fields, True, False, False,
+                              False, False, None, set(), self._created, True)
 
     def set_field(self, person: PersonSnapshot, field_id: str, value: Any) -> None:
         """Change a person's field, keeping the email/phone indexes current."""
@@ -271,6 +295,11 @@ class OrgIndex(_Index):
             index.add_org(link.target)
             index.add_link(link)
         return index
+
+    def add_link(self, link: LinkState) -> LinkState:
+        """Register a stored or planned Account link of this data source (rule 15)."""
+        link.target.account_ids.add(link.sf_id)
+        return super().add_link(link)
 
     def add_org(self, org: OrgSnapshot) -> OrgSnapshot:
         """Index an organisation by name key (once)."""

@@ -13,15 +13,27 @@ type processors per row and per value, which costs more than SQLite itself at th
 - processors run column by column, memoised within one call: a page's rows repeat a handful of
   timestamps, JSON documents and booleans, so most values are converted once per page.
 
+While a page is loaded, planned and written, the cyclic garbage collector is paused
+(``gc_paused``): the page's snapshots, links and outcomes live for the whole page, so every
+collection would traverse them again and then promote them to the oldest generation, which
+triggers full collections of the whole heap every few thousand records — about a fifth of
+the merge time. Reference counting still frees everything as usual; the page builds no
+reference cycles, and any a caller builds are collected once the pause ends.
+
 Rows come back as tuples in the statement's column order; converted values may be shared by
 rows of one call (equal inputs give the same object), so callers copy dicts before changing them.
 """
 from __future__ import annotations
 
+import gc
+import json
+import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
+from json import encoder as json_encoder
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +44,7 @@ CHUNK = 500  # values per IN list: well under every driver's parameter limit
 KEYS = "_keys"  # the bind parameter ``select_in`` fills with a chunk of lookup values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     """A compiled statement: SQL text, parameter order, and the processors its values need."""
 
@@ -48,9 +60,75 @@ _PREPARED: weakref.WeakKeyDictionary[sa.Dialect, dict[Hashable, Prepared]] = \
     weakref.WeakKeyDictionary()
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # threads inside gc_paused(); the collector resumes when the last one leaves
+_gc_resume = False  # whether the first of them found the collector enabled
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one page's work (see the module docstring).
+
+    Re-entrant and thread-safe: concurrent merges share one pause, and a collector that was
+    already disabled by the application stays disabled.
+    """
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
+
+
 def _bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Processor | None:
     column = table.c.get(name.removeprefix("_")) if table is not None else None
-    return None if column is None else column.type.dialect_impl(dialect).bind_processor(dialect)
+    if column is None:
+        return None
+    impl = column.type.dialect_impl(dialect)
+    processor = impl.bind_processor(dialect)
+    if processor is not None and isinstance(impl, sa.JSON):
+        processor = _reused_encoder(processor)
+    return processor
+
+
+#: A JSON document exercising what could tell encoders apart (key order, non-ASCII, floats).
+_JSON_PROBE = {"b": 1.5, "a": "é\n", "c": [None, True, {"d": -0.0}]}
+
+
+def _reused_encoder(processor: Processor) -> Processor:
+    """``processor`` (SQLAlchemy's JSON serialisation), with documents encoded by one reused C
+    encoder: ``json.dumps`` builds a new one for every value, which costs twice the encoding.
+
+    Used only where it gives ``json.dumps``'s exact text (checked on a probe document); any
+    other value, or a failure (which ``json.dumps`` reports better), goes to ``processor``.
+    """
+    make = json_encoder.c_make_encoder
+    if make is None:
+        return processor
+    defaults = json.JSONEncoder()
+    encoder = make(None, defaults.default, json_encoder.encode_basestring_ascii, None,
+                   defaults.key_separator, defaults.item_separator, False, False, True)
+
+    def process(value: Any) -> Any:
+        if type(value) is dict:
+            try:
+                return "".join(encoder(value, 0))
+            except (TypeError, ValueError, RecursionError):
+                pass
+        return processor(value)
+
+    try:
+        same = process(_JSON_PROBE) == processor(_JSON_PROBE) == json.dumps(_JSON_PROBE)
+    except Exception:  # noqa: BLE001 - an unusual serialiser: keep it as it is
+        same = False
+    return process if same else processor
 
 
 def prepare(conn: sa.Connection, key: Hashable, build: Callable[[], Any],
@@ -131,17 +209,49 @@ def fetch_in(conn: sa.Connection, prepared: Prepared, values: Iterable[Any],
 
     ``params`` and the lookup values are plain ``int``/``str`` values (no bind processing).
     """
-    unique = list(dict.fromkeys(v for v in values if v is not None))
+    distinct = dict.fromkeys(values)
+    distinct.pop(None, None)
+    unique = list(distinct)
+    params = params or {}
     rows: list[tuple] = []
     for chunk in chunked(unique):
-        state = prepared.compiled.construct_expanded_state({**(params or {}), KEYS: list(chunk)})
-        args = state.positional_parameters if prepared.order is not None else state.parameters
-        result = conn.exec_driver_sql(state.statement, args)
+        if prepared.order is not None:
+            sql, before, after = _expanded(prepared, len(chunk))
+            args: Any = (*[params[name] for name in before], *chunk,
+                         *[params[name] for name in after])
+        else:  # named parameters: PostgreSQL binds the whole chunk as one array
+            state = prepared.compiled.construct_expanded_state({**params, KEYS: list(chunk)})
+            sql, args = state.statement, state.parameters
+        result = conn.exec_driver_sql(sql, args)
         try:
             rows.extend(result.cursor.fetchall())
         finally:
             result.close()
     return convert_rows(rows, prepared.results)
+
+
+_EXPANDED: weakref.WeakKeyDictionary[Prepared, dict[int, tuple[str, list[str], list[str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _expanded(prepared: Prepared, size: int) -> tuple[str, list[str], list[str]]:
+    """(SQL with ``size`` placeholders for ``KEYS``, parameter names before them, after them).
+
+    Rendering a 500-placeholder IN list costs more than running it, so each size is rendered
+    once; a page has at most two sizes (full chunks and the rest).
+    """
+    by_size = _EXPANDED.setdefault(prepared, {})
+    found = by_size.get(size)
+    if found is None:
+        state = prepared.compiled.construct_expanded_state(
+            {name: None for name in prepared.order} | {KEYS: [None] * size})
+        names = list(state.positiontup)
+        first = names.index(f"{KEYS}_1")
+        assert names[first:first + size] == [f"{KEYS}_{i}" for i in range(1, size + 1)]
+        found = (state.statement, names[:first], names[first + size:])
+        if len(by_size) < 64:  # sizes vary only in the last chunk of a page; keep a few
+            by_size[size] = found
+    return found
 
 
 def fetch(conn: sa.Connection, prepared: Prepared, params: dict[str, Any]) -> list[tuple]:
@@ -166,16 +276,15 @@ def convert_rows(rows: list[tuple], processors: Sequence[tuple[int, Processor]])
     return list(zip(*columns))
 
 
-def execute_many(conn: sa.Connection, prepared: Prepared, names: Sequence[str],
-                 rows: Sequence[Sequence[Any]], constants: dict[str, Any] | None = None) -> None:
+def execute_many(conn: sa.Connection, prepared: Prepared, columns: dict[str, Sequence[Any]],
+                 constants: dict[str, Any] | None = None) -> None:
     """Run a prepared INSERT/UPDATE once per row with one driver ``executemany``.
 
-    ``rows`` hold values in ``names`` order; ``constants`` are values every row shares
-    (``updated_at``…), converted once.
+    ``columns`` maps each parameter to its values, one per row (column-wise, so values are
+    converted and bound without building a dict per row); ``constants`` are values every row
+    shares (``updated_at``…), converted once.
     """
-    if not rows:
-        return
-    columns: dict[str, Any] = dict(zip(names, zip(*rows)))
+    columns = dict(columns)
     for name, values in columns.items():
         processor = prepared.binds.get(name)
         if processor is not None:
@@ -188,4 +297,5 @@ def execute_many(conn: sa.Connection, prepared: Prepared, names: Sequence[str],
     else:
         keys = tuple(columns)
         params = [dict(zip(keys, values)) for values in zip(*columns.values())]
-    conn.exec_driver_sql(prepared.sql, params)
+    if params:
+        conn.exec_driver_sql(prepared.sql, params)

@@ -109,7 +109,13 @@ def normalize_phone(value: Any) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    compact = text.translate(_PHONE_PUNCTUATION)
+    if text.isprintable():
+        # No tab or newline inside (they are not printable), so only " -()." can be removed:
+        # five replaces cost a third of the general translate below.
+        compact = text.replace(" ", "").replace("-", "").replace("(", "").replace(")", "") \
+            .replace(".", "")
+    else:
+        compact = text.translate(_PHONE_PUNCTUATION)
     digits = compact[1:] if compact[:1] == "+" else compact
     return compact if len(digits) >= 3 and digits.isascii() and digits.isdigit() else text
 

@@ -21,7 +21,7 @@ snapshots and links marked dirty. Rules implemented (``docs/integration-rules.md
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from .candidates import (
     OrgSnapshot,
     PersonSnapshot,
 )
+from .fastpath import gc_paused
 from .permissions import initial_permissions, update_permissions
 from .settings import (
     FindStrategy,
@@ -68,8 +69,13 @@ class Outcome:
     def label(self) -> str:
         """``created``, ``merged:<key>``, or the skip reason (``skipped_non_existing`` …)."""
         if self.action == MERGED:
-            return f"{MERGED}:{self.matched_by}"
+            return _MERGED_LABELS.get(self.matched_by) or f"{MERGED}:{self.matched_by}"
         return self.reason if self.action == SKIPPED and self.reason else self.action
+
+
+#: ``Outcome.label`` of merges, built once (a page summary counts every outcome's label).
+_MERGED_LABELS = {key: f"{MERGED}:{key}" for key in (BY_SF_ID, BY_EMAIL, BY_PHONE,
+                                                     BY_CONVERTED_LEAD, BY_NAME)}
 
 
 def _oldest(matches: Sequence[Any]) -> Any:
@@ -79,46 +85,71 @@ def _oldest(matches: Sequence[Any]) -> Any:
 
 
 def _merge_fields(current: dict[str, Any], incoming: dict[str, Any], strategy: MergeStrategy,
-                  policy: SystemFieldPolicy | None,
-                  set_field: Callable[[str, Any], None]) -> dict[str, Any]:
+                  policy: SystemFieldPolicy | None, index: CandidateIndex | OrgIndex,
+                  target: PersonSnapshot | OrgSnapshot) -> dict[str, Any]:
     """Apply append-only (rule 2) or overwrite (rule 3) to one matched record; return changes."""
     changes: dict[str, Any] = {}
+    append_only = strategy is MergeStrategy.APPEND_ONLY
     for field_id, value in incoming.items():
         if field_id in f.PERMISSION_FIELDS:
             continue
         if policy is not None and not policy.allows(field_id):
             continue  # rule 28: an unchecked system field is never updated
         existing = current.get(field_id)
-        if strategy is MergeStrategy.APPEND_ONLY:
+        if append_only:
             if existing is not None or value is None:
                 continue
         elif existing == value:
             continue
-        set_field(field_id, value)
+        index.set_field(target, field_id, value)
         changes[field_id] = value
     return changes
 
 
 def _ensure_link(index: CandidateIndex | OrgIndex, record: IncomingRecord,
-                 target: PersonSnapshot | OrgSnapshot) -> LinkState:
-    """The record's link, created on first sight and refreshed with its latest metadata."""
-    link = index.links.get(record.sf_id)
+                 target: PersonSnapshot | OrgSnapshot, link: LinkState | None) -> LinkState:
+    """The record's link (``link``, looked up by the caller), created on first sight and
+    refreshed with its latest metadata."""
     if link is None:
-        link = index.add_link(LinkState(record.sf_id, record.sf_object, target, dirty=True))
-    meta = (record.account_id, record.converted_contact_id, record.modstamp or link.modstamp)
-    if (link.account_id, link.converted_contact_id, link.modstamp) != meta:
-        link.account_id, link.converted_contact_id, link.modstamp = meta
-        link.dirty = True
+        link = index.add_link(LinkState(record.sf_id, record.sf_object, target, None, None, None,
+                                        None, True))
+    modstamp = record.modstamp or link.modstamp
+    if (link.account_id != record.account_id or link.modstamp != modstamp
+            or link.converted_contact_id != record.converted_contact_id):
+        link.account_id, link.converted_contact_id = record.account_id, record.converted_contact_id
+        link.modstamp, link.dirty = modstamp, True
     return link
 
 
-def _is_stale(index: CandidateIndex | OrgIndex, record: IncomingRecord) -> bool:
-    link = index.links.get(record.sf_id)
+def _is_stale(link: LinkState | None, record: IncomingRecord) -> bool:
     return (link is not None and link.modstamp is not None and record.modstamp is not None
             and record.modstamp < link.modstamp)
 
 
 # --- people -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What a page's settings decide, read once per page rather than once per record."""
+
+    settings: PeopleSettings
+    strict: bool  # find strategy "previous key empty"
+    strategy: MergeStrategy
+    skip_non_existing: bool
+    policy: SystemFieldPolicy | None  # None: every field may be updated (rule 28)
+    create_all: bool  # a new person gets every incoming field (no system field unchecked)
+    permissions: bool  # a permission mapping is configured (rules 18–21)
+    converted: bool  # lead conversion merges (rule 12)
+
+    @classmethod
+    def of(cls, settings: PeopleSettings) -> _Rules:
+        merge, policy = settings.merge, settings.system_fields
+        return cls(settings, merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY,
+                   merge.strategy, merge.skip_non_existing,
+                   policy if policy.allowed is not None else None, policy.allowed is None,
+                   settings.email_permission is not None or settings.sms_permission is not None,
+                   settings.merge_converted_leads)
+
 
 def find_person(record: IncomingRecord, index: CandidateIndex,
                 settings: PeopleSettings) -> tuple[PersonSnapshot | None, str | None]:
@@ -126,31 +157,44 @@ def find_person(record: IncomingRecord, index: CandidateIndex,
     link = index.links.get(record.sf_id)
     if link is not None:
         return link.target, BY_SF_ID
-    if settings.merge_converted_leads and record.sf_object == "Contact":
+    return _find_by_keys(record, index, _Rules.of(settings))
+
+
+def _find_by_keys(record: IncomingRecord, index: CandidateIndex,
+                  rules: _Rules) -> tuple[PersonSnapshot | None, str | None]:
+    """``find_person`` for a record whose hidden Id is not linked yet."""
+    if rules.converted and record.sf_object == "Contact":
         lead_person = index.converted.get(record.sf_id)
         if lead_person is not None:
             return lead_person, BY_CONVERTED_LEAD
-    strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
-    source = index.data_source_id
-    for key, value, bucket in ((BY_EMAIL, record.email, index.by_email),
-                               (BY_PHONE, record.phone, index.by_phone)):
-        if value is None:
-            continue  # rule 7: empty incoming keys are skipped
-        matches = bucket.get(value, ())
-        if strict:
-            # Rule 7: every earlier key must be empty on the existing person (rule 10 follows).
-            matches = [p for p in matches if source not in p.sf_sources
-                       and (key == BY_EMAIL or p.fields.get(f.EMAIL) is None)]
-        person = _oldest(matches)
+    fields = record.fields
+    email = fields.get(f.EMAIL)  # rule 7: empty incoming keys are skipped
+    if email is not None:
+        person = _oldest_eligible(index.by_email.get(email, ()), index, rules, BY_EMAIL)
         if person is not None:
-            return person, key
+            return person, BY_EMAIL
+    phone = fields.get(f.PHONE)
+    if phone is not None:
+        person = _oldest_eligible(index.by_phone.get(phone, ()), index, rules, BY_PHONE)
+        if person is not None:
+            return person, BY_PHONE
     return None, None
+
+
+def _oldest_eligible(matches: Sequence[PersonSnapshot], index: CandidateIndex, rules: _Rules,
+                     key: str) -> PersonSnapshot | None:
+    if matches and rules.strict:
+        # Rule 7: every earlier key must be empty on the existing person (rule 10 follows).
+        source = index.data_source_id
+        matches = [p for p in matches if source not in p.sf_sources
+                   and (key == BY_EMAIL or p.fields.get(f.EMAIL) is None)]
+    return _oldest(matches)
 
 
 def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_account: str | None,
                        index: CandidateIndex) -> None:
     """Rule 17: the person's organisation is the one holding the contact's AccountId."""
-    if record.sf_object != "Contact":
+    if record.sf_object != "Contact" or (record.account_id is None and previous_account is None):
         return  # leads carry no AccountId; they never change the organisation link
     org_id = index.orgs_by_account.get(record.account_id) if record.account_id else None
     if org_id is not None:
@@ -163,65 +207,111 @@ def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_
         person.organization_id, person.dirty = None, True
 
 
-def _create_person(record: IncomingRecord, index: CandidateIndex,
-                   settings: PeopleSettings) -> Outcome:
-    person = index.new_person()
-    policy = settings.system_fields
-    changes = {}
-    for field_id, value in record.fields.items():
-        if value is None or field_id in f.PERMISSION_FIELDS:
-            continue
-        # Rule 28: unchecked system fields are not written, but merge keys are (identifiable).
-        if policy.allows(field_id) or field_id in f.PERSON_KEY_FIELDS:
-            person.fields[field_id] = changes[field_id] = value
-    person.email_permission, person.sms_permission = initial_permissions(settings, record.fields)
+def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:
+    permission_fields = f.PERMISSION_FIELDS
+    if rules.create_all:
+        changes = {k: v for k, v in record.fields.items()
+                   if v is not None and k not in permission_fields}
+        person = index.new_person(changes.copy())
+    else:
+        person = index.new_person()
+        changes = {}
+        policy = rules.settings.system_fields
+        for field_id, value in record.fields.items():
+            if value is None or field_id in permission_fields:
+                continue
+            # Rule 28: unchecked system fields are not written, but merge keys are (identifiable).
+            if policy.allows(field_id) or field_id in f.PERSON_KEY_FIELDS:
+                person.fields[field_id] = changes[field_id] = value
+    if rules.permissions:
+        person.email_permission, person.sms_permission = initial_permissions(rules.settings,
+                                                                             record.fields)
     changes[f.EMAIL_PERMISSION] = person.email_permission
     changes[f.SMS_PERMISSION] = person.sms_permission
     index.add_person(person)
-    link = _ensure_link(index, record, person)
+    link = _ensure_link(index, record, person, None)
     _link_organization(person, record, None, index)
-    _register_conversion(record, person, index, settings)
-    return Outcome(record.sf_id, CREATED, changes=changes, target=person, link=link)
+    if rules.converted:
+        _register_conversion(record, person, index)
+    return Outcome(record.sf_id, CREATED, None, None, changes, person, link)
 
 
-def _register_conversion(record: IncomingRecord, person: PersonSnapshot, index: CandidateIndex,
-                         settings: PeopleSettings) -> None:
+def _register_conversion(record: IncomingRecord, person: PersonSnapshot,
+                         index: CandidateIndex) -> None:
     # Later Contacts of this page (and the store, for later pages) find the lead's person.
-    if settings.merge_converted_leads and record.converted_contact_id:
+    if record.converted_contact_id:
         index.converted.setdefault(record.converted_contact_id, person)
 
 
 def plan_record(record: IncomingRecord, index: CandidateIndex, settings: PeopleSettings) -> Outcome:
     """Plan one incoming Contact or Lead against the index, updating the index."""
-    if _is_stale(index, record):
-        return Outcome(record.sf_id, SKIPPED, reason=STALE, target=index.links[record.sf_id].target)
-    person, key = find_person(record, index, settings)
-    merge = settings.merge
-    if person is None:
-        if merge.skip_non_existing:
-            return Outcome(record.sf_id, SKIPPED, reason=SKIPPED_NON_EXISTING)
-        return _create_person(record, index, settings)
-    previous = index.links.get(record.sf_id)
-    previous_account = previous.account_id if previous is not None else None
-    link = _ensure_link(index, record, person)
-    if merge.strategy is MergeStrategy.IGNORE:
-        return Outcome(record.sf_id, SKIPPED, key, IGNORED_EXISTING, target=person, link=link)
-    policy = settings.system_fields if settings.system_fields.allowed is not None else None
-    changes = _merge_fields(person.fields, record.fields, merge.strategy, policy,
-                            lambda field_id, value: index.set_field(person, field_id, value))
-    changes.update(update_permissions(person, settings, record.fields))
+    return _plan(record, index, _Rules.of(settings))
+
+
+def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:
+    sf_id = record.sf_id
+    link = index.links.get(sf_id)
+    if link is not None:
+        if _is_stale(link, record):
+            return Outcome(sf_id, SKIPPED, None, STALE, {}, link.target)
+        person, key = link.target, BY_SF_ID
+        previous_account = link.account_id
+    else:
+        person, key = _find_by_keys(record, index, rules)
+        if person is None:
+            if rules.skip_non_existing:
+                return Outcome(sf_id, SKIPPED, None, SKIPPED_NON_EXISTING)
+            return _create_person(record, index, rules)
+        previous_account = None
+    link = _ensure_link(index, record, person, link)
+    strategy = rules.strategy
+    if strategy is MergeStrategy.IGNORE:
+        return Outcome(sf_id, SKIPPED, key, IGNORED_EXISTING, {}, person, link)
+    if strategy is MergeStrategy.OVERWRITE and rules.policy is None:
+        changes = _overwrite(person, record.fields, index)
+    else:
+        changes = _merge_fields(person.fields, record.fields, strategy, rules.policy, index,
+                                person)
+    if rules.permissions:
+        changes.update(update_permissions(person, rules.settings, record.fields))
     if person.archived:
         person.archived, person.dirty = False, True  # rule 33: a merged record is restored
-    person.dirty = person.dirty or bool(changes)
-    _link_organization(person, record, previous_account, index)
-    _register_conversion(record, person, index, settings)
-    return Outcome(record.sf_id, MERGED, key, changes=changes, target=person, link=link)
+    if changes:
+        person.dirty = True
+    if record.account_id is not None or previous_account is not None:
+        _link_organization(person, record, previous_account, index)
+    if rules.converted:
+        _register_conversion(record, person, index)
+    return Outcome(sf_id, MERGED, key, None, changes, person, link)
 
 
+def _overwrite(person: PersonSnapshot, incoming: dict[str, Any],
+               index: CandidateIndex) -> dict[str, Any]:
+    """``_merge_fields`` for the default settings (overwrite, every field), the common case."""
+    changes: dict[str, Any] = {}
+    current = person.fields
+    get = current.get
+    for field_id, value in incoming.items():
+        if get(field_id) == value or field_id in _UNMERGED:
+            continue
+        if field_id in _KEYS or value is None:
+            index.set_field(person, field_id, value)  # keeps the email/phone index current
+        else:
+            current[field_id] = value
+        changes[field_id] = value
+    return changes
+
+
+_UNMERGED = f.PERMISSION_FIELDS
+_KEYS = frozenset(f.PERSON_KEY_FIELDS)
+
+
+@gc_paused()
 def plan_batch(incoming: Sequence[IncomingRecord], candidates: CandidateIndex,
                settings: PeopleSettings) -> list[Outcome]:
     """Plan a page of people in order; records see the effects of earlier ones in the page."""
-    return [plan_record(record, candidates, settings) for record in incoming]
+    rules = _Rules.of(settings)
+    return [_plan(record, candidates, rules) for record in incoming]
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -247,8 +337,9 @@ def find_organization(record: IncomingRecord, index: OrgIndex,
 
 def plan_org_record(record: IncomingRecord, index: OrgIndex, merge: MergeSettings) -> Outcome:
     """Plan one incoming Account against the index, updating the index."""
-    if _is_stale(index, record):
-        return Outcome(record.sf_id, SKIPPED, reason=STALE, target=index.links[record.sf_id].target)
+    link = index.links.get(record.sf_id)
+    if _is_stale(link, record):
+        return Outcome(record.sf_id, SKIPPED, reason=STALE, target=link.target)
     org, key = find_organization(record, index, merge)
     if org is None:
         if merge.skip_non_existing:
@@ -256,19 +347,19 @@ def plan_org_record(record: IncomingRecord, index: OrgIndex, merge: MergeSetting
         org = index.new_org()
         org.fields = {k: v for k, v in record.fields.items() if v is not None}
         index.add_org(org)
-        link = _ensure_link(index, record, org)
+        link = _ensure_link(index, record, org, link)
         return Outcome(record.sf_id, CREATED, changes=dict(org.fields), target=org, link=link)
-    link = _ensure_link(index, record, org)  # rule 16: an unclaimed organisation is claimed
+    link = _ensure_link(index, record, org, link)  # rule 16: an unclaimed organisation is claimed
     if merge.strategy is MergeStrategy.IGNORE:
         return Outcome(record.sf_id, SKIPPED, key, IGNORED_EXISTING, target=org, link=link)
-    changes = _merge_fields(org.fields, record.fields, merge.strategy, None,
-                            lambda field_id, value: index.set_field(org, field_id, value))
+    changes = _merge_fields(org.fields, record.fields, merge.strategy, None, index, org)
     if org.archived:
         org.archived, org.dirty = False, True
     org.dirty = org.dirty or bool(changes)
     return Outcome(record.sf_id, MERGED, key, changes=changes, target=org, link=link)
 
 
+@gc_paused()
 def plan_org_batch(incoming: Sequence[IncomingRecord], candidates: OrgIndex,
                    settings: MergeSettings) -> list[Outcome]:
     """Plan a page of organisations in order, as ``plan_batch`` does for people."""

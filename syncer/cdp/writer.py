@@ -9,7 +9,8 @@ a fixed column order, so a page of 2,000 records costs no per-row dict or statem
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, ne
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from . import fields as f
 from .candidates import CandidateIndex, IncomingRecord, LinkState, PersonSnapshot
-from .fastpath import CHUNK, KEYS, chunked, execute_many, fetch_in, in_keys, prepare
+from .fastpath import CHUNK, KEYS, chunked, execute_many, fetch_in, gc_paused, in_keys, prepare
 from .merge import Outcome
 from .models import PERSON_COLUMNS, link_table, person_table
 from .settings import FindStrategy, PeopleSettings
@@ -31,13 +32,15 @@ PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
                 "email_permission", "sms_permission", "email_unsubscribed_in_cdp",
                 "sms_unsubscribed_in_cdp", "archived", "organization_id")
 _COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
-assert tuple(PERSON_COLUMNS.values()) == PERSON_WRITE[:4], "person_values relies on this order"
-_COLUMN_FIELD_IDS = frozenset(PERSON_COLUMNS)
+assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_WRITE)), \
+    "person_values relies on this order"
 #: A person read: id, the written columns, created_at (``updated_at`` is only ever written).
 _PERSON_READ = (_P.id, *(_P[name] for name in PERSON_WRITE), _P.created_at)
 _LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
 _FIELD_AT = tuple((field_id, 1 + PERSON_WRITE.index(column)) for field_id, column in _COLUMN_FIELDS)
 _CREATED_AT = len(_PERSON_READ) - 1
+#: Where the ``_LINK_READ`` columns sit in a joined row (after the person's).
+_LINK_ID, _SF_ID, _ACCOUNT, _CONVERTED, _MODSTAMP = (len(_PERSON_READ) + i for i in (0, 1, 3, 4, 5))
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -61,12 +64,12 @@ def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
 
 def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
     """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored)."""
-    values = dict(row[5])  # field_values: a copy, the planner changes it
+    values = row[5].copy()  # field_values: a copy, the planner changes it
     for field_id, at in _FIELD_AT:
         if row[at] is not None:
             values[field_id] = row[at]
     return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
-                          row[10], row[11], stored=tuple(row[1:12]))
+                          row[10], row[11], set(), 0, False, row[1:12])
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -90,6 +93,7 @@ def _query(conn: sa.Connection, name: str, strict: bool = False):
     return prepare(conn, ("people", name, strict), build)
 
 
+@gc_paused()
 def load_people_candidates(conn: sa.Connection, data_source_id: int,
                            incoming: Sequence[IncomingRecord], settings: PeopleSettings,
                            now: datetime | None = None) -> CandidateIndex:
@@ -111,11 +115,14 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
             person = people[row[0]] = _snapshot(row)
         return person
 
-    link_at = len(_PERSON_READ)  # link columns follow the person's
     link_rows = fetch_in(conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)
-    for row in link_rows:
-        index.add_link(LinkState(row[link_at + 1], row[link_at + 2], snapshot(row), row[link_at],
-                                 *row[link_at + 3:]))
+    add_link, known = index.add_link, people.get
+    for row in link_rows:  # one row per hidden Id: the person's columns, then the link's
+        person = known(row[0])
+        if person is None:
+            person = people[row[0]] = _snapshot(row)
+        add_link(LinkState(row[_SF_ID], row[_SF_ID + 1], person, row[_LINK_ID], row[_ACCOUNT],
+                           row[_CONVERTED], row[_MODSTAMP]))
     links = index.links
     unmatched = [r for r in incoming if r.sf_id not in links]
     if settings.merge_converted_leads:
@@ -123,17 +130,16 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
         for row in fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source):
             lead_person = snapshot(row)
             lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
-            index.converted.setdefault(row[link_at + 4], lead_person)
+            index.converted.setdefault(row[_CONVERTED], lead_person)
 
     strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
     for name, field_id in (("email", f.EMAIL), ("phone", f.PHONE)):
         keys = [r.fields.get(field_id) for r in unmatched]
         for row in fetch_in(conn, _query(conn, name, strict), keys, source if strict else None):
             snapshot(row)
-    for person in people.values():
-        index.add_person(person)
+    index.add_people(people.values())
 
-    accounts = [r.account_id for r in incoming] + [row[link_at + 3] for row in link_rows]
+    accounts = [r.account_id for r in incoming] + [row[_ACCOUNT] for row in link_rows]
     for sf_id, organization_id in fetch_in(conn, _query(conn, "accounts"), accounts, source):
         index.orgs_by_account[sf_id] = organization_id
     return index
@@ -141,10 +147,9 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
 
 def person_values(person: PersonSnapshot) -> tuple:
     """A snapshot's ``PERSON_WRITE`` column values (the shape of ``stored``)."""
-    fields = person.fields
-    get = fields.get
-    rest = {k: v for k, v in fields.items() if k not in _COLUMN_FIELD_IDS}
-    return (get(f.FIRST), get(f.LAST), get(f.EMAIL), get(f.PHONE), rest,
+    rest = person.fields.copy()  # what remains after the column fields go is field_values
+    pop = rest.pop
+    return (pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
             person.email_permission, person.sms_permission, person.email_unsubscribed_in_cdp,
             person.sms_unsubscribed_in_cdp, person.archived, person.organization_id)
 
@@ -193,30 +198,35 @@ def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
     touch their index pages for nothing, and an unchanged JSON document is not re-serialised.
     """
     if new:
-        rows = []
-        for item, new_id in zip(new, allocate_ids(conn, table, len(new))):
+        ids = allocate_ids(conn, table, len(new))
+        stored = []
+        for item, new_id in zip(new, ids):
             item.id = new_id
             item.stored = values = values_of(item)
-            rows.append((*values, new_id, item.created_at))
+            stored.append(values)
         names = (*columns, "id", "created_at")
         insert = prepare(conn, ("insert", table.name, names), lambda: sa.insert(table), table,
                          (*names, "updated_at"))
-        execute_many(conn, insert, names, rows, {"updated_at": now})
-    groups: dict[tuple[int, ...], list[tuple]] = {}
-    positions = range(len(columns))
+        execute_many(conn, insert, {**dict(zip(columns, zip(*stored))), "id": ids,
+                                    "created_at": [item.created_at for item in new]},
+                     {"updated_at": now})
+    everything = tuple(range(len(columns)))
+    groups: dict[tuple[int, ...], list[Any]] = {}
     for item in sorted(changed, key=attrgetter("id")):
-        values, stored = values_of(item), item.stored
-        diff = (tuple(positions) if stored is None else
-                tuple([i for i, new_value, old in zip(positions, values, stored) if new_value != old]))
+        values, stored_values = values_of(item), item.stored
+        diff = everything if stored_values is None else \
+            tuple(compress(everything, map(ne, values, stored_values)))
         if diff:
             item.stored = values
-            groups.setdefault(diff, []).append((*[values[i] for i in diff], item.id))
-    for diff, rows in groups.items():
+            groups.setdefault(diff, []).append(item)
+    for diff, items in groups.items():
         names = (*(columns[i] for i in diff), "_id")
         update = prepare(conn, ("update", table.name, names),
                          lambda: sa.update(table).where(table.c.id == sa.bindparam("_id")),
                          table, (*names[:-1], "updated_at"))
-        execute_many(conn, update, names, rows, {"updated_at": now})
+        by_column = list(zip(*(item.stored for item in items)))
+        execute_many(conn, update, {**{columns[i]: by_column[i] for i in diff},
+                                    "_id": [item.id for item in items]}, {"updated_at": now})
     for item in (*new, *changed):
         item.dirty = False
 
@@ -232,21 +242,22 @@ def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkSt
         names = (*_LINK_INSERT, target_column)
         insert = prepare(conn, ("insert", link_table.name, names), lambda: sa.insert(link_table),
                          link_table, (*names, "data_source_id"))
-        execute_many(conn, insert, names, [
-            (link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
-             link.modstamp, link.target.id) for link in new_links],
+        rows = [(link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
+                 link.modstamp, link.target.id) for link in new_links]
+        execute_many(conn, insert, dict(zip(names, zip(*rows))),
                      {"data_source_id": data_source_id})
     if changed_links:
         update = prepare(conn, ("update", link_table.name, _LINK_UPDATE),
                          lambda: sa.update(link_table).where(_L.id == sa.bindparam("_id")),
                          link_table, _LINK_UPDATE[:-1])
-        execute_many(conn, update, _LINK_UPDATE, [
-            (link.account_id, link.converted_contact_id, link.modstamp, link.id)
-            for link in changed_links])
+        rows = [(link.account_id, link.converted_contact_id, link.modstamp, link.id)
+                for link in changed_links]
+        execute_many(conn, update, dict(zip(_LINK_UPDATE, zip(*rows))))
     for link in (*new_links, *changed_links):
         link.dirty = False
 
 
+@gc_paused()
 def apply_people(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outcome],
                  now: datetime) -> None:
     """Write a planned page of people: new people, changed people, new and changed links."""
