@@ -1,4 +1,5 @@
-"""In-memory views the merge engine works on: incoming records, snapshots and candidate indexes.
+"""In-memory views the merge engine works on: incoming records, snapshots, candidate indexes
+and the outcome of each record.
 
 A page of incoming records is merged against a *candidate index*: every existing person (or
 organisation) any record of the page could match, loaded by a handful of queries. The planner
@@ -10,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import fields as f
 
-#: Keys of an incoming record mapping that are not CDP fields.
-RECORD_KEYS = frozenset({"sf_id", "sf_object", "account_id", "converted_contact_id", "modstamp"})
+RECORD_KEYS = f.RECORD_KEYS  # keys of an incoming record mapping that are not CDP fields
 _NEW_ORDER_BASE = 1 << 62  # sorts records created in this batch after every stored one
 
 
@@ -26,40 +26,6 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-class _Shape(NamedTuple):
-    """What ``from_mapping`` needs to know about one key layout of incoming records."""
-
-    fields: tuple[str, ...]  # the field ids, in record order
-    others: tuple[str, ...]  # the record keys present (``sf_id`` …), dropped from a copy
-    email: bool  # the email field is mapped
-    phones: tuple[str, ...]  # phone fields (``phn:*``)
-    links: bool  # any of ``account_id``, ``converted_contact_id``, ``modstamp`` is present
-
-
-#: Key layout → shape. A sync maps the same fields on every record, so a page of records
-#: shares one or two layouts: each record's keys are classified (and checked) once, not per key.
-_SHAPES: dict[tuple[str, ...], _Shape] = {}
-_MAX_SHAPES = 256
-
-
-def _shape_of(keys: tuple[str, ...]) -> _Shape:
-    shape = _SHAPES.get(keys)
-    if shape is not None:
-        return shape
-    for key in keys:
-        if ":" not in key and key not in RECORD_KEYS:
-            raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
-                             f"nor one of {sorted(RECORD_KEYS)}")
-    names = tuple(key for key in keys if ":" in key)
-    others = tuple(key for key in keys if ":" not in key)
-    shape = _Shape(names, others, f.EMAIL in names,
-                   tuple(key for key in names if key.startswith("phn:")),
-                   not {"account_id", "converted_contact_id", "modstamp"}.isdisjoint(others))
-    if len(_SHAPES) < _MAX_SHAPES:  # bounded: odd callers cannot grow it without end
-        _SHAPES[keys] = shape
-    return shape
 
 
 @dataclass(slots=True)
@@ -76,27 +42,12 @@ class IncomingRecord:
     @classmethod
     def from_mapping(cls, record: Mapping[str, Any], sf_object: str = "Contact") -> IncomingRecord:
         """Build from ``{"sf_id": …, "str::email": …, …}``; unknown non-field keys raise."""
-        keys = tuple(record)
-        shape = _SHAPES.get(keys) or _shape_of(keys)
-        if type(record) is dict:
-            values = record.copy()  # a C-level copy, then the few non-field keys go
-            for key in shape.others:
-                del values[key]
-        else:
-            values = {name: record[name] for name in shape.fields}
-        # Every field turns "" into None (rule 2); only emails and phones change shape.
-        if "" in values.values():
-            values = {key: None if value == "" else value for key, value in values.items()}
-        if shape.email and values[f.EMAIL] is not None:
-            values[f.EMAIL] = f.normalize_email(values[f.EMAIL])
-        for key in shape.phones:
-            if values[key] is not None:
-                values[key] = f.normalize_phone(values[key])
+        values, layout = f.record_values(record)
         get = record.get
         sf_id = get("sf_id")
         if not sf_id:
             raise ValueError("an incoming Salesforce record needs its sf_id")
-        if shape.links:  # account, converted contact or modstamp keys present
+        if layout.links:  # account, converted contact or modstamp keys present
             modstamp = get("modstamp")
             return cls(sf_id, values, get("sf_object") or sf_object, get("account_id") or None,
                        get("converted_contact_id") or None,
@@ -173,6 +124,29 @@ class LinkState:
     dirty: bool = False
 
 
+CREATED, MERGED, SKIPPED = "created", "merged", "skipped"  # ``Outcome.action``
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one incoming record: created / merged (by key) / skipped (reason)."""
+
+    sf_id: str
+    action: str
+    matched_by: str | None = None
+    reason: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    target: PersonSnapshot | OrgSnapshot | None = None
+    link: LinkState | None = None
+
+    @property
+    def label(self) -> str:
+        """``created``, ``merged:<key>``, or the skip reason (``skipped_non_existing`` …)."""
+        if self.action == MERGED:
+            return f"{MERGED}:{self.matched_by}"
+        return self.reason if self.action == SKIPPED and self.reason else self.action
+
+
 class _Index:
     """What person and organisation indexes share: source, clock, links, new-record counter."""
 
@@ -232,7 +206,7 @@ class CandidateIndex(_Index):
         return index
 
     def add_people(self, people: Iterable[PersonSnapshot]) -> None:
-        """``add_person`` for many people (one call per page rather than per person)."""
+        """Index people by email and phone (each once)."""
         members, by_email, by_phone = self._people, self.by_email, self.by_phone
         email_id, phone_id = f.EMAIL, f.PHONE
         for person in people:
@@ -247,33 +221,28 @@ class CandidateIndex(_Index):
 
     def add_person(self, person: PersonSnapshot) -> PersonSnapshot:
         """Index a person by email and phone (once)."""
-        if person not in self._people:
-            self._people.add(person)
-            get = person.fields.get
-            email, phone = get(f.EMAIL), get(f.PHONE)
-            if email is not None:
-                self.by_email.setdefault(email, []).append(person)
-            if phone is not None:
-                self.by_phone.setdefault(phone, []).append(person)
+        self.add_people((person,))
         return person
 
     def new_person(self, fields: dict[str, Any] | None = None) -> PersonSnapshot:
         """A person planned in this batch (indexed once its key fields are set)."""
-        self._created += 1
+        # Positional, in field order: keywords and default factories cost a third more.
         return PersonSnapshot(None, self.now, {} if fields is None else fields, True, False, False,
-                              False, False, None, set(), self._created, True)
+                              False, False, None, set(), self._next_seq(), True)
 
     def set_field(self, person: PersonSnapshot, field_id: str, value: Any) -> None:
         """Change a person's field, keeping the email/phone indexes current."""
-        old = person.fields.get(field_id)
+        fields = person.fields
+        old = fields.get(field_id)
         if value is None:
-            person.fields.pop(field_id, None)
+            fields.pop(field_id, None)
         else:
-            person.fields[field_id] = value
-        index = self.by_email if field_id == f.EMAIL else self.by_phone if field_id == f.PHONE else None
-        if index is not None and person in self._people:
-            _drop(index, old, person)
-            _push(index, value, person)
+            fields[field_id] = value
+        if field_id == f.EMAIL or field_id == f.PHONE:
+            index = self.by_email if field_id == f.EMAIL else self.by_phone
+            if person in self._people:
+                _drop(index, old, person)
+                _push(index, value, person)
 
 
 class OrgIndex(_Index):

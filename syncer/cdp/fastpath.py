@@ -11,7 +11,8 @@ type processors per row and per value, which costs more than SQLite itself at th
   and logging still see every statement), after the same column-type processors Core applies
   (JSON, UTC datetimes and booleans are stored and read exactly as SQLAlchemy does);
 - processors run column by column, memoised within one call: a page's rows repeat a handful of
-  timestamps, JSON documents and booleans, so most values are converted once per page.
+  timestamps, JSON documents and booleans, so most values are converted once per page; JSON
+  documents to write are encoded by one reused encoder (same text as ``json.dumps``).
 
 While a page is loaded, planned and written, the cyclic garbage collector is paused
 (``gc_paused``): the page's snapshots, links and outcomes live for the whole page, so every
@@ -252,18 +253,6 @@ def _expanded(prepared: Prepared, size: int) -> tuple[str, list[str], list[str]]
         if len(by_size) < 64:  # sizes vary only in the last chunk of a page; keep a few
             by_size[size] = found
     return found
-
-
-def fetch(conn: sa.Connection, prepared: Prepared, params: dict[str, Any]) -> list[tuple]:
-    """Rows of a prepared select without expanding parameters (plain values, as above)."""
-    args = (tuple(params[name] for name in prepared.order) if prepared.order is not None
-            else params)
-    result = conn.exec_driver_sql(prepared.sql, args)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    return convert_rows(rows, prepared.results)
 
 
 def convert_rows(rows: list[tuple], processors: Sequence[tuple[int, Processor]]) -> list[tuple]:

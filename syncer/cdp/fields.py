@@ -12,10 +12,14 @@ is a plain equality:
   leading ``+`` is kept. A number written without a country code (``(02) 9999 1234``) stays as
   its bare national digits (``0299991234``): we do not guess a country, so such a number only
   matches the same national digits. A value that is not a phone number at all is kept trimmed.
+
+``record_values`` normalises a whole incoming record the same way; records of a sync share one
+key layout, so it classifies (and checks) a layout's keys once, not every record's.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 FIRST = "str::first"
@@ -44,6 +48,10 @@ PERSON_KEY_FIELDS = (EMAIL, PHONE)
 DEFAULT_PERSON_FIELDS = frozenset({FIRST, LAST, EMAIL, PHONE, CITY, COUNTRY,
                                    EMAIL_PERMISSION, SMS_PERMISSION})
 DEFAULT_ORG_FIELDS = frozenset({ORG_NAME, ORG_WEBSITE, ORG_INDUSTRY})
+
+#: Keys of an incoming record mapping that are not CDP fields.
+RECORD_KEYS = frozenset({"sf_id", "sf_object", "account_id", "converted_contact_id", "modstamp"})
+_LINK_KEYS = frozenset({"account_id", "converted_contact_id", "modstamp"})
 
 _TYPES = frozenset({"str", "phn", "bol", "int", "dbl", "tme", "geo", "txt", "dtz"})
 _PHONE_PUNCTUATION = str.maketrans("", "", " \t\n\r\f\v-().")
@@ -110,10 +118,11 @@ def normalize_phone(value: Any) -> str | None:
     if not text:
         return None
     if text.isprintable():
-        # No tab or newline inside (they are not printable), so only " -()." can be removed:
-        # five replaces cost a third of the general translate below.
-        compact = text.replace(" ", "").replace("-", "").replace("(", "").replace(")", "") \
-            .replace(".", "")
+        # No tab or newline inside (they are not printable), so only " -()." can be removed,
+        # and plain replaces cost a fraction of the general translate below.
+        compact = text.replace(" ", "")
+        if "-" in compact or "(" in compact or ")" in compact or "." in compact:
+            compact = compact.replace("-", "").replace("(", "").replace(")", "").replace(".", "")
     else:
         compact = text.translate(_PHONE_PUNCTUATION)
     digits = compact[1:] if compact[:1] == "+" else compact
@@ -142,3 +151,64 @@ def normalize(field_id: str, value: Any) -> Any:
 def normalize_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise a whole mapped record (keys are CDP field ids)."""
     return {field_id: normalize(field_id, value) for field_id, value in values.items()}
+
+
+# --- whole records ------------------------------------------------------------------------
+
+class RecordLayout(NamedTuple):
+    """What normalising a record needs to know about its keys (shared by records alike)."""
+
+    fields: tuple[str, ...]  # the field ids, in record order
+    others: tuple[str, ...]  # the ``RECORD_KEYS`` present
+    email: bool  # the email field is mapped
+    phones: tuple[str, ...]  # phone fields (``phn:*``)
+    links: bool  # any of ``account_id``, ``converted_contact_id``, ``modstamp`` is present
+
+
+#: Key layout → layout. A sync maps the same fields on every record, so a page of records shares
+#: one or two layouts: each record's keys are classified (and checked) once, not key by key.
+_LAYOUTS: dict[tuple[str, ...], RecordLayout] = {}
+_MAX_LAYOUTS = 256
+
+
+def record_layout(keys: tuple[str, ...]) -> RecordLayout:
+    """The layout of a record with these keys; a key neither a field id nor a record key raises."""
+    layout = _LAYOUTS.get(keys)
+    if layout is not None:
+        return layout
+    for key in keys:
+        if ":" not in key and key not in RECORD_KEYS:
+            raise ValueError(f"unknown record key {key!r}: neither a CDP field id "
+                             f"nor one of {sorted(RECORD_KEYS)}")
+    names = tuple(key for key in keys if ":" in key)
+    others = tuple(key for key in keys if ":" not in key)
+    layout = RecordLayout(names, others, EMAIL in names,
+                          tuple(key for key in names if key.startswith("phn:")),
+                          not _LINK_KEYS.isdisjoint(others))
+    if len(_LAYOUTS) < _MAX_LAYOUTS:  # bounded: odd callers cannot grow it without end
+        _LAYOUTS[keys] = layout
+    return layout
+
+
+def record_values(record: Mapping[str, Any]) -> tuple[dict[str, Any], RecordLayout]:
+    """A record's field values, normalised as ``normalize`` does, and its layout."""
+    keys = tuple(record)
+    layout = _LAYOUTS.get(keys) or record_layout(keys)
+    if type(record) is dict:
+        values = record.copy()  # a C-level copy, then the few non-field keys go
+        for key in layout.others:
+            del values[key]
+    else:
+        values = {name: record[name] for name in layout.fields}
+    # Every field turns "" into None (rule 2); only emails and phones change shape.
+    if "" in values.values():
+        values = {key: None if value == "" else value for key, value in values.items()}
+    if layout.email:
+        email = values[EMAIL]
+        if email is not None:
+            values[EMAIL] = normalize_email(email)
+    for key in layout.phones:
+        phone = values[key]
+        if phone is not None:
+            values[key] = normalize_phone(phone)
+    return values, layout

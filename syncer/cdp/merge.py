@@ -22,16 +22,20 @@ snapshots and links marked dirty. Rules implemented (``docs/integration-rules.md
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import fields as f
-from .candidates import (
+from .candidates import (  # the outcome type and its actions live with the other views
+    CREATED,
+    MERGED,
+    SKIPPED,
     CandidateIndex,
     IncomingRecord,
     LinkState,
     OrgIndex,
     OrgSnapshot,
+    Outcome,
     PersonSnapshot,
 )
 from .fastpath import gc_paused
@@ -44,38 +48,12 @@ from .settings import (
     SystemFieldPolicy,
 )
 
-CREATED, MERGED, SKIPPED = "created", "merged", "skipped"
 SKIPPED_NON_EXISTING = "skipped_non_existing"  # rule 5
 IGNORED_EXISTING = "ignored_existing"  # rule 4: matched, left untouched (hidden Id still linked)
 STALE = "stale"  # rule 34: older SystemModstamp than the one already merged
 #: Names of the key a record matched by (``Outcome.matched_by``).
 BY_SF_ID, BY_EMAIL, BY_PHONE, BY_CONVERTED_LEAD, BY_NAME = (
     "sf_id", "email", "phone", "converted_lead", "name")
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What happened to one incoming record: created / merged (by key) / skipped (reason)."""
-
-    sf_id: str
-    action: str
-    matched_by: str | None = None
-    reason: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    target: PersonSnapshot | OrgSnapshot | None = None
-    link: LinkState | None = None
-
-    @property
-    def label(self) -> str:
-        """``created``, ``merged:<key>``, or the skip reason (``skipped_non_existing`` …)."""
-        if self.action == MERGED:
-            return _MERGED_LABELS.get(self.matched_by) or f"{MERGED}:{self.matched_by}"
-        return self.reason if self.action == SKIPPED and self.reason else self.action
-
-
-#: ``Outcome.label`` of merges, built once (a page summary counts every outcome's label).
-_MERGED_LABELS = {key: f"{MERGED}:{key}" for key in (BY_SF_ID, BY_EMAIL, BY_PHONE,
-                                                     BY_CONVERTED_LEAD, BY_NAME)}
 
 
 def _oldest(matches: Sequence[Any]) -> Any:
@@ -89,21 +67,20 @@ def _merge_fields(current: dict[str, Any], incoming: dict[str, Any], strategy: M
                   target: PersonSnapshot | OrgSnapshot) -> dict[str, Any]:
     """Apply append-only (rule 2) or overwrite (rule 3) to one matched record; return changes."""
     changes: dict[str, Any] = {}
+    get = current.get
     append_only = strategy is MergeStrategy.APPEND_ONLY
     for field_id, value in incoming.items():
-        if field_id in f.PERMISSION_FIELDS:
-            continue
-        if policy is not None and not policy.allows(field_id):
-            continue  # rule 28: an unchecked system field is never updated
-        existing = current.get(field_id)
-        if append_only:
-            if existing is not None or value is None:
-                continue
-        elif existing == value:
-            continue
+        existing = get(field_id)
+        if (existing is not None or value is None) if append_only else existing == value:
+            continue  # most fields are unchanged: the cheapest test goes first
+        if field_id in _UNMERGED or (policy is not None and not policy.allows(field_id)):
+            continue  # permissions follow their own rules; rule 28: unchecked system fields
         index.set_field(target, field_id, value)
         changes[field_id] = value
     return changes
+
+
+_UNMERGED = f.PERMISSION_FIELDS
 
 
 def _ensure_link(index: CandidateIndex | OrgIndex, record: IncomingRecord,
@@ -137,7 +114,6 @@ class _Rules:
     strategy: MergeStrategy
     skip_non_existing: bool
     policy: SystemFieldPolicy | None  # None: every field may be updated (rule 28)
-    create_all: bool  # a new person gets every incoming field (no system field unchecked)
     permissions: bool  # a permission mapping is configured (rules 18–21)
     converted: bool  # lead conversion merges (rule 12)
 
@@ -146,7 +122,7 @@ class _Rules:
         merge, policy = settings.merge, settings.system_fields
         return cls(settings, merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY,
                    merge.strategy, merge.skip_non_existing,
-                   policy if policy.allowed is not None else None, policy.allowed is None,
+                   policy if policy.allowed is not None else None,
                    settings.email_permission is not None or settings.sms_permission is not None,
                    settings.merge_converted_leads)
 
@@ -167,28 +143,18 @@ def _find_by_keys(record: IncomingRecord, index: CandidateIndex,
         lead_person = index.converted.get(record.sf_id)
         if lead_person is not None:
             return lead_person, BY_CONVERTED_LEAD
-    fields = record.fields
-    email = fields.get(f.EMAIL)  # rule 7: empty incoming keys are skipped
-    if email is not None:
-        person = _oldest_eligible(index.by_email.get(email, ()), index, rules, BY_EMAIL)
+    source, strict = index.data_source_id, rules.strict
+    for key, value, bucket in ((BY_EMAIL, record.fields.get(f.EMAIL), index.by_email),
+                               (BY_PHONE, record.fields.get(f.PHONE), index.by_phone)):
+        matches = bucket.get(value, ()) if value is not None else ()  # rule 7: empty keys skip
+        if matches and strict:
+            # Rule 7: every earlier key must be empty on the existing person (rule 10 follows).
+            matches = [p for p in matches if source not in p.sf_sources
+                       and (key == BY_EMAIL or p.fields.get(f.EMAIL) is None)]
+        person = _oldest(matches)
         if person is not None:
-            return person, BY_EMAIL
-    phone = fields.get(f.PHONE)
-    if phone is not None:
-        person = _oldest_eligible(index.by_phone.get(phone, ()), index, rules, BY_PHONE)
-        if person is not None:
-            return person, BY_PHONE
+            return person, key
     return None, None
-
-
-def _oldest_eligible(matches: Sequence[PersonSnapshot], index: CandidateIndex, rules: _Rules,
-                     key: str) -> PersonSnapshot | None:
-    if matches and rules.strict:
-        # Rule 7: every earlier key must be empty on the existing person (rule 10 follows).
-        source = index.data_source_id
-        matches = [p for p in matches if source not in p.sf_sources
-                   and (key == BY_EMAIL or p.fields.get(f.EMAIL) is None)]
-    return _oldest(matches)
 
 
 def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_account: str | None,
@@ -208,21 +174,11 @@ def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_
 
 
 def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:
-    permission_fields = f.PERMISSION_FIELDS
-    if rules.create_all:
-        changes = {k: v for k, v in record.fields.items()
-                   if v is not None and k not in permission_fields}
-        person = index.new_person(changes.copy())
-    else:
-        person = index.new_person()
-        changes = {}
-        policy = rules.settings.system_fields
-        for field_id, value in record.fields.items():
-            if value is None or field_id in permission_fields:
-                continue
-            # Rule 28: unchecked system fields are not written, but merge keys are (identifiable).
-            if policy.allows(field_id) or field_id in f.PERSON_KEY_FIELDS:
-                person.fields[field_id] = changes[field_id] = value
+    # Rule 28: unchecked system fields are not written, but merge keys are (identifiable).
+    policy = rules.policy
+    changes = {k: v for k, v in record.fields.items() if v is not None and k not in _UNMERGED
+               and (policy is None or policy.allows(k) or k in f.PERSON_KEY_FIELDS)}
+    person = index.new_person(changes.copy())
     if rules.permissions:
         person.email_permission, person.sms_permission = initial_permissions(rules.settings,
                                                                              record.fields)
@@ -231,15 +187,14 @@ def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules)
     index.add_person(person)
     link = _ensure_link(index, record, person, None)
     _link_organization(person, record, None, index)
-    if rules.converted:
-        _register_conversion(record, person, index)
+    _register_conversion(record, person, index, rules)
     return Outcome(record.sf_id, CREATED, None, None, changes, person, link)
 
 
-def _register_conversion(record: IncomingRecord, person: PersonSnapshot,
-                         index: CandidateIndex) -> None:
+def _register_conversion(record: IncomingRecord, person: PersonSnapshot, index: CandidateIndex,
+                         rules: _Rules) -> None:
     # Later Contacts of this page (and the store, for later pages) find the lead's person.
-    if record.converted_contact_id:
+    if rules.converted and record.converted_contact_id:
         index.converted.setdefault(record.converted_contact_id, person)
 
 
@@ -264,46 +219,19 @@ def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outco
             return _create_person(record, index, rules)
         previous_account = None
     link = _ensure_link(index, record, person, link)
-    strategy = rules.strategy
-    if strategy is MergeStrategy.IGNORE:
+    if rules.strategy is MergeStrategy.IGNORE:
         return Outcome(sf_id, SKIPPED, key, IGNORED_EXISTING, {}, person, link)
-    if strategy is MergeStrategy.OVERWRITE and rules.policy is None:
-        changes = _overwrite(person, record.fields, index)
-    else:
-        changes = _merge_fields(person.fields, record.fields, strategy, rules.policy, index,
-                                person)
+    changes = _merge_fields(person.fields, record.fields, rules.strategy, rules.policy, index,
+                            person)
     if rules.permissions:
         changes.update(update_permissions(person, rules.settings, record.fields))
     if person.archived:
         person.archived, person.dirty = False, True  # rule 33: a merged record is restored
     if changes:
         person.dirty = True
-    if record.account_id is not None or previous_account is not None:
-        _link_organization(person, record, previous_account, index)
-    if rules.converted:
-        _register_conversion(record, person, index)
+    _link_organization(person, record, previous_account, index)
+    _register_conversion(record, person, index, rules)
     return Outcome(sf_id, MERGED, key, None, changes, person, link)
-
-
-def _overwrite(person: PersonSnapshot, incoming: dict[str, Any],
-               index: CandidateIndex) -> dict[str, Any]:
-    """``_merge_fields`` for the default settings (overwrite, every field), the common case."""
-    changes: dict[str, Any] = {}
-    current = person.fields
-    get = current.get
-    for field_id, value in incoming.items():
-        if get(field_id) == value or field_id in _UNMERGED:
-            continue
-        if field_id in _KEYS or value is None:
-            index.set_field(person, field_id, value)  # keeps the email/phone index current
-        else:
-            current[field_id] = value
-        changes[field_id] = value
-    return changes
-
-
-_UNMERGED = f.PERMISSION_FIELDS
-_KEYS = frozenset(f.PERSON_KEY_FIELDS)
 
 
 @gc_paused()

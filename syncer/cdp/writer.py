@@ -1,31 +1,35 @@
 """Page-level database work for people merges: load a page's candidates, write a planned page.
 
 Both take an open connection inside the caller's transaction. Loading costs a handful of
-``IN`` queries per page (lists chunked to ``CHUNK`` values, well under every driver's parameter
-limit); writing costs a few executemany statements per page, never one round trip per record.
+``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values, well under every driver's
+parameter limit); writing costs a few executemany statements per page, never one per record.
 The hot statements are prepared once per dialect (``fastpath``) and rows are read as tuples in
 a fixed column order, so a page of 2,000 records costs no per-row dict or statement building.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from itertools import compress
 from operator import attrgetter, ne
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from . import fields as f
-from .candidates import CandidateIndex, IncomingRecord, LinkState, PersonSnapshot
-from .fastpath import CHUNK, KEYS, chunked, execute_many, fetch_in, gc_paused, in_keys, prepare
-from .merge import Outcome
+from .candidates import (
+    CandidateIndex,
+    IncomingRecord,
+    LinkState,
+    Outcome,
+    PersonSnapshot,
+)
+from .fastpath import KEYS, chunked, execute_many, fetch_in, gc_paused, in_keys, prepare
 from .models import PERSON_COLUMNS, link_table, person_table
 from .settings import FindStrategy, PeopleSettings
 
 _P, _L = person_table.c, link_table.c
 Row = dict[str, Any]
-__all__ = ["CHUNK", "chunked"]  # re-exported: the store chunks its own lists with them
 
 #: The person columns a merge writes, in the order of ``PersonSnapshot.stored`` tuples.
 PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
@@ -36,11 +40,12 @@ assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_W
     "person_values relies on this order"
 #: A person read: id, the written columns, created_at (``updated_at`` is only ever written).
 _PERSON_READ = (_P.id, *(_P[name] for name in PERSON_WRITE), _P.created_at)
-_LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
-_FIELD_AT = tuple((field_id, 1 + PERSON_WRITE.index(column)) for field_id, column in _COLUMN_FIELDS)
+_STORED = slice(1, 1 + len(PERSON_WRITE))  # where the written columns sit in a person read
 _CREATED_AT = len(_PERSON_READ) - 1
+_LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
 #: Where the ``_LINK_READ`` columns sit in a joined row (after the person's).
-_LINK_ID, _SF_ID, _ACCOUNT, _CONVERTED, _MODSTAMP = (len(_PERSON_READ) + i for i in (0, 1, 3, 4, 5))
+_LINK_ID, _SF_ID, _SF_OBJECT, _ACCOUNT, _CONVERTED, _MODSTAMP = range(
+    len(_PERSON_READ), len(_PERSON_READ) + len(_LINK_READ))
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -63,13 +68,22 @@ def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
 
 
 def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
-    """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored)."""
+    """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored):
+    id, first_name, last_name, email, phone, field_values, the four flags, archived,
+    organization_id, created_at."""
     values = row[5].copy()  # field_values: a copy, the planner changes it
-    for field_id, at in _FIELD_AT:
-        if row[at] is not None:
-            values[field_id] = row[at]
+    first, last, email, phone = row[1:5]
+    if first is not None:
+        values[f.FIRST] = first
+    if last is not None:
+        values[f.LAST] = last
+    if email is not None:
+        values[f.EMAIL] = email
+    if phone is not None:
+        values[f.PHONE] = phone
+    # Positional, in field order (see ``CandidateIndex.new_person``).
     return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
-                          row[10], row[11], set(), 0, False, row[1:12])
+                          row[10], row[11], set(), 0, False, row[_STORED])
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -121,7 +135,7 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
         person = known(row[0])
         if person is None:
             person = people[row[0]] = _snapshot(row)
-        add_link(LinkState(row[_SF_ID], row[_SF_ID + 1], person, row[_LINK_ID], row[_ACCOUNT],
+        add_link(LinkState(row[_SF_ID], row[_SF_OBJECT], person, row[_LINK_ID], row[_ACCOUNT],
                            row[_CONVERTED], row[_MODSTAMP]))
     links = index.links
     unmatched = [r for r in incoming if r.sf_id not in links]
