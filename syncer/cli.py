@@ -128,15 +128,16 @@ def sync(ctx, source_id) -> None:
 def backfill(ctx, source_id) -> None:
     """Pull every record matching the current filters once (resumable; polls go on meanwhile)."""
     with _handled(ctx) as syncer:
+        source = syncer.source(source_id)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("backfill", total=100)
 
             def advance(stream: str, count: int) -> None:
-                bar.update(task, completed=syncer.backfill_percent(syncer.source(source_id).id) or 0,
+                bar.update(task, completed=syncer.backfill_percent(source.id) or 0,
                            description=f"backfill {stream}")
 
-            summary = syncer.backfill(source_id, progress=advance)
+            summary = syncer.backfill(source.id, progress=advance)
         _print_summary(summary)
         if summary.outcome != "ok":
             sys.exit(1)

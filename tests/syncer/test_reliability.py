@@ -55,12 +55,20 @@ def connect(config, server):
                                   "--password", server.config.password), check=True, capture_output=True)
 
 
+def connected_folders(tmp_path, server, *names):
+    """One connected syncer configuration (and CDP) per name."""
+    folders = []
+    for name in names:
+        folder = tmp_path / name
+        folder.mkdir()
+        write_config(folder / "syncer.toml", folder, server)
+        connect(folder / "syncer.toml", server)
+        folders.append(folder)
+    return folders
+
+
 def test_sigkill_at_random_points_20_times_then_finish(loaded_org, tmp_path):
-    clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
-    clean_dir.mkdir(), killed_dir.mkdir()
-    for folder in (clean_dir, killed_dir):
-        write_config(folder / "syncer.toml", folder, loaded_org)
-        connect(folder / "syncer.toml", loaded_org)
+    clean_dir, killed_dir = connected_folders(tmp_path, loaded_org, "clean", "killed")
     started = time.monotonic()
     subprocess.run(syncer_command(clean_dir / "syncer.toml", "sync"), check=True, capture_output=True)
     duration = time.monotonic() - started  # process start-up included
@@ -86,11 +94,7 @@ def test_sigkill_at_random_points_20_times_then_finish(loaded_org, tmp_path):
 
 
 def test_faults_ten_percent_then_identical(loaded_org, tmp_path):
-    clean_dir, flaky_dir = tmp_path / "clean", tmp_path / "flaky"
-    clean_dir.mkdir(), flaky_dir.mkdir()
-    for folder in (clean_dir, flaky_dir):
-        write_config(folder / "syncer.toml", folder, loaded_org)
-        connect(folder / "syncer.toml", loaded_org)
+    clean_dir, flaky_dir = connected_folders(tmp_path, loaded_org, "clean", "flaky")
     subprocess.run(syncer_command(clean_dir / "syncer.toml", "sync"), check=True, capture_output=True)
     for kind, seed in (("500", 1), ("401", 2), ("503", 3)):
         loaded_org.control("POST", "faults", json={"kind": kind, "count": 1000, "rate": 0.04,
