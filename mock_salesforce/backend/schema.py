@@ -51,6 +51,7 @@ class FieldDef:
     default_value: object = None
     defaulted_on_create: bool = False
     calculated: bool = False
+    formula: str | None = None  # describe's calculatedFormula (shown, never evaluated)
     compound_field_name: str | None = None
     precision: int = 0
     scale: int = 0
@@ -88,6 +89,7 @@ class FieldDef:
             "nillable": self.nillable, "createable": self.createable, "updateable": self.updateable,
             "custom": self.custom, "externalId": self.external_id, "unique": self.unique,
             "idLookup": self.id_lookup or self.type == "id", "calculated": self.calculated,
+            "calculatedFormula": self.formula,
             "autoNumber": False, "caseSensitive": False, "defaultedOnCreate": self.defaulted_on_create,
             "defaultValue": self.default_value, "defaultValueFormula": None,
             "filterable": self.type not in {"textarea"} or self.length <= 255,
@@ -280,11 +282,17 @@ def _label(name: str) -> str:
 
 
 def field_from_describe(entry: dict) -> FieldDef:
-    """A FieldDef from one ``fields[]`` entry of a real describe."""
+    """A FieldDef from one ``fields[]`` entry of a real describe.
+
+    A calculated (formula or roll-up) field is read-only unless the entry says otherwise, as
+    every real describe of one does.
+    """
+    calculated = bool(entry.get("calculated", False))
     return FieldDef(
         name=entry["name"], type=entry.get("type", "string"), label=entry.get("label", ""),
         length=entry.get("length") or 0, nillable=entry.get("nillable", True),
-        createable=entry.get("createable", True), updateable=entry.get("updateable", True),
+        createable=entry.get("createable", not calculated),
+        updateable=entry.get("updateable", not calculated),
         custom=entry.get("custom", entry["name"].endswith("__c")),
         external_id=entry.get("externalId", False), unique=entry.get("unique", False),
         id_lookup=entry.get("idLookup", False), reference_to=list(entry.get("referenceTo") or []),
@@ -293,7 +301,7 @@ def field_from_describe(entry: dict) -> FieldDef:
         restricted_picklist=entry.get("restrictedPicklist", False),
         default_value=entry.get("defaultValue"),
         defaulted_on_create=entry.get("defaultedOnCreate", False),
-        calculated=entry.get("calculated", False),
+        calculated=calculated, formula=entry.get("calculatedFormula"),
         compound_field_name=entry.get("compoundFieldName"),
         precision=entry.get("precision") or 0, scale=entry.get("scale") or 0)
 
