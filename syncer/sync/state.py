@@ -79,9 +79,12 @@ def soql_datetime(value: datetime) -> str:
 
 def window_filter(window: Window, field: str = "SystemModstamp") -> str:
     """The WHERE conditions of a window with keyset continuation after the checkpoint."""
+    # After a checkpoint the lower bound is the checkpoint's stamp (never before the window's
+    # start), so an index range on the stamp starts there instead of at the window's beginning.
+    start = window.after[0] if window.after is not None else window.start
     parts = []
-    if window.start is not None:
-        parts.append(f"{field} >= {soql_datetime(window.start)}")
+    if start is not None:
+        parts.append(f"{field} >= {soql_datetime(start)}")
     parts.append(f"{field} < {soql_datetime(window.end)}")
     if window.after is not None:
         stamp, last_id = window.after

@@ -36,6 +36,12 @@ def test_window_commit_moves_the_cursor_to_the_window_end():
     assert state.window_committed(cursor) == state.Cursor(committed=window.end)
 
 
+def test_window_filter_without_checkpoint_starts_at_the_window():
+    window = state.Window(T0, T0 + timedelta(minutes=15), None)
+    assert state.window_filter(window) == (
+        "SystemModstamp >= 2026-01-01T12:00:00.000Z AND SystemModstamp < 2026-01-01T12:15:00.000Z")
+
+
 def test_cursor_survives_json_round_trip():
     cursor = state.Cursor(T0, T0 + timedelta(minutes=15), (T0 + timedelta(minutes=1), "003A"))
     assert state.Cursor.from_json(cursor.to_json()) == cursor
@@ -44,6 +50,6 @@ def test_cursor_survives_json_round_trip():
 def test_window_filter_is_keyset_on_stamp_and_id():
     window = state.Window(T0, T0 + timedelta(minutes=15), (T0 + timedelta(seconds=5), "003A"))
     assert state.window_filter(window) == (
-        "SystemModstamp >= 2026-01-01T12:00:00.000Z AND SystemModstamp < 2026-01-01T12:15:00.000Z "
+        "SystemModstamp >= 2026-01-01T12:00:05.000Z AND SystemModstamp < 2026-01-01T12:15:00.000Z "
         "AND (SystemModstamp > 2026-01-01T12:00:05.000Z OR (SystemModstamp = 2026-01-01T12:00:05.000Z "
         "AND Id > '003A'))")
