@@ -5,6 +5,14 @@ Fixtures:
 - ``salesforce_org`` (function): the same server, reset to a fresh org before the test, with
   ``REQUESTS_CA_BUNDLE`` pointing at a bundle that trusts it. Use ``salesforce_org.client()``
   for a logged-in simple-salesforce client, ``.url``, ``.config.username`` … for your own code.
+
+More orgs and login hosts, on the same server:
+- ``salesforce_org.create_org("Acme", "admin@acme.example", "pw", sandbox=True,
+  sandbox_name="uat", callback_urls=[...])`` makes another org with its own admin and connected
+  app (an ``OrgAccess``: ``.username``, ``.client_id``, ``.client_secret``, ``.client()``,
+  ``.control()``); the next reset removes it. ``salesforce_org.default_org`` is the configured one.
+- ``salesforce_org.login_host("login")`` / ``("test")`` is the URL of a listener playing
+  ``login.salesforce.com`` / ``test.salesforce.com``: each refuses the other kind's users.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -80,6 +81,45 @@ class LoginHostListener(Listener):
                          name=f"mock-salesforce-{domain}")
 
 
+@dataclass
+class OrgAccess:
+    """One org of a running server as a test holds it: its admin and its connected app.
+
+    ``MockServer.create_org`` returns one; ``MockServer.default_org`` is the configured org's.
+    """
+
+    server: "MockServer"
+    key: str
+    id: str
+    name: str
+    is_sandbox: bool
+    username: str
+    password: str
+    client_id: str
+    client_secret: str
+
+    def token(self, login_url: str | None = None) -> dict:
+        """A password-grant token for the admin (at ``login_url``; the instance URL by default)."""
+        response = self.server.session().post(
+            f"{(login_url or self.server.url).rstrip('/')}/services/oauth2/token", data={
+                "grant_type": "password", "client_id": self.client_id,
+                "client_secret": self.client_secret, "username": self.username,
+                "password": self.password})
+        response.raise_for_status()
+        return response.json()
+
+    def client(self, version: str = "59.0"):
+        """A ready simple-salesforce client logged in as the org's admin."""
+        from simple_salesforce import Salesforce
+        token = self.token()
+        return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
+                          session=self.server.session(), version=version)
+
+    def control(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Call an org-scoped control-plane path (``records/Contact`` → ``orgs/{key}/records/Contact``)."""
+        return self.server.control(method, f"orgs/{self.key}/{path.lstrip('/')}", **kwargs)
+
+
 class MockServer:
     """A running mock org: ``with MockServer(config) as org: org.url, org.ca_path, org.client()``."""
 
@@ -90,6 +130,8 @@ class MockServer:
         self.app = create_app(registry=self.registry)
         self.tls_files = (tls_files or ensure_certificates(self.config.data_dir)) if tls else None
         self._listener = Listener(self.app, host, port, self.tls_files)
+        self._login_hosts: dict[str, LoginHostListener] = {}
+        self._login_hosts_lock = threading.Lock()
         self.host = host
         self.port = self._listener.port
 
@@ -113,8 +155,19 @@ class MockServer:
         self._listener.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (and the login-host listeners)."""
+        for listener in self._login_hosts.values():
+            listener.stop()
+        self._login_hosts.clear()
         self._listener.stop()
+
+    def login_host(self, domain: str) -> str:
+        """The URL of a listener playing ``login.salesforce.com`` (``"login"``) or
+        ``test.salesforce.com`` (``"test"``), started on first use on a free port."""
+        with self._login_hosts_lock:
+            if domain not in self._login_hosts:
+                self._login_hosts[domain] = LoginHostListener(self, domain).start()
+            return self._login_hosts[domain].url
 
     def __enter__(self) -> "MockServer":
         return self.start()
@@ -146,6 +199,28 @@ class MockServer:
         token = self.token()
         return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
                           session=self.session(), version=version)
+
+    @property
+    def default_org(self) -> OrgAccess:
+        """The configured org (the one ``client()`` logs in to)."""
+        org, config = self.registry.default_org, self.config
+        return OrgAccess(self, org.key, org.id, org.name, org.is_sandbox, config.username,
+                         config.password, config.client_id, config.client_secret)
+
+    def create_org(self, name: str, username: str, password: str, *, sandbox: bool = False,
+                   sandbox_name: str | None = None, callback_urls: list[str] | None = None) -> OrgAccess:
+        """Another org in this server, through the control plane: its admin and a connected app.
+
+        A sandbox's admin username gets ``.{sandbox_name}`` appended, as Salesforce does. The org
+        lasts until the next reset (``salesforce_org`` resets before every test).
+        """
+        created = self.control("POST", "orgs", json={
+            "name": name, "username": username, "password": password, "sandbox": sandbox,
+            "sandboxName": sandbox_name}).json()
+        app = self.control("POST", f"orgs/{created['key']}/apps", json={
+            "name": self.config.app_name, "callback_urls": list(callback_urls or [])}).json()
+        return OrgAccess(self, created["key"], created["id"], name, created["isSandbox"],
+                         created["username"], password, app["client_id"], app["client_secret"])
 
     def control(self, method: str, path: str, **kwargs) -> requests.Response:
         """Call the control plane (``/_mock``) with the control secret."""
