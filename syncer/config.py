@@ -16,7 +16,7 @@ from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirecti
 from .cdp import fields as f
 from .cdp.limits import ConfigurationError, validate_selection
 from .cdp.settings import UI_STRATEGIES
-from .sync import filters
+from .sync import custom, filters
 
 PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
@@ -36,14 +36,20 @@ DIRECTIONS = {"update-cdp": PermissionDirection.TO_CDP, "two-way": PermissionDir
 
 @dataclass(frozen=True)
 class Connection:
-    """How to reach the org."""
+    """How to reach the org: the login host the "Salesforce sandbox" box picks (rule 50)."""
 
-    login_url: str = PRODUCTION_LOGIN
+    production_login_url: str = PRODUCTION_LOGIN
+    sandbox_login_url: str = SANDBOX_LOGIN
     sandbox: bool = False
     client_id: str = ""
     client_secret: str = ""
     callback_port: int = 8765
     ca_bundle: str | None = None
+
+    @property
+    def login_url(self) -> str:
+        """Where users log in: the sandbox login host when the box is checked, else production."""
+        return self.sandbox_login_url if self.sandbox else self.production_login_url
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Settings:
     auto_archive: bool = False
     outbound_activities: tuple[str, ...] = ()
     permission_fields: dict[str, str] = field(default_factory=dict)  # {"email": "HasOptedOutOfEmail"}
+    custom_objects: dict[str, custom.CustomObject] = field(default_factory=dict)  # rule 53
 
     def to_json(self) -> dict:
         """What the data source row keeps (so status and views can show the settings)."""
@@ -77,7 +84,8 @@ class Settings:
                 "activity_retention_days": self.activity_retention_days,
                 "filters": {name: filters.to_soql(group) for name, group in self.filters.items()},
                 "auto_archive": self.auto_archive,
-                "outbound_activities": list(self.outbound_activities)}
+                "outbound_activities": list(self.outbound_activities),
+                "custom_objects": {name: o.to_json() for name, o in self.custom_objects.items()}}
 
 
 def load(path: str | Path) -> Settings:
@@ -95,7 +103,7 @@ def load(path: str | Path) -> Settings:
 def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     """Validate a parsed configuration."""
     _only(data, {"source", "cdp", "sync", "objects", "merge", "system_fields", "permissions",
-                 "filters", "outbound"}, "top level")
+                 "filters", "outbound", "custom_objects"}, "top level")
     outbound = data.get("outbound", {})
     _only(outbound, {"activities"}, "[outbound]")
     chosen = list(dict.fromkeys(outbound.get("activities", [])))
@@ -103,19 +111,22 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         raise ConfigurationError(f"[outbound] at most {MAX_OUTBOUND} activity types can be sent to "
                                  f"Salesforce; {len(chosen)} are chosen")
     source, sync = data.get("source", {}), data.get("sync", {})
-    _only(source, {"name", "sandbox", "login_url", "client_id", "client_secret", "callback_port",
-                   "ca_bundle"}, "[source]")
+    _only(source, {"name", "sandbox", "login_url", "sandbox_login_url", "client_id",
+                   "client_secret", "callback_port", "ca_bundle"}, "[source]")
     _only(sync, {"objects", "poll_interval_minutes", "activity_retention_days",
                  "api_allocation_percent", "state_dir", "auto_archive"}, "[sync]")
-    sandbox = bool(source.get("sandbox", False))
+    # login_url is the production login host (or a My Domain); sandbox_login_url the sandbox one.
     connection = Connection(
-        login_url=source.get("login_url") or (SANDBOX_LOGIN if sandbox else PRODUCTION_LOGIN),
-        sandbox=sandbox, client_id=source.get("client_id", ""),
+        production_login_url=source.get("login_url") or PRODUCTION_LOGIN,
+        sandbox_login_url=source.get("sandbox_login_url") or SANDBOX_LOGIN,
+        sandbox=bool(source.get("sandbox", False)), client_id=source.get("client_id", ""),
         client_secret=source.get("client_secret", ""),
         callback_port=int(source.get("callback_port", 8765)), ca_bundle=source.get("ca_bundle"))
     objects = tuple(sync.get("objects", DEFAULT_OBJECTS))
     selection = _selection(objects, data.get("objects", {}))
-    validate_selection(selection)
+    custom_objects = custom.parse(data.get("custom_objects", {}))
+    # Rule 26's caps are cumulative: objects synced as people or organizations count too.
+    validate_selection({**selection, **custom.selection(custom_objects)})
     merge = data.get("merge", {})
     _only(merge, {"people", "organizations"}, "[merge]")
     people_merge = _merge(merge.get("people", {}), "[merge.people]", people=True)
@@ -137,7 +148,8 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         outbound_activities=tuple(chosen),
         permission_fields={channel: section["field"] for channel, section
                            in data.get("permissions", {}).items() if isinstance(section, dict)
-                           and section.get("field")})
+                           and section.get("field")},
+        custom_objects=custom_objects)
 
 
 def _filters(section: dict, objects: tuple[str, ...]) -> dict:

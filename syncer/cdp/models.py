@@ -7,6 +7,9 @@ writes one row per record however many custom fields are mapped. Hidden Salesfor
 ``cdp_sf_link``, unique per (data source, Id); a link points at a person (Contact/Lead) or an
 organisation (Account) and remembers the contact's AccountId, a lead's ConvertedContactId and
 the SystemModstamp last merged. Activities are unique per (data source, activity key).
+Custom-object records (rule 53) are unique per (data source, object, Id); they keep their
+fields as JSON keyed by Salesforce field name, the identifier that finds their person, and the
+person found (NULL while none is).
 
 Evolution. ``cdp_schema_version`` holds one row with the schema version of the database.
 ``migrate`` runs when a ``CDP`` opens a database:
@@ -18,7 +21,7 @@ Evolution. ``cdp_schema_version`` holds one row with the schema version of the d
 To change the schema: edit the tables, add ``MIGRATIONS[n] = upgrade_fn`` (``upgrade_fn(conn)``
 issues the ``ALTER``/backfill statements for both SQLite and PostgreSQL), bump
 ``SCHEMA_VERSION`` to *n*, and add a test that opens a version *n − 1* database.
-Version 1 is the initial schema and has no migration.
+Version 1 is the initial schema and has no migration; version 2 adds ``cdp_custom_record``.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from sqlmodel import Field, SQLModel
 
 from . import fields as f
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: version → function upgrading a database from version - 1 to version.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
 
@@ -161,6 +164,37 @@ class Activity(CDPModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CustomRecord(CDPModel, table=True):
+    """A record of a custom object (rule 53), linked to its person when one is found.
+
+    ``identify_by`` says what ``identifier`` is: ``sf_id`` (a Contact/Lead Id, found through
+    ``cdp_sf_link``), ``email`` or ``phone`` (normalised, found on ``cdp_person``); records still
+    unlinked are retried on later polls, so an index covers them.
+    """
+
+    __tablename__ = "cdp_custom_record"
+    __table_args__ = (
+        sa.UniqueConstraint("data_source_id", "sobject", "sf_id", name="uq_cdp_custom_record_key"),
+        _partial_index("ix_cdp_custom_record_person", "person_id"),
+        sa.Index("ix_cdp_custom_record_unlinked", "data_source_id", "sobject",
+                 sqlite_where=sa.text("person_id IS NULL"),
+                 postgresql_where=sa.text("person_id IS NULL")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    data_source_id: int = Field(foreign_key="cdp_data_source.id")
+    sobject: str
+    sf_id: str
+    person_id: int | None = Field(default=None, foreign_key="cdp_person.id")
+    identify_by: str | None = None  # "sf_id" | "email" | "phone"
+    identifier: str | None = None
+    field_values: dict[str, Any] = Field(default_factory=dict,
+                                         sa_column=sa.Column(JSON, nullable=False))
+    deleted: bool = False
+    modstamp: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 METADATA = CDPModel.metadata
 person_table: sa.Table = Person.__table__  # type: ignore[attr-defined]
 org_table: sa.Table = Organization.__table__  # type: ignore[attr-defined]
@@ -168,6 +202,15 @@ link_table: sa.Table = SalesforceLink.__table__  # type: ignore[attr-defined]
 activity_table: sa.Table = Activity.__table__  # type: ignore[attr-defined]
 source_table: sa.Table = DataSource.__table__  # type: ignore[attr-defined]
 version_table: sa.Table = SchemaVersion.__table__  # type: ignore[attr-defined]
+custom_record_table: sa.Table = CustomRecord.__table__  # type: ignore[attr-defined]
+
+
+def _add_custom_records(conn: sa.Connection) -> None:
+    """Version 2: the custom-object records table (rule 53) and its indexes."""
+    custom_record_table.create(conn, checkfirst=True)
+
+
+MIGRATIONS[2] = _add_custom_records
 
 
 class SchemaVersionError(RuntimeError):

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from . import fields as f
+from . import custom_objects, fields as f
 from . import readers
 from .activities import ActivityRecord, ActivitySummary, write_activities
 from .candidates import IncomingRecord, as_utc
@@ -148,7 +148,10 @@ class CDP:
         allowed = {"name", "state", "status_note", "settings", "bookmarks", "org_id"}
         if unknown := set(changes) - allowed:
             raise ValueError(f"cannot update data source fields {sorted(unknown)}")
-        with Session(self.engine, expire_on_commit=False) as session:
+        # A write transaction from its BEGIN (IMMEDIATE on SQLite): a plain transaction that reads
+        # the row and then writes cannot wait for a backfill's page merge — SQLite fails it at once
+        # with "database is locked" — and a poll saves its cursor here beside a backfill.
+        with Session(self.engine.execution_options(cdp_write=True), expire_on_commit=False) as session:
             source = session.get(DataSource, data_source_id)
             if source is None:
                 raise LookupError(f"no data source with id {data_source_id}")
@@ -197,6 +200,27 @@ class CDP:
         """Store a page of activities, idempotent per (data source, activity key)."""
         with self.writing() as conn:
             return write_activities(conn, _source_id(data_source), activities)
+
+    # --- custom-object records (rule 53) ---------------------------------------------------
+
+    def write_custom_records(self, data_source: DataSource | int, sobject: str,
+                             records: Iterable[custom_objects.CustomRecord],
+                             create_people: bool = False) -> Counter:
+        """Upsert and link a page of one custom object's records; counts by outcome."""
+        with self.writing() as conn:
+            return custom_objects.write_records(conn, _source_id(data_source), sobject, records,
+                                                create_people)
+
+    def relink_custom_records(self, data_source: DataSource | int, sobject: str) -> int:
+        """Link unlinked records of an object whose person exists now; return how many."""
+        with self.writing() as conn:
+            return custom_objects.relink(conn, _source_id(data_source), sobject)
+
+    def custom_records(self, data_source: DataSource | int | None = None,
+                       sobject: str | None = None) -> Iterator[custom_objects.CustomRecordView]:
+        """Custom-object records in id order (a generator), optionally of one source/object."""
+        source = None if data_source is None else _source_id(data_source)
+        return custom_objects.iter_records(self.engine, source, sobject)
 
     # --- changes made outside Salesforce (CSV, API, admin) ---------------------------------
 

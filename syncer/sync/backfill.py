@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..cdp import CDP
 from . import filters, state
 from .engine import PAGE_SIZE, Poll, PollSummary, StreamSummary
-from .streams import Role, Stream, selected
+from .streams import Role, Stream
 
 _metadata = sa.MetaData()
 backfill_table = sa.Table(
@@ -64,7 +64,7 @@ class Backfill(Poll):
         self.record = record
         calls_before = self.client.calls
         try:
-            for stream in selected(self.settings.objects):
+            for stream in self.streams():
                 self.backfill_stream(stream)
             self.record["finished"] = True
             self._store(self.record)

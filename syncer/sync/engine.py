@@ -19,7 +19,7 @@ from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, SalesforceClient
-from . import filters, state
+from . import custom, filters, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -35,6 +35,7 @@ class StreamSummary:
     read: int = 0
     counts: Counter = field(default_factory=Counter)
     skipped_fields: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the whole stream was not read (custom objects, rule 53)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Poll:
         self.bookmarks = dict(source.bookmarks or {})
         self.summary = PollSummary()
         self.server_now: datetime | None = None
+        self._described: dict[str, dict] = {}
 
     def run(self) -> PollSummary:
         """Poll every selected stream; set the data-source state around it."""
@@ -65,7 +67,7 @@ class Poll:
         self.bookmarks["_poll"] = {"started": datetime.now(timezone.utc).isoformat()}
         self.cdp.update_data_source(self.source.id, state=UPDATING, bookmarks=dict(self.bookmarks))
         try:
-            for stream in selected(self.settings.objects):
+            for stream in self.streams():
                 self.sync_stream(stream)
         except ApiLimitError as error:
             self.summary.outcome, self.summary.note = "api-limit", f"paused: API limit ({error})"
@@ -78,6 +80,19 @@ class Poll:
             self.summary.api_calls = self.client.calls - calls_before
         return self.summary
 
+    def streams(self) -> list[Stream]:
+        """The selected standard streams, then the custom objects the org can serve now; the
+        custom objects it cannot are reported as skipped (in their summary and the poll's note)."""
+        streams, skipped = custom.plan(self.settings.custom_objects, self.client.describe_global,
+                                       self._describe)
+        for item in skipped:
+            self.summary.streams.setdefault(item.name, StreamSummary()).skipped = item.reason
+            log.warning("custom object %s skipped: %s", item.name, item.reason)
+        if skipped:
+            notes = "; ".join(f"{item.name} skipped: {item.reason}" for item in skipped)
+            self.summary.note = f"{self.summary.note}; {notes}" if self.summary.note else notes
+        return selected(self.settings.objects) + streams
+
     # -- one stream -------------------------------------------------------------------------
     def sync_stream(self, stream: Stream) -> StreamSummary:
         """Read one stream's window in keyset pages and merge each page."""
@@ -89,6 +104,10 @@ class Poll:
             self.server_now = self.client.server_time or self.client.now()
         cursor, window = state.open_window(cursor, self.server_now)
         self._save(stream, cursor)
+        if stream.role is Role.CUSTOM_OBJECT:
+            # People synced since the last poll may be the ones earlier records were waiting for.
+            if relinked := self.cdp.relink_custom_records(self.source, stream.name):
+                summary.counts["relinked"] += relinked
         group = self._filter(stream)
         fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream) +
                                                 tuple(sorted(group.fields() if group else ()))))
@@ -133,6 +152,12 @@ class Poll:
 
     def _apply(self, stream: Stream, page: list[dict], mapping: dict[str, str],
                summary: StreamSummary) -> None:
+        if stream.role is Role.CUSTOM_OBJECT:
+            obj = self.settings.custom_objects[stream.name]
+            records = [custom.to_custom_record(obj, r, mapping) for r in page]
+            summary.counts.update(self.cdp.write_custom_records(
+                self.source, stream.name, records, obj.identifier.create_people))
+            return
         deleted = [r["Id"] for r in page if r.get("IsDeleted")]
         live = [r for r in page if not r.get("IsDeleted")]
         group = self._filter(stream)
@@ -176,18 +201,24 @@ class Poll:
     # -- helpers ----------------------------------------------------------------------------
     def _mapping(self, stream: Stream, summary: StreamSummary) -> dict[str, str]:
         """The mapped fields that exist in the org now (refetched every poll, rule 44)."""
-        mapping = self.settings.fields.get(stream.name, {})
+        mapping = dict(stream.mapping) if stream.custom else self.settings.fields.get(stream.name, {})
         if stream.role is Role.ACTIVITY:
             return {}
-        described = {f["name"] for f in self.client.describe(stream.name)["fields"]}
+        described = {f["name"] for f in self._describe(stream.name)["fields"]}
         missing = [name for name in mapping if name not in described]
         if missing:
             summary.skipped_fields = missing
             log.warning("%s: fields not in the org, skipped: %s", stream.name, ", ".join(missing))
         return {k: v for k, v in mapping.items() if k in described}
 
+    def _describe(self, sobject: str) -> dict:
+        """An object's describe, fetched once per poll (new fields show up next poll, rule 44)."""
+        if sobject not in self._described:
+            self._described[sobject] = self.client.describe(sobject)
+        return self._described[sobject]
+
     def _permission_fields(self, stream: Stream) -> tuple[str, ...]:
-        if stream.role is not Role.PERSON:
+        if stream.role is not Role.PERSON or stream.custom:  # Contact/Lead fields
             return ()
         return tuple(self.settings.permission_fields.values())
 

@@ -3,7 +3,8 @@
 Rule 54: people ← Contact, Lead; organisations ← Account; activities ← Opportunity (through its
 *primary* contact role only, rules 22–23), CampaignMember (campaign membership) and Task. Streams
 run in dependency order: organisations before the people who link to them, leads before the
-contacts they were converted into, people before their activities.
+contacts they were converted into, people before their activities. Custom objects (rule 53,
+``custom``) come last, once the people they link to are in.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Role(enum.Enum):
     ORGANIZATION = "organization"
     PERSON = "person"
     ACTIVITY = "activity"
+    CUSTOM_OBJECT = "custom-object"   # kept as custom-object records linked to people (rule 53)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Stream:
     person_fields: tuple[str, ...] = ()  # where an activity finds its person, first non-null wins
     attributes: tuple[tuple[str, str], ...] = ()  # activity attributes: (name, field path)
     where: str = ""                      # a fixed filter (e.g. primary contact roles only)
+    custom: bool = False                 # a configured custom object (``sync.custom``)
+    mapping: tuple[tuple[str, str], ...] = ()  # a custom object's own field mapping
 
     def select_fields(self, mapping: dict[str, str], extra: tuple[str, ...] = ()) -> list[str]:
         """The SELECT list: Id, stamps, mapped fields, system fields, activity fields."""
@@ -87,7 +91,8 @@ def parse_stamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _path(record: dict, path: str):
+def path_value(record: dict, path: str):
+    """The value at a dotted relationship path of a record (``Member__r.Email``), or None."""
     value = record
     for part in path.split("."):
         if not isinstance(value, dict):
@@ -125,13 +130,13 @@ def to_activity(stream: Stream, record: dict) -> dict | None:
             rows = children.get("records") or [] if isinstance(children, dict) else []
             person = rows[0]["ContactId"] if rows else None
         else:
-            person = _path(record, path)
+            person = path_value(record, path)
         if person:
             break
     if not person:
         return None
     # An opportunity is one activity whether it arrives itself or through its primary role.
     key = record.get("OpportunityId") if stream.name == "OpportunityContactRole" else record["Id"]
-    attributes = {name: _path(record, path) for name, path in stream.attributes}
+    attributes = {name: path_value(record, path) for name, path in stream.attributes}
     return {"sf_id": key, "type": stream.activity_type, "person_sf_id": person,
-            "occurred_at": parse_stamp(_path(record, stream.activity_time)), "attributes": attributes}
+            "occurred_at": parse_stamp(path_value(record, stream.activity_time)), "attributes": attributes}

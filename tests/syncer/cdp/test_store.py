@@ -60,7 +60,7 @@ class StatementLog:
 
 def test_new_database_is_created_at_the_current_schema_version(cdp):
     with cdp.engine.connect() as conn:
-        assert models.database_version(conn) == models.SCHEMA_VERSION == 1
+        assert models.database_version(conn) == models.SCHEMA_VERSION == 2
 
 
 def test_reopening_a_database_keeps_its_data(db_url, cdp, source):
@@ -78,13 +78,13 @@ def test_database_newer_than_the_code_is_refused(db_url, cdp):
 
 
 def test_older_database_runs_the_pending_migrations_in_order(db_url, cdp, monkeypatch):
-    ran = []
-    monkeypatch.setattr(models, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(models, "MIGRATIONS", {2: lambda conn: ran.append(2),
-                                               3: lambda conn: ran.append(3)})
-    assert models.migrate(cdp.engine) == 3
+    ran, now = [], models.SCHEMA_VERSION
+    monkeypatch.setattr(models, "SCHEMA_VERSION", now + 2)
+    monkeypatch.setattr(models, "MIGRATIONS", {now + 1: lambda conn: ran.append(now + 1),
+                                               now + 2: lambda conn: ran.append(now + 2)})
+    assert models.migrate(cdp.engine) == now + 2
     with cdp.engine.connect() as conn:
-        assert (ran, models.database_version(conn)) == ([2, 3], 3)
+        assert (ran, models.database_version(conn)) == ([now + 1, now + 2], now + 2)
 
 
 # --- data sources -------------------------------------------------------------------------

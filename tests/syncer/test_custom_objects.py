@@ -1,0 +1,297 @@
+"""Custom objects with Set identifiers (rule 53): configuration, streams, CDP records."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from syncer.cdp import CDP, models
+from syncer.cdp import fields as f
+from syncer.cdp.custom_objects import CustomRecord
+from syncer.cdp.limits import ConfigurationError
+from syncer.config import from_dict
+from syncer.salesforce import Credentials, SalesforceClient, make_session
+from syncer.sync import custom
+from syncer.sync.streams import Role
+
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+MEMBERSHIP = {"fields": ["Level__c"], "identify": "relationship", "field": "Member__c"}
+SUBSCRIPTION = {"fields": ["Plan__c"], "identify": "unique", "field": "Email__c", "match": "email"}
+
+
+def configured(**objects) -> dict:
+    return from_dict({"custom_objects": objects}).custom_objects
+
+
+# --- configuration --------------------------------------------------------------------------
+
+def test_a_relationship_finds_people_by_hidden_id_and_never_creates_them():
+    obj = configured(Membership__c=MEMBERSHIP)["Membership__c"]
+    assert (obj.sync_as, obj.mapping) == ("object", {"Level__c": "Level__c"})
+    assert (obj.identifier.identify_by, obj.identifier.create_people) == ("sf_id", False)
+
+
+def test_a_unique_identifier_creates_people_unless_switched_off():
+    on = configured(Subscription__c=SUBSCRIPTION)["Subscription__c"]
+    off = configured(Subscription__c={**SUBSCRIPTION, "create_people": False})["Subscription__c"]
+    assert (on.identifier.identify_by, on.identifier.create_people) == ("email", True)
+    assert off.identifier.create_people is False
+
+
+def test_an_object_synced_as_organization_maps_to_organization_fields():
+    obj = configured(Company__c={"sync_as": "organization",
+                                 "fields": ["Name", "Region__c"]})["Company__c"]
+    assert obj.mapping == {"Name": f.ORG_NAME, "Region__c": "str:oc:region"}
+    assert obj.identifier is None
+
+
+def test_settings_show_custom_objects():
+    settings = from_dict({"custom_objects": {"Membership__c": MEMBERSHIP}})
+    assert settings.to_json()["custom_objects"]["Membership__c"]["field"] == "Member__c"
+
+
+@pytest.mark.parametrize("table,message", [
+    ({"identify": "parent", "field": "Member__c"}, 'needs identify = "relationship" or "unique"'),
+    ({"identify": "relationship"}, "needs the field that identifies the person"),
+    ({"identify": "relationship", "field": "Member__c", "match": "email"},
+     "a reference field finds its person by the hidden Salesforce id"),
+    ({"identify": "relationship", "field": "Member__r.Email__c"}, 'match must be "email" or "phone"'),
+    ({"identify": "unique", "field": "Member__r.Email__c", "match": "email"},
+     "is not a field of the object"),
+    ({"identify": "relationship", "field": "Member__c", "create_people": True},
+     "only a unique identifier can create people"),
+    ({"identify": "unique", "field": "Email__c", "match": "fax"}, 'match must be "email" or "phone"'),
+    ({"identify": "unique", "field": "Email; DELETE", "match": "email"}, "is not a field of the object"),
+    ({"sync_as": "contact"}, "sync_as 'contact' is not one of object, organization, person"),
+    ({"sync_as": "person", "identify": "unique"}, "each record is itself a person; remove identify"),
+    ({"sync_as": "person", "fields": {"Name": "str:o:name"}}, "which is not a person field"),
+    ({"sync_as": "organization", "fields": {"Region__c": "region"}}, "which is not a CDP field id"),
+    ({**MEMBERSHIP, "fields": {"Level__c": "str:cm:level"}}, "fields must be a list of field names"),
+    ({**MEMBERSHIP, "colour": "red"}, "unknown setting(s) colour"),
+])
+def test_invalid_custom_objects_are_refused_with_the_table_name(table, message):
+    with pytest.raises(ConfigurationError) as error:
+        configured(Membership__c=table)
+    assert message in str(error.value) and "[custom_objects.Membership__c]" in str(error.value)
+
+
+def test_default_objects_are_not_custom_objects():
+    with pytest.raises(ConfigurationError, match="Contact is a default object"):
+        configured(Contact=MEMBERSHIP)
+
+
+@pytest.mark.parametrize("sync_as,standard,cap", [("person", "Contact", 100), ("organization", "Account", 50)])
+def test_custom_fields_of_people_and_organizations_count_towards_the_caps(sync_as, standard, cap):
+    half = cap // 2
+    document = {"objects": {standard: {"custom_fields": [f"F{n}__c" for n in range(half)]}},
+                "custom_objects": {"Thing__c": {"sync_as": sync_as,
+                                                "fields": [f"G{n}__c" for n in range(cap - half)]}}}
+    from_dict(document)  # exactly at the cap
+    document["custom_objects"]["Thing__c"]["fields"].append("One_more__c")
+    with pytest.raises(ConfigurationError, match=f"{cap + 1} custom"):
+        from_dict(document)
+
+
+def test_fields_of_custom_object_records_do_not_count_towards_the_caps():
+    from_dict({"custom_objects": {"Membership__c": {**MEMBERSHIP,
+                                                    "fields": [f"F{n}__c" for n in range(150)]}}})
+
+
+# --- streams (against the mock org) ---------------------------------------------------------
+
+@pytest.fixture
+def org(salesforce_org):
+    def add(name, *fields, **document):
+        salesforce_org.control("POST", "orgs/org1/objects", json={"name": name, "fields": list(fields),
+                                                                  **document}).raise_for_status()
+    add("Attendee__c", {"name": "Email__c", "type": "email"})
+    add("Membership__c", {"name": "Level__c", "type": "string"},
+        {"name": "Member__c", "type": "reference", "referenceTo": ["Contact"], "relationshipName": "Member__r"},
+        {"name": "Attendee__c", "type": "reference", "referenceTo": ["Attendee__c"],
+         "relationshipName": "Attendee__r"},
+        {"name": "Owner_Account__c", "type": "reference", "referenceTo": ["Account"],
+         "relationshipName": "Owner_Account__r"},
+        {"name": "Email__c", "type": "email"})
+    add("Hidden__c", {"name": "Email__c", "type": "email"}, queryable=False)
+    return salesforce_org
+
+
+@pytest.fixture
+def client(org):
+    config = org.config
+    creds = Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
+                        client_secret=config.client_secret, username=config.username,
+                        password=config.password)
+    return SalesforceClient(creds, session=make_session(verify=str(org.ca_path)))
+
+
+def plan(client, **objects):
+    return custom.plan(configured(**objects), client.describe_global, client.describe)
+
+
+def test_configured_objects_the_org_serves_become_streams(client):
+    streams, skipped = plan(client, Membership__c=MEMBERSHIP, Attendee__c={
+        "sync_as": "person", "fields": {"Email__c": f.EMAIL}})
+    assert skipped == []
+    membership, attendee = streams
+    assert (membership.name, membership.role, membership.custom) == ("Membership__c", Role.CUSTOM_OBJECT, True)
+    assert membership.select_fields(dict(membership.mapping)) == [
+        "Id", "IsDeleted", "SystemModstamp", "Level__c", "Member__c"]
+    assert (attendee.role, dict(attendee.mapping)) == (Role.PERSON, {"Email__c": f.EMAIL})
+
+
+@pytest.mark.parametrize("name,table,reason", [
+    ("Missing__c", MEMBERSHIP, "not in the org"),
+    ("Hidden__c", SUBSCRIPTION, "not queryable"),
+    ("Membership__c", {**MEMBERSHIP, "field": "Nobody__c"}, "identifier field Nobody__c not in the org"),
+    ("Membership__c", {**MEMBERSHIP, "field": "Owner_Account__c"},
+     "identifier field Owner_Account__c does not reference Contact or Lead"),
+    ("Membership__c", {**MEMBERSHIP, "field": "Club__r.Email__c", "match": "email"},
+     "no relationship Club__r on Membership__c"),
+    ("Membership__c", {**MEMBERSHIP, "field": "Attendee__r.Phone__c", "match": "phone"},
+     "identifier field Phone__c not on Attendee__c"),
+])
+def test_objects_the_org_cannot_serve_are_skipped_with_a_reason(client, name, table, reason):
+    streams, skipped = plan(client, **{name: table})
+    assert (streams, skipped) == ([], [custom.Skipped(name, reason)])
+
+
+def test_a_path_through_a_parent_object_is_read_and_normalised(client, org):
+    sf = org.client()
+    attendee = sf.Attendee__c.create({"Email__c": "Ann@X.org"})["id"]
+    sf.Membership__c.create({"Level__c": "Gold", "Attendee__c": attendee})
+    obj = configured(Membership__c={**MEMBERSHIP, "field": "Attendee__r.Email__c", "match": "email"})
+    (stream,), _ = custom.plan(obj, client.describe_global, client.describe)
+    fields = ", ".join(stream.select_fields(dict(stream.mapping)))
+    (record,) = next(client.query_pages(f"SELECT {fields} FROM Membership__c"))
+    mapped = custom.to_custom_record(obj["Membership__c"], record, dict(stream.mapping))
+    assert (mapped.fields, mapped.identify_by, mapped.identifier, mapped.deleted) == (
+        {"Level__c": "Gold"}, "email", "ann@x.org", False)
+
+
+# --- CDP records ------------------------------------------------------------------------------
+
+@pytest.fixture
+def cdp(db_url):
+    store = CDP(db_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def source(cdp):
+    return cdp.create_data_source("Salesforce A", org_id="00DA")
+
+
+def member(sf_id, contact=None, level="Gold", at=T0, deleted=False) -> CustomRecord:
+    return CustomRecord(sf_id, {"Level__c": level}, "sf_id", contact, at, deleted)
+
+
+def subscriber(sf_id, email, at=T0) -> CustomRecord:
+    return CustomRecord(sf_id, {"Plan__c": "Pro"}, "email", email, at)
+
+
+def stored(cdp, sobject="Membership__c"):
+    return {r.sf_id: r for r in cdp.custom_records(sobject=sobject)}
+
+
+def test_records_link_to_the_person_holding_the_contact(cdp, source):
+    cdp.merge_people_page(source, [{"sf_id": "003A", "sf_object": "Contact", f.EMAIL: "a@x.org"}])
+    counts = cdp.write_custom_records(source, "Membership__c",
+                                      [member("a01A", "003A"), member("a01B", "003Z"), member("a01C")])
+    person = next(cdp.people(email="a@x.org"))
+    records = stored(cdp)
+    assert counts == {"inserted": 3, "unlinked:person_not_synced": 1, "unlinked:no_identifier": 1}
+    assert [records[k].person_id for k in ("a01A", "a01B", "a01C")] == [person.id, None, None]
+    assert records["a01A"].fields == {"Level__c": "Gold"}
+
+
+def test_writing_a_page_again_updates_the_same_rows(cdp, source):
+    cdp.write_custom_records(source, "Membership__c", [member("a01A", level="Gold")])
+    counts = cdp.write_custom_records(source, "Membership__c",
+                                      [member("a01A", level="Silver", at=T0 + timedelta(minutes=1))])
+    assert counts["updated"] == 1 and "inserted" not in counts
+    assert [(r.sf_id, r.fields["Level__c"]) for r in cdp.custom_records()] == [("a01A", "Silver")]
+
+
+def test_an_older_delivery_does_not_overwrite_a_newer_one(cdp, source):
+    cdp.write_custom_records(source, "Membership__c", [member("a01A", level="New", at=T0)])
+    counts = cdp.write_custom_records(source, "Membership__c",
+                                      [member("a01A", level="Old", at=T0 - timedelta(hours=1))])
+    assert counts == {"skipped:stale": 1} and stored(cdp)["a01A"].fields["Level__c"] == "New"
+
+
+def test_records_of_two_objects_or_sources_never_collide(cdp, source):
+    other = cdp.create_data_source("Salesforce B", org_id="00DB")
+    cdp.write_custom_records(source, "Membership__c", [member("a01A", level="A")])
+    cdp.write_custom_records(other, "Membership__c", [member("a01A", level="B")])
+    cdp.write_custom_records(source, "Badge__c", [member("a01A", level="C")])
+    assert sorted(r.fields["Level__c"] for r in cdp.custom_records()) == ["A", "B", "C"]
+    assert [r.fields["Level__c"] for r in cdp.custom_records(other)] == ["B"]
+
+
+def test_a_unique_email_links_to_the_oldest_person_with_it(cdp, source):
+    older = cdp.add_person({f.EMAIL: "a@x.org"}, created_at=T0 - timedelta(days=2))
+    cdp.add_person({f.EMAIL: "a@x.org"}, created_at=T0 - timedelta(days=1))
+    counts = cdp.write_custom_records(source, "Subscription__c", [subscriber("a02A", "a@x.org"),
+                                                                  subscriber("a02B", "b@x.org")])
+    records = stored(cdp, "Subscription__c")
+    assert counts == {"inserted": 2, "unlinked:no_match": 1}
+    assert (records["a02A"].person_id, records["a02B"].person_id) == (older, None)
+
+
+def test_a_unique_identifier_creates_one_person_per_value(cdp, source):
+    page = [subscriber("a02A", "new@x.org"), subscriber("a02B", "new@x.org")]
+    counts = cdp.write_custom_records(source, "Subscription__c", page, create_people=True)
+    again = cdp.write_custom_records(source, "Subscription__c", [subscriber("a02C", "new@x.org")],
+                                     create_people=True)
+    (person,) = cdp.people()
+    assert (counts["people:created"], "people:created" in again) == (1, False)
+    assert {r.person_id for r in cdp.custom_records()} == {person.id}
+    assert (person.email, person.email_permission, person.sf_ids) == ("new@x.org", True, ())
+
+
+def test_a_contact_arriving_later_merges_into_the_person_a_record_created(cdp, source):
+    cdp.write_custom_records(source, "Subscription__c", [subscriber("a02A", "new@x.org")],
+                             create_people=True)
+    summary = cdp.merge_people_page(source, [{"sf_id": "003A", "sf_object": "Contact",
+                                              f.EMAIL: "new@x.org"}])
+    assert summary.counts == {"merged:email": 1} and len(list(cdp.people())) == 1
+
+
+def test_a_deleted_record_is_kept_and_flagged(cdp, source):
+    cdp.write_custom_records(source, "Membership__c", [member("a01A")])
+    counts = cdp.write_custom_records(source, "Membership__c", [
+        member("a01A", at=T0 + timedelta(minutes=1), deleted=True),
+        member("a01Z", at=T0 + timedelta(minutes=1), deleted=True)])
+    assert counts == {"deleted": 1, "skipped:deleted_not_synced": 1}
+    assert [(r.sf_id, r.deleted) for r in cdp.custom_records()] == [("a01A", True)]
+
+
+def test_unlinked_records_are_linked_once_their_person_exists(cdp, source):
+    cdp.write_custom_records(source, "Membership__c", [member("a01A", "003A"), member("a01B", "003B")])
+    assert cdp.relink_custom_records(source, "Membership__c") == 0
+    cdp.merge_people_page(source, [{"sf_id": "003A", "sf_object": "Contact", f.EMAIL: "a@x.org"}])
+    assert cdp.relink_custom_records(source, "Membership__c") == 1
+    records = stored(cdp)
+    assert records["a01A"].person_id == next(cdp.people()).id and records["a01B"].person_id is None
+
+
+def test_a_version_1_database_gains_the_custom_records_table(db_url):
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        tables = [t for t in models.METADATA.sorted_tables if t is not models.custom_record_table]
+        models.METADATA.create_all(conn, tables=tables)
+        conn.execute(sa.insert(models.version_table).values(id=1, version=1))
+    engine.dispose()
+    cdp = CDP(db_url)
+    try:
+        with cdp.engine.connect() as conn:
+            assert models.database_version(conn) == 2
+            assert sa.inspect(conn).has_table("cdp_custom_record")
+        source = cdp.create_data_source("Salesforce A")
+        assert cdp.write_custom_records(source, "Membership__c", [member("a01A")]) == {
+            "inserted": 1, "unlinked:no_identifier": 1}
+    finally:
+        cdp.close()
