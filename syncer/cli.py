@@ -23,6 +23,7 @@ from .salesforce import Credentials, SyncError
 from .service import SourceStateError, Syncer
 from .sync.engine import PollSummary
 
+TICK_SECONDS = 60  # how often ``syncer run`` looks for due data sources
 # Wide when piped: tables must not truncate emails and ids in logs and files.
 console = Console(width=max(shutil.get_terminal_size((200, 24)).columns, 100))
 
@@ -149,7 +150,9 @@ def backfill(ctx, source_id) -> None:
 def run(ctx, once) -> None:
     """Poll every connected data source every poll interval (15 minutes by default).
 
-    Several workers may share one PostgreSQL CDP: each data source is polled by one at a time.
+    It wakes up every minute and polls the data sources that are due, so each keeps its own
+    cadence. Several workers may share one PostgreSQL CDP: each data source is polled by one at
+    a time.
     """
     with _handled(ctx) as syncer:
         while True:
@@ -158,7 +161,7 @@ def run(ctx, once) -> None:
                 _print_summary(summary)
             if once:
                 return
-            time.sleep(syncer.settings.poll_interval_minutes * 60)
+            time.sleep(min(TICK_SECONDS, syncer.settings.poll_interval_minutes * 60))
 
 
 def _poll(syncer: Syncer, source_id: int | None) -> PollSummary:

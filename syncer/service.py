@@ -29,14 +29,30 @@ class SourceStateError(Exception):
     """An operation the data source's state does not allow (e.g. delete while connected)."""
 
 
-class Syncer:
-    """Data sources of one CDP, configured by one settings file."""
+def wall_clock() -> datetime:
+    """Now, in UTC: the syncer's clock unless a caller (a test, a simulation) brings its own."""
+    return datetime.now(timezone.utc)
 
-    def __init__(self, settings: Settings, session_factory: Callable[[], requests.Session] | None = None) -> None:
+
+def is_due(last_poll: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """Whether a data source last polled at ``last_poll`` is due at ``now`` (rule 35)."""
+    return last_poll is None or now - last_poll >= interval
+
+
+class Syncer:
+    """Data sources of one CDP, configured by one settings file.
+
+    ``clock`` is when the syncer thinks it is; it decides which data sources are due (rule 35).
+    Cursors never use it: they follow Salesforce's own server time (rule 36).
+    """
+
+    def __init__(self, settings: Settings, session_factory: Callable[[], requests.Session] | None = None,
+                 clock: Callable[[], datetime] = wall_clock) -> None:
         self.settings = settings
         self.cdp = CDP(settings.cdp_url)
         ca = settings.connection.ca_bundle
         self.session_factory = session_factory or (lambda: make_session(verify=ca))
+        self.clock = clock
 
     def close(self) -> None:
         """Release the CDP connection pool."""
@@ -109,7 +125,9 @@ class Syncer:
              progress: Callable[[str, int], None] | None = None) -> PollSummary:
         """One poll of a data source (its initial sync when it has no cursors yet)."""
         source, client = self.connected(source_id)
+        started = self.clock()
         summary = Poll(self.cdp, source, self.settings, client, progress).run()
+        self._mark_polled(source.id, started)
         retention = timedelta(days=self.settings.activity_retention_days)
         pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
         if pruned:
@@ -144,12 +162,17 @@ class Syncer:
 
     def run_due(self, worker: str | None = None,
                 progress: Callable[[str, int], None] | None = None) -> dict[int, PollSummary]:
-        """Poll every connected source whose interval has passed, under a lease (``syncer run``)."""
+        """Poll every connected source whose interval has passed, under a lease (``syncer run``).
+
+        Each data source keeps its own cadence: it is due ``poll_interval_minutes`` after its own
+        last poll started, by this syncer's clock (rule 35).
+        """
         worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         interval = timedelta(minutes=self.settings.poll_interval_minutes)
+        now = self.clock()
         results = {}
         for source in self.sources():
-            if source.state not in (CONNECTED,) or not self._due(source, interval):
+            if source.state not in (CONNECTED,) or not is_due(self.last_poll(source), now, interval):
                 continue
             if not housekeeping.claim(self.cdp, source.id, worker, ttl=interval * 2):
                 continue  # another worker is polling it
@@ -160,9 +183,16 @@ class Syncer:
         return results
 
     @staticmethod
-    def _due(source: DataSource, interval: timedelta) -> bool:
+    def last_poll(source: DataSource) -> datetime | None:
+        """When the data source's last poll started (None: never polled)."""
         started = (source.bookmarks or {}).get("_poll", {}).get("started")
-        return started is None or datetime.now(timezone.utc) - datetime.fromisoformat(started) >= interval
+        return datetime.fromisoformat(started) if started else None
+
+    def _mark_polled(self, source_id: int, started: datetime) -> None:
+        # The poll stamps its start with the wall clock; the schedule goes by this syncer's clock.
+        bookmarks = dict(self.source(source_id).bookmarks or {})
+        bookmarks["_poll"] = {"started": started.isoformat()}
+        self.cdp.update_data_source(source_id, bookmarks=bookmarks)
 
     # -- life cycle -------------------------------------------------------------------------
     def disconnect(self, source_id: int | None = None) -> DataSource:

@@ -1,0 +1,69 @@
+"""Scheduling (rule 35): each connected data source is polled once per interval, by the syncer's clock."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from syncer.config import from_dict
+from syncer.salesforce import Credentials
+from syncer.service import Syncer, is_due
+
+TEN = datetime(2030, 5, 1, 10, 0, tzinfo=timezone.utc)
+QUARTER = timedelta(minutes=15)
+
+
+def test_never_polled_is_due():
+    assert is_due(None, TEN, QUARTER)
+
+
+@pytest.mark.parametrize("minutes,due", [(0, False), (10, False), (14.9, False), (15, True), (40, True)])
+def test_due_once_the_interval_has_passed(minutes, due):
+    assert is_due(TEN, TEN + timedelta(minutes=minutes), QUARTER) is due
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(TEN)
+
+
+@pytest.fixture
+def syncer(salesforce_org, tmp_path, clock):
+    config = salesforce_org.config
+    settings = from_dict({"source": {"login_url": salesforce_org.url, "client_id": config.client_id,
+                                     "client_secret": config.client_secret},
+                          "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
+                          "sync": {"state_dir": str(tmp_path / "state"), "objects": ["Contact"],
+                                   "poll_interval_minutes": 15}})
+    service = Syncer(settings, clock=clock)
+    service.connect(Credentials(instance_url=salesforce_org.url, login_url=salesforce_org.url,
+                                client_id=config.client_id, client_secret=config.client_secret,
+                                username=config.username, password=config.password))
+    yield service
+    service.close()
+
+
+def test_run_due_polls_by_the_syncer_clock(syncer, clock):
+    assert list(syncer.run_due()) == [1]
+    clock.now = TEN + timedelta(minutes=10)
+    assert syncer.run_due() == {}
+    clock.now = TEN + QUARTER
+    assert list(syncer.run_due()) == [1]
+
+
+def test_a_poll_records_when_it_started_by_the_syncer_clock(syncer, clock):
+    syncer.sync()
+    assert syncer.last_poll(syncer.source()) == TEN
+
+
+def test_a_disconnected_source_is_not_due(syncer, clock):
+    syncer.disconnect()
+    assert syncer.run_due() == {}
