@@ -3,7 +3,7 @@ import pytest
 
 from syncer.cdp import FindStrategy, MergeStrategy
 from syncer.cdp.limits import ConfigurationError
-from syncer.config import SANDBOX_LOGIN, from_dict, load
+from syncer.config import PRODUCTION_LOGIN, SANDBOX_LOGIN, from_dict, load
 
 
 def test_defaults_follow_the_seed():
@@ -16,6 +16,17 @@ def test_defaults_follow_the_seed():
 
 def test_sandbox_uses_the_sandbox_login_host():
     assert from_dict({"source": {"sandbox": True}}).connection.login_url == SANDBOX_LOGIN
+
+
+def test_production_uses_the_production_login_host():
+    assert from_dict({}).connection.login_url == PRODUCTION_LOGIN
+
+
+def test_the_sandbox_box_picks_between_overridden_login_hosts():
+    hosts = {"login_url": "https://login.mock:8443", "sandbox_login_url": "https://test.mock:8444"}
+    assert from_dict({"source": hosts}).connection.login_url == "https://login.mock:8443"
+    checked = from_dict({"source": {**hosts, "sandbox": True}}).connection
+    assert checked.login_url == "https://test.mock:8444" and checked.sandbox
 
 
 def test_custom_fields_are_mapped_to_custom_cdp_fields():
