@@ -6,10 +6,19 @@ The browser tests in ``tests/browser`` click the same pages in real Chromium.
 """
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 import requests
+
+
+_ERROR = re.compile(r'id="error"[^>]*>(.*?)</', re.S)
+
+
+class LoginRefused(Exception):
+    """Salesforce's login page turned the user away; the message is what the page says."""
 
 
 class _Forms(HTMLParser):
@@ -48,6 +57,9 @@ def log_in_and_allow(session: requests.Session, authorize_url: str, username: st
         page = session.post(login["action"], data={**login["fields"], "username": username,
                                                    "pw": password})
         page.raise_for_status()
+        if 'name="username"' in page.text:  # the login page again: the user was not let in
+            error = _ERROR.search(page.text)
+            raise LoginRefused(html.unescape(error.group(1).strip()) if error else page.text[:300])
     if urlparse(page.url).path.endswith("/callback"):
         return page  # already approved: straight back to the callback
     allow = _form(page, "client_id")
