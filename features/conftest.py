@@ -13,6 +13,7 @@ from steps.salesforce import *  # noqa: F401,F403
 from steps.lifecycle import *  # noqa: F401,F403
 from steps.activities import *  # noqa: F401,F403
 from steps.outbound import *  # noqa: F401,F403
+from steps.custom_objects import *  # noqa: F401,F403
 from steps.world import World
 
 
