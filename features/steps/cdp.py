@@ -132,3 +132,19 @@ def no_duplicates(world, count, count2):
     """No person lost, none duplicated."""
     people = world.adapter.people()
     assert len(people) == count and len({p.get("str::email") for p in people}) == count2
+
+
+@then(parsers.parse('the person with email "{email}" holds contact "{first}" for data source {one:w} '
+                    'and contact "{second}" for data source {other:w}'))
+def holds_one_id_per_source(world, email, first, one, second, other):
+    """The person carries both hidden ids, each under the data source it came from (rule 48)."""
+    person = world.person_with(email=email)
+    expected = {one: [world.sf_id(first)], other: [world.sf_id(second)]}
+    assert person["sf_ids_by_source"] == expected, person
+
+
+@then(parsers.parse('the person with email "{email}" holds only contact "{label}" for data source {name:w}'))
+def holds_only(world, email, label, name):
+    """The person carries just this hidden id (another data source's ids are gone)."""
+    person = world.person_with(email=email)
+    assert person["sf_ids_by_source"] == {name: [world.sf_id(label)]}, person

@@ -25,6 +25,19 @@ def hours_pass(world, count):
     _advance(world, count * 3600)
 
 
+@given(parsers.parse("the time is {hour:d}:{minute:d}"))
+def time_is(world, hour, minute):
+    """Set the org's clock (it keeps running) to this time of day, tomorrow, in UTC.
+
+    Tomorrow, so the clock only ever moves forward from the real time.
+    """
+    from datetime import datetime, timedelta, timezone
+    day = datetime.now(timezone.utc).date() + timedelta(days=1)
+    when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
+    world.server.control("POST", "clock", json={"set": when.isoformat()})
+    world.sf = world.server.client()
+
+
 def _advance(world, seconds: int) -> None:
     world.server.control("POST", "clock", json={"advance": seconds})
     # The scenario's own Salesforce session may have idled out: the test user logs in again.

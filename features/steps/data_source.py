@@ -117,3 +117,58 @@ def configure_outbound(world, count):
     except ConfigurationError as error:
         return str(error)
     return None
+
+
+# -- several data sources, named after their orgs --------------------------------------------
+@given(parsers.parse("data source {name:w} has synced"))
+@when(parsers.parse("data source {name:w} syncs"))
+def named_source_syncs(world, name):
+    """Connect data source ``name`` to org ``name`` if needed, then run one poll of it."""
+    world.use_source(name)
+    world.last_sync = world.adapter.sync()
+
+
+@given(parsers.parse("data source {name:w} is connected"))
+def named_source_connected(world, name):
+    """Log in to org ``name``, click Allow, and register data source ``name``."""
+    world.use_source(name)
+
+
+# -- the scheduler (``syncer run``) -----------------------------------------------------------
+def _run_scheduler(world) -> dict:
+    from datetime import datetime
+    now = datetime.fromisoformat(world.server.control("GET", "clock").json()["now"].replace("+0000", "+00:00"))
+    world.last_schedule = world.adapter.run_due(now)
+    return world.last_schedule
+
+
+@given("the scheduler has run")
+@when("the scheduler runs")
+def scheduler_runs(world):
+    """The scheduler wakes up at the org clock's time and polls the data sources that are due."""
+    _run_scheduler(world)
+
+
+@then("the scheduler polled the data source")
+def scheduler_polled_default(world):
+    """The scenario's one data source was polled by the scheduler's last run."""
+    from adapter import DEFAULT_SOURCE
+    assert set(world.last_schedule) == {DEFAULT_SOURCE}, world.last_schedule
+
+
+@then("the scheduler polled no data source")
+def scheduler_polled_nothing(world):
+    """Nothing was due at the scheduler's last run."""
+    assert world.last_schedule == {}, world.last_schedule
+
+
+@then(parsers.parse("the scheduler polled only data source {name:w}"))
+def scheduler_polled_only(world, name):
+    """Exactly one named data source was polled by the scheduler's last run."""
+    assert set(world.last_schedule) == {name}, world.last_schedule
+
+
+@then(parsers.parse("the scheduler polled data sources {first:w} and {second:w}"))
+def scheduler_polled_both(world, first, second):
+    """Both named data sources were polled by the scheduler's last run."""
+    assert set(world.last_schedule) == {first, second}, world.last_schedule

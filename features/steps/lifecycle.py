@@ -124,3 +124,54 @@ def changes_during_sync(world, label, datatable):
 def sync_stopped(world, outcome):
     """How the last poll ended (ok, api-limit, needs-attention)."""
     assert world.last_sync["outcome"] == outcome, world.last_sync
+
+
+# -- connecting a named data source: production org or sandbox (rule 50) ----------------------
+@when(parsers.parse('data source {name:w} is connected with "Salesforce sandbox" {box}'))
+def connected_with_box(world, name, box):
+    """Connect data source ``name`` to org ``name`` with the sandbox box ``checked`` or ``cleared``."""
+    world.connect_source(name, sandbox=_checked(box))
+
+
+@when(parsers.parse('the user tries to connect data source {name:w} with "Salesforce sandbox" {box}'))
+def tries_to_connect(world, name, box):
+    """Connect as above, keeping the login page's refusal if Salesforce turns the user away."""
+    from user_agent import LoginRefused
+    try:
+        world.connect_source(name, sandbox=_checked(box))
+    except LoginRefused as refusal:
+        world.login_refusal = str(refusal)
+
+
+def _checked(box: str) -> bool:
+    if box not in ("checked", "cleared"):
+        raise ValueError(f'the "Salesforce sandbox" box is checked or cleared, not {box!r}')
+    return box == "checked"
+
+
+@then(parsers.parse('Salesforce refuses the login with "{message}"'))
+def login_refused(world, message):
+    """The login page turned the user away with this message."""
+    assert world.login_refusal is not None, "the user was let in"
+    assert message in world.login_refusal, world.login_refusal
+
+
+@then(parsers.parse('data source {name:w} is "{state}"'))
+def named_source_state(world, name, state):
+    """A named data source's state ("Not connected" before it ever connected)."""
+    world.adapter.use_source(name)
+    assert world.adapter.state() == state, world.adapter.status()
+
+
+@when(parsers.parse("data source {name:w} is disconnected"))
+def named_source_disconnected(world, name):
+    """The user disconnects data source ``name``."""
+    world.use_source(name)
+    world.adapter.disconnect()
+
+
+@when(parsers.parse("data source {name:w} is deleted"))
+def named_source_deleted(world, name):
+    """The user deletes (disconnected) data source ``name``."""
+    world.use_source(name)
+    world.adapter.delete()

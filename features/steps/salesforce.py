@@ -6,10 +6,16 @@ from pytest_bdd import given, parsers, then, when
 from .world import rows
 
 
-def _create(world, sobject: str, datatable) -> None:
+SOBJECTS = {"contacts": "Contact", "leads": "Lead", "accounts": "Account",
+            "opportunities": "Opportunity", "tasks": "Task"}
+FORMULA = "TEXT(Account.Tier__c)"  # what the formula field of the specs reads (never evaluated)
+
+
+def _create(world, sobject: str, datatable, client=None) -> None:
+    client = client or world.sf
     for row in rows(datatable):
         label = row.get("ref") or row.get("label")
-        created = getattr(world.sf, sobject).create(world.salesforce_fields(row))
+        created = getattr(client, sobject).create(world.salesforce_fields(row))
         if label:
             world.labels[label] = created["id"]
 
@@ -21,9 +27,46 @@ def salesforce_has(world, kind, datatable):
     Columns are human names (first name, email, phone, account …) or API names; ``ref`` labels
     a record so later steps can name it; ``account`` refers to an account's label.
     """
-    sobject = {"contacts": "Contact", "leads": "Lead", "accounts": "Account",
-               "opportunities": "Opportunity", "tasks": "Task"}[kind]
-    _create(world, sobject, datatable)
+    _create(world, SOBJECTS[kind], datatable)
+
+
+@given(parsers.parse("a second Salesforce org {name:w}"))
+def second_org(world, name):
+    """Another production org on the same mock, with its own admin and connected app.
+
+    The scenario's own org is org ``A``; each org is connected as the data source of its name.
+    """
+    world.add_org(name, sandbox=False)
+
+
+@given(parsers.parse("Salesforce org {name:w} is a {kind}"))
+def org_of_kind(world, name, kind):
+    """Another org that is a ``sandbox`` (its usernames end in ``.<name>``) or a ``production org``."""
+    if kind not in ("sandbox", "production org"):
+        raise ValueError(f"an org is a sandbox or a production org, not {kind!r}")
+    world.add_org(name, sandbox=kind == "sandbox")
+
+
+@given(parsers.parse("Salesforce org {name:w} has these {kind}:"))
+@when(parsers.parse("Salesforce org {name:w} has these {kind}:"))
+def named_org_has(world, name, kind, datatable):
+    """Create records in org ``name`` through its admin's API session (same columns as above)."""
+    _create(world, SOBJECTS[kind], datatable, world.org(name).client())
+
+
+@given(parsers.parse('the Salesforce contact formula field "{name}" exists'))
+def formula_field(world, name):
+    """A text formula field on Contact: read-only, calculated by Salesforce."""
+    world.server.control("POST", "orgs/org1/fields/Contact", json={
+        "name": name, "type": "string", "calculated": True, "calculatedFormula": FORMULA})
+
+
+@given(parsers.parse('Salesforce recalculates the formula field "{name}" of contact "{label}" to "{value}"'))
+@when(parsers.parse('Salesforce recalculates the formula field "{name}" of contact "{label}" to "{value}"'))
+def formula_recalculated(world, name, label, value):
+    """What the formula now evaluates to (its inputs changed elsewhere); the contact's stamps stay."""
+    world.server.control("POST", "orgs/org1/calculated/Contact",
+                         json={"records": [{"Id": world.sf_id(label), name: value}]})
 
 
 @when(parsers.parse('contact "{label}" changes in Salesforce:'))

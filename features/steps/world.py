@@ -46,6 +46,10 @@ class World:
     last_sync: dict | None = None
     had_existing: bool = False
     incoming_label: str | None = None
+    orgs: dict[str, Any] = field(default_factory=dict)  # "B" → the mock's OrgAccess
+    sources_connected: set[str] = field(default_factory=set)  # named data sources
+    last_schedule: dict | None = None  # what the scheduler's last run polled
+    login_refusal: str | None = None
 
     def sf_id(self, label: str) -> str:
         """The Salesforce id of a labelled record."""
@@ -77,6 +81,45 @@ class World:
             config = self.server.config
             self.adapter.connect(self.server.url, config.username, config.password)
             self.connected = True
+
+    # -- several orgs, each connected as a named data source -----------------------------------
+    def org(self, name: str):
+        """The Salesforce org called ``name``: "A" is the scenario's own org, others are made by
+        a Given step."""
+        if name == "A" and "A" not in self.orgs:
+            self.orgs["A"] = self.server.default_org
+        if name not in self.orgs:
+            raise KeyError(f"no Salesforce org {name!r} in this scenario; add one with a Given step")
+        return self.orgs[name]
+
+    def add_org(self, name: str, sandbox: bool) -> None:
+        """Another org on the mock server, with an admin and a connected app for the syncer."""
+        if name == "A" or name in self.orgs:
+            raise ValueError(f"Salesforce org {name} already exists in this scenario")
+        callbacks = self.server.control("GET", f"apps/{self.server.config.client_id}").json()["callback_urls"]
+        slug = name.lower()
+        self.orgs[name] = self.server.create_org(
+            f"Org {name}", f"admin@{slug}.example.com", f"{slug}-password", sandbox=sandbox,
+            sandbox_name=slug if sandbox else None, callback_urls=callbacks)
+
+    def connect_source(self, name: str, sandbox: bool | None = None) -> None:
+        """Connect data source ``name`` to org ``name`` at the real login hosts; the user checks
+        "Salesforce sandbox" for a sandbox unless ``sandbox`` says otherwise."""
+        org = self.org(name)
+        self.adapter.use_source(name)
+        self.adapter.configure({"source": {
+            "client_id": org.client_id, "client_secret": org.client_secret,
+            "login_url": self.server.login_host("login"),
+            "sandbox_login_url": self.server.login_host("test"),
+            "sandbox": org.is_sandbox if sandbox is None else sandbox}})
+        self.adapter.connect(None, org.username, org.password)
+        self.sources_connected.add(name)
+
+    def use_source(self, name: str) -> None:
+        """Act on data source ``name``, connecting it first if it never was."""
+        if name not in self.sources_connected:
+            self.connect_source(name)
+        self.adapter.use_source(name)
 
     def person_with(self, **match) -> dict:
         """The one person whose CDP fields match (e.g. ``email="a@x.org"``)."""

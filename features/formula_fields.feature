@@ -1,0 +1,45 @@
+Feature: Formula and roll-up fields
+  Salesforce does not change a record's SystemModstamp when one of its formula or roll-up
+  summary fields takes a new value — for example when the account a contact's formula reads
+  from changes. Polls ask Salesforce only for records whose SystemModstamp moved, so the new
+  value reaches the CDP when the record itself changes next, or with a backfill.
+
+  Background:
+    Given the Salesforce contact formula field "Account_Tier__c" exists
+    And the data source is configured with:
+      """
+      [objects.Contact]
+      custom_fields = ["Account_Tier__c"]
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   |
+      | C1  | Lee       | l@x.org |
+    And Salesforce recalculates the formula field "Account_Tier__c" of contact "C1" to "Gold"
+    And 20 minutes pass
+    And the data source has synced
+    And Salesforce recalculates the formula field "Account_Tier__c" of contact "C1" to "Platinum"
+    And 15 minutes pass
+
+  # Rule 40.
+  Scenario: A formula field's new value does not arrive at the next poll
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value |
+      | str:cm:account-tier | Gold  |
+
+  # Rule 40.
+  Scenario: A formula field's new value arrives when the contact changes
+    When contact "C1" changes in Salesforce:
+      | title |
+      | CEO   |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value    |
+      | str:cm:account-tier | Platinum |
+
+  # Rules 40 and 34.
+  Scenario: A backfill brings a formula field's new value
+    When the data source backfills
+    Then the person holding contact "C1" has:
+      | field               | value    |
+      | str:cm:account-tier | Platinum |
