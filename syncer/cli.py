@@ -63,6 +63,8 @@ def config_check(ctx: click.Context) -> None:
                   f"login {settings.connection.login_url}, objects {', '.join(settings.objects)}")
     for sobject, mapping in settings.fields.items():
         console.print(f"  {sobject}: {', '.join(f'{k}→{v}' for k, v in mapping.items())}")
+    for sobject, obj in settings.custom_objects.items():
+        console.print(f"  custom object {sobject}: {obj.describe()}")
     console.print(f"  people: {settings.people.merge.ui_name} / {settings.people.merge.find_strategy.label}")
     console.print(f"  organizations: {settings.organizations.ui_name} / "
                   f"{settings.organizations.find_strategy.label}")
@@ -188,6 +190,8 @@ def _print_summary(summary: PollSummary) -> None:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stream.counts.items()))
         if stream.skipped_fields:
             outcomes += f"; fields not in org: {', '.join(stream.skipped_fields)}"
+        if stream.skipped:
+            outcomes = f"skipped: {stream.skipped}"
         table.add_row(name, str(stream.read), outcomes or "-")
     console.print(table)
     console.print(f"API calls: {summary.api_calls}")

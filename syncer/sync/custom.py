@@ -87,6 +87,15 @@ class CustomObject:
         """The field mapping as a dict."""
         return dict(self.fields)
 
+    def describe(self) -> str:
+        """One line for people: how records find their person, and which fields land."""
+        fields = ", ".join(f"{k}→{v}" if k != v else k for k, v in self.fields) or "-"
+        if self.identifier is None:
+            return f"synced as {self.sync_as}; fields {fields}"
+        ident = self.identifier
+        how = f"{ident.method} {ident.field}" + (f" ({ident.match})" if ident.match else "")
+        return f"identified by {how}{', creates people' if ident.create_people else ''}; fields {fields}"
+
     def to_json(self) -> dict:
         """What the data source row shows of it."""
         out: dict = {"sync_as": self.sync_as, "fields": self.mapping}

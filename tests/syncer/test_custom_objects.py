@@ -12,6 +12,7 @@ from syncer.cdp.custom_objects import CustomRecord
 from syncer.cdp.limits import ConfigurationError
 from syncer.config import from_dict
 from syncer.salesforce import Credentials, SalesforceClient, make_session
+from syncer.service import Syncer
 from syncer.sync import custom
 from syncer.sync.streams import Role
 
@@ -44,6 +45,14 @@ def test_an_object_synced_as_organization_maps_to_organization_fields():
                                  "fields": ["Name", "Region__c"]})["Company__c"]
     assert obj.mapping == {"Name": f.ORG_NAME, "Region__c": "str:oc:region"}
     assert obj.identifier is None
+
+
+def test_each_custom_object_is_described_in_one_line():
+    objects = configured(Subscription__c=SUBSCRIPTION, Company__c={
+        "sync_as": "organization", "fields": {"Name": f.ORG_NAME}})
+    assert [o.describe() for o in objects.values()] == [
+        "identified by unique Email__c (email), creates people; fields Plan__c",
+        "synced as organization; fields Name→str:o:name"]
 
 
 def test_settings_show_custom_objects():
@@ -168,6 +177,47 @@ def test_a_path_through_a_parent_object_is_read_and_normalised(client, org):
     mapped = custom.to_custom_record(obj["Membership__c"], record, dict(stream.mapping))
     assert (mapped.fields, mapped.identify_by, mapped.identifier, mapped.deleted) == (
         {"Level__c": "Gold"}, "email", "ann@x.org", False)
+
+
+@pytest.fixture
+def syncer(org, tmp_path):
+    config = org.config
+    settings = from_dict({
+        "source": {"login_url": org.url, "client_id": config.client_id,
+                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
+        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
+        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state")},
+        "custom_objects": {"Membership__c": MEMBERSHIP, "Missing__c": SUBSCRIPTION}})
+    service = Syncer(settings)
+    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
+                                client_secret=config.client_secret, username=config.username,
+                                password=config.password))
+    yield service
+    service.close()
+
+
+def test_a_poll_reads_custom_objects_after_people_and_reports_what_it_skipped(syncer, org):
+    sf = org.client()
+    contact = sf.Contact.create({"LastName": "A", "Email": "a@x.org"})["id"]
+    sf.Membership__c.create({"Level__c": "Gold", "Member__c": contact})
+    summary = syncer.sync()
+    assert list(summary.streams) == ["Missing__c", "Contact", "Membership__c"]
+    assert (summary.streams["Membership__c"].counts, summary.streams["Missing__c"].skipped) == (
+        {"inserted": 1}, "not in the org")
+    assert summary.note == "Missing__c skipped: not in the org"
+    assert syncer.source().status_note == summary.note
+    (record,) = syncer.cdp.custom_records()
+    assert record.person_id == next(syncer.cdp.people()).id
+
+
+def test_a_backfill_reads_custom_objects_too(syncer, org):
+    sf = org.client()
+    sf.Membership__c.create({"Level__c": "Gold"})
+    sf.Membership__c.create({"Level__c": "Silver"})
+    org.control("POST", "clock", json={"advance": 60})  # the backfill reads up to its start second
+    summary = syncer.backfill()
+    assert summary.outcome == "ok" and summary.streams["Membership__c"].read == 2
+    assert sorted(r.fields["Level__c"] for r in syncer.cdp.custom_records()) == ["Gold", "Silver"]
 
 
 # --- CDP records ------------------------------------------------------------------------------
