@@ -159,18 +159,18 @@ def _create_people(conn: sa.Connection, identifiers: Iterable[tuple[str | None, 
     missing = list(dict.fromkeys((kind, value) for kind, value in identifiers
                                  if kind in (BY_EMAIL, BY_PHONE) and value is not None
                                  and (kind, value) not in found))
-    created = {}
+    if not missing:
+        return {}
     now = utcnow()
-    for kind, value in missing:
-        # As a CSV or API import creates a person: subscribed to email by default (the seed).
-        row = {"email": value if kind == BY_EMAIL else None, "phone": value if kind == BY_PHONE else None,
-               "field_values": {}, "email_permission": True, "sms_permission": False,
-               "email_unsubscribed_in_cdp": False, "sms_unsubscribed_in_cdp": False,
-               "archived": False, "created_at": now, "updated_at": now}
-        created[(kind, value)] = conn.execute(
-            sa.insert(person_table).returning(_P.id), row).scalar_one()
-    counts["people:created"] += len(created)
-    return created
+    # As a CSV or API import creates a person: subscribed to email by default (the seed).
+    rows = [{"email": value if kind == BY_EMAIL else None, "phone": value if kind == BY_PHONE else None,
+             "field_values": {}, "email_permission": True, "sms_permission": False,
+             "email_unsubscribed_in_cdp": False, "sms_unsubscribed_in_cdp": False,
+             "archived": False, "created_at": now, "updated_at": now} for kind, value in missing]
+    ids = conn.execute(sa.insert(person_table).returning(_P.id, sort_by_parameter_order=True),
+                       rows).scalars().all()
+    counts["people:created"] += len(ids)
+    return dict(zip(missing, ids))
 
 
 def _why_unlinked(record: CustomRecord) -> str:

@@ -302,6 +302,17 @@ def test_a_unique_identifier_creates_one_person_per_value(cdp, source):
     assert (person.email, person.email_permission, person.sf_ids) == ("new@x.org", True, ())
 
 
+def test_people_created_in_one_page_each_get_their_own_records(cdp, source):
+    page = [subscriber(f"a02{n}", f"p{n}@x.org") for n in range(5)]
+    page.append(CustomRecord("a03A", {}, "phone", f.normalize_phone("+61 400 000 001"), T0))
+    cdp.write_custom_records(source, "Subscription__c", page, create_people=True)
+    people = {p.id: p for p in cdp.people()}
+    linked = {r.sf_id: people[r.person_id] for r in cdp.custom_records()}
+    assert {sf_id: p.email for sf_id, p in linked.items() if sf_id.startswith("a02")} == {
+        f"a02{n}": f"p{n}@x.org" for n in range(5)}
+    assert (linked["a03A"].phone, linked["a03A"].email) == ("+61400000001", None)
+
+
 def test_a_contact_arriving_later_merges_into_the_person_a_record_created(cdp, source):
     cdp.write_custom_records(source, "Subscription__c", [subscriber("a02A", "new@x.org")],
                              create_people=True)
