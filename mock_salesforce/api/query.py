@@ -17,8 +17,12 @@ bp = Blueprint("query", __name__, url_prefix="/services/data/<version>")
 
 def _respond(page: engine.Page):
     # The page encodes itself (often ahead of time): this is the paging hot path.
-    return current_app.response_class(page.to_json(),
-                                      content_type="application/json;charset=UTF-8")
+    response = current_app.response_class(page.to_json(),
+                                          content_type="application/json;charset=UTF-8")
+    if page.after_send is not None:
+        # Prepared while the client parses this page, not while the server is still sending it.
+        response.call_on_close(page.after_send)
+    return response
 
 
 def _request(version: str, endpoint: str) -> engine.PageRequest:

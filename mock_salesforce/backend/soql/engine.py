@@ -9,7 +9,8 @@ read-ahead. Both return a :class:`Page` in Salesforce's shape (``totalSize``, ``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field as dc_field
 
 from ... import errors
 from . import cursors, snapshots
@@ -35,12 +36,18 @@ class PageRequest:
 
 @dataclass
 class Page:
-    """One page of a query result, in Salesforce's shape; the records are kept as JSON text."""
+    """One page of a query result, in Salesforce's shape; the records are kept as JSON text.
+
+    ``after_send`` (when set) starts preparing the next page: the API calls it once this page
+    has been written to the client, so the work overlaps the client's parsing instead of
+    competing with the send for the interpreter.
+    """
 
     total_size: int
     done: bool
     records_json: str
     next_records_url: str | None = None
+    after_send: Callable[[], None] | None = dc_field(default=None, repr=False, compare=False)
 
     @property
     def records(self) -> list[dict]:
@@ -108,8 +115,7 @@ def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
     if total <= size:
         return Page(total, True, records)
     cursor = cursors.store_for(org).open(plan, snapshot, size, org.clock.now())
-    _read_ahead(org, cursor, size, size, request.version)
-    return _page(cursor, size, records, request)
+    return _page(org, cursor, size, size, records, request)
 
 
 def query_more(org, locator: str, request: PageRequest) -> Page:
@@ -123,8 +129,7 @@ def query_more(org, locator: str, request: PageRequest) -> Page:
     records = cursor.take_ahead((position, stop, request.version))
     if records is None:
         records = fetch(org, cursor.plan, cursor.ids(position, stop), request.version)
-    _read_ahead(org, cursor, stop, size, request.version)
-    return _page(cursor, stop, records, request)
+    return _page(org, cursor, stop, size, records, request)
 
 
 def _read_ahead(org, cursor: cursors.Cursor, start: int, size: int, version: str) -> None:
@@ -135,31 +140,48 @@ def _read_ahead(org, cursor: cursors.Cursor, start: int, size: int, version: str
                       lambda: fetch(org, cursor.plan, cursor.ids(start, stop), version))
 
 
-def _page(cursor: cursors.Cursor, stop: int, records: str, request: PageRequest) -> Page:
-    next_url = None
-    if stop < cursor.total:
-        next_url = \
-            f"/services/data/{request.version}/{request.endpoint}/{cursors.locator(cursor, stop)}"
-    return Page(cursor.total, stop >= cursor.total, records, next_url)
+def _page(org, cursor: cursors.Cursor, stop: int, size: int, records: str,
+          request: PageRequest) -> Page:
+    if stop >= cursor.total:
+        return Page(cursor.total, True, records)
+    next_url = \
+        f"/services/data/{request.version}/{request.endpoint}/{cursors.locator(cursor, stop)}"
+    return Page(cursor.total, False, records, next_url,
+                lambda: _read_ahead(org, cursor, stop, size, request.version))
 
 
 def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> str:
     """The records of these Ids, in this order, with their child subqueries: a JSON array."""
     if not ids:
         return "[]"
+    keys = key_list(plan.dialect, ids)
     with org.store.engine.connect() as conn:
-        rows = conn.execute(plan.rows, {"ids": key_list(plan.dialect, ids)}).all()
-        by_id = {row[0]: row for row in rows}
-        # A record purged since the snapshot is simply absent from its page.
-        ordered = [by_id[i] for i in ids if i in by_id]
-        children = {child.key: _children(conn, child, key_list(plan.dialect, ids), version)
-                    for child in plan.children}
-    return "[" + ",".join(plan.shaper.records_json(ordered, version, children)) + "]"
+        rows = _tuples(conn, plan.rows, {"ids": keys})
+        if [row[0] for row in rows] != ids:
+            # A record purged since the snapshot is simply absent from its page; the database
+            # may also return the rows in any order.
+            by_id = {row[0]: row for row in rows}
+            rows = [by_id[i] for i in ids if i in by_id]
+        children = {child.key: _children(conn, child, keys, version) for child in plan.children}
+    return "[" + ",".join(plan.shaper.records_json(rows, version, children)) + "]"
+
+
+def _tuples(conn, statement, params: dict) -> list[tuple]:
+    """The rows as the driver's plain tuples: a page skips building SQLAlchemy ``Row`` objects.
+
+    The shapers only index rows and test values for truth, so the driver's own values (0/1
+    booleans on SQLite) are written exactly like SQLAlchemy's processed ones.
+    """
+    result = conn.execute(statement, params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _children(conn, child, parent_ids: object, version: str) -> dict:
     grouped: dict[str, list] = {}
-    for row in conn.execute(child.statement, {"parents": parent_ids}):
+    for row in _tuples(conn, child.statement, {"parents": parent_ids}):
         grouped.setdefault(row[0], []).append(row)
     results = {}
     for parent_id, rows in grouped.items():
