@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -20,13 +22,17 @@ from . import credentials as stored
 from .cdp import CDP, DataSource, sources as housekeeping
 from .config import Settings
 from .salesforce import AuthError, Credentials, SalesforceClient, make_session
-from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, Poll, PollSummary
+from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, UPDATING, Poll, PollSummary
 
 DELETED = "Deleted"
 
 
 class SourceStateError(Exception):
     """An operation the data source's state does not allow (e.g. delete while connected)."""
+
+
+class SourceBusy(SourceStateError):
+    """Another worker holds the data source's poll lease."""
 
 
 def wall_clock() -> datetime:
@@ -53,6 +59,7 @@ class Syncer:
         ca = settings.connection.ca_bundle
         self.session_factory = session_factory or (lambda: make_session(verify=ca))
         self.clock = clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     def close(self) -> None:
         """Release the CDP connection pool."""
@@ -125,9 +132,12 @@ class Syncer:
              progress: Callable[[str, int], None] | None = None) -> PollSummary:
         """One poll of a data source (its initial sync when it has no cursors yet)."""
         source, client = self.connected(source_id)
-        started = self.clock()
-        summary = Poll(self.cdp, source, self.settings, client, progress).run()
-        self._mark_polled(source.id, started)
+        with self._lease(source.id) as renew:
+            def advance(stream: str, count: int) -> None:
+                renew()
+                if progress:
+                    progress(stream, count)
+            summary = Poll(self.cdp, source, self.settings, client, advance, started=self.clock()).run()
         retention = timedelta(days=self.settings.activity_retention_days)
         pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
         if pruned:
@@ -160,39 +170,53 @@ class Syncer:
         """People holding a hidden id of this source (the audience size)."""
         return housekeeping.count_people(self.cdp, source_id)
 
-    def run_due(self, worker: str | None = None,
-                progress: Callable[[str, int], None] | None = None) -> dict[int, PollSummary]:
-        """Poll every connected source whose interval has passed, under a lease (``syncer run``).
+    def run_due(self, progress: Callable[[str, int], None] | None = None) -> dict[int, PollSummary]:
+        """Poll every connected source whose interval has passed (``syncer run``).
 
         Each data source keeps its own cadence: it is due ``poll_interval_minutes`` after its own
-        last poll started, by this syncer's clock (rule 35).
+        last poll started, by this syncer's clock (rule 35). A source left *Updating* by a poll
+        that died (killed, machine lost) is polled again once that poll's lease has lapsed; one
+        another worker is polling is left to it.
         """
-        worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         interval = timedelta(minutes=self.settings.poll_interval_minutes)
         now = self.clock()
         results = {}
         for source in self.sources():
-            if source.state not in (CONNECTED,) or not is_due(self.last_poll(source), now, interval):
+            if source.state not in (CONNECTED, UPDATING) or not is_due(self.last_poll(source), now, interval):
                 continue
-            if not housekeeping.claim(self.cdp, source.id, worker, ttl=interval * 2):
-                continue  # another worker is polling it
             try:
                 results[source.id] = self.sync(source.id, progress)
-            finally:
-                housekeeping.release(self.cdp, source.id, worker)
+            except SourceBusy:
+                continue
         return results
+
+    @contextmanager
+    def _lease(self, source_id: int) -> Iterator[Callable[[], None]]:
+        """Hold the data source's poll lease (one poll at a time, across processes and machines).
+
+        The lease outlives a dead worker by its time-to-live only; a live one renews it every
+        minute as pages commit, so a long initial sync keeps it.
+        """
+        ttl = max(2 * timedelta(minutes=self.settings.poll_interval_minutes), timedelta(minutes=10))
+        if not housekeeping.claim(self.cdp, source_id, self.worker, ttl):
+            raise SourceBusy(f"data source {source_id} is being polled by another worker")
+        renewed = time.monotonic()
+
+        def renew() -> None:
+            nonlocal renewed
+            if time.monotonic() - renewed >= 60:
+                housekeeping.claim(self.cdp, source_id, self.worker, ttl)
+                renewed = time.monotonic()
+        try:
+            yield renew
+        finally:
+            housekeeping.release(self.cdp, source_id, self.worker)
 
     @staticmethod
     def last_poll(source: DataSource) -> datetime | None:
         """When the data source's last poll started (None: never polled)."""
         started = (source.bookmarks or {}).get("_poll", {}).get("started")
         return datetime.fromisoformat(started) if started else None
-
-    def _mark_polled(self, source_id: int, started: datetime) -> None:
-        # The poll stamps its start with the wall clock; the schedule goes by this syncer's clock.
-        bookmarks = dict(self.source(source_id).bookmarks or {})
-        bookmarks["_poll"] = {"started": started.isoformat()}
-        self.cdp.update_data_source(source_id, bookmarks=bookmarks)
 
     # -- life cycle -------------------------------------------------------------------------
     def disconnect(self, source_id: int | None = None) -> DataSource:

@@ -2,10 +2,14 @@
 
 A *lease* lets several ``syncer run`` workers share one CDP without polling a data source twice:
 claiming is one conditional ``UPDATE`` (a row lock on PostgreSQL, the database lock on SQLite),
-so exactly one worker wins it until it releases or the lease expires.
+so exactly one worker wins it until it releases or the lease expires. A worker is named
+``host:pid[:…]``; a lease held by a process of this host that is no longer running is taken over
+at once (a killed ``syncer sync`` does not block the next one until the lease expires).
 """
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -46,11 +50,27 @@ def claim(cdp, source_id: int, worker: str, ttl: timedelta) -> bool:
         if row is None:
             return False
         lease = (row.settings or {}).get(_LEASE_KEY)
-        if lease and lease["worker"] != worker and datetime.fromisoformat(lease["until"]) > now:
+        if (lease and lease["worker"] != worker and datetime.fromisoformat(lease["until"]) > now
+                and _may_be_running(lease["worker"])):
             return False
         settings = {**(row.settings or {}), _LEASE_KEY: {"worker": worker, "until": (now + ttl).isoformat()}}
         conn.execute(sa.update(source_table).where(source_table.c.id == source_id).values(settings=settings))
         return True
+
+
+def _may_be_running(worker: str) -> bool:
+    """False only for a worker of this host whose process is gone."""
+    host, _, rest = worker.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def release(cdp, source_id: int, worker: str) -> None:

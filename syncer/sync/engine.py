@@ -52,8 +52,9 @@ class Poll:
     """One poll of one data source (initial sync when a stream has no cursor yet)."""
 
     def __init__(self, cdp: CDP, source: DataSource, settings: Settings, client: SalesforceClient,
-                 progress: Callable[[str, int], None] | None = None) -> None:
+                 progress: Callable[[str, int], None] | None = None, started: datetime | None = None) -> None:
         self.cdp, self.source, self.settings, self.client = cdp, source, settings, client
+        self.started = started or datetime.now(timezone.utc)  # by the scheduler's clock (rule 35)
         self.progress = progress or (lambda stream, count: None)
         self.bookmarks = dict(source.bookmarks or {})
         self.summary = PollSummary()
@@ -64,7 +65,7 @@ class Poll:
         """Poll every selected stream; set the data-source state around it."""
         calls_before = self.client.calls
         # Local time of this poll, for scheduling (the cursors themselves use Salesforce time).
-        self.bookmarks["_poll"] = {"started": datetime.now(timezone.utc).isoformat()}
+        self.bookmarks["_poll"] = {"started": self.started.isoformat()}
         self.cdp.update_data_source(self.source.id, state=UPDATING, bookmarks=dict(self.bookmarks))
         try:
             for stream in self.streams():
