@@ -30,8 +30,9 @@ backfill_table = sa.Table(
 
 def progress(cdp: CDP, source_id: int) -> dict | None:
     """The backfill state of a data source (``started``, ``progress``, ``finished``), or None."""
-    _metadata.create_all(cdp.engine, checkfirst=True)
     with cdp.engine.connect() as conn:
+        if not sa.inspect(conn).has_table(backfill_table.name):
+            return None  # never backfilled; reading must not take SQLite's write lock to create it
         row = conn.execute(sa.select(backfill_table).where(
             backfill_table.c.data_source_id == source_id)).mappings().first()
     return dict(row) if row else None
