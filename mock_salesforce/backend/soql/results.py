@@ -61,14 +61,16 @@ def encode(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-# How each kind of stored value is written; ``{v}`` is the row lookup, null handled around it.
-_WRITERS = {"id": "'\"' + {v} + '\"'", "reference": "'\"' + {v} + '\"'",
-            "boolean": "('true' if {v} else 'false')", "int": "str(int({v}))",
-            "long": "str(int({v}))", "double": "repr(float({v}))", "currency": "repr(float({v}))",
+# How each kind of stored value is written: an expression of the column ``{v}`` (never None
+# there: nulls are handled around it). No backslash or double quote may appear: these go inside
+# the generated f-string's placeholders.
+_WRITERS = {"id": "f'{{Q}}{{{v}}}{{Q}}'", "reference": "f'{{Q}}{{{v}}}{{Q}}'",
+            "boolean": "('true' if {v} else 'false')", "int": "int({v})", "long": "int({v})",
+            "double": "repr(float({v}))", "currency": "repr(float({v}))",
             "percent": "repr(float({v}))",
             # format_millis inlined: this runs for every datetime of every record.
-            "datetime": "'\"' + days[{v} // 86400000] + times[{v} // 1000 % 86400] "
-                        "+ millis[{v} % 1000] + '\"'",
+            "datetime": "f'{{Q}}{{days[{v} // 86400000]}}{{times[{v} // 1000 % 86400]}}"
+                        "{{millis[{v} % 1000]}}{{Q}}'",
             "anyType": "encode({v})", "base64": "encode({v})"}
 
 
@@ -80,9 +82,10 @@ class Compound:
     field: FieldDef
     parts: list[tuple[str, int]]
 
-    def value(self, row) -> dict | None:
-        """The compound value of one row."""
-        return compound_value(self.sobject, self.field, {name: row[i] for name, i in self.parts})
+    def value(self, *values) -> dict | None:
+        """The compound value of its columns' values (in the order of :attr:`parts`)."""
+        return compound_value(self.sobject, self.field,
+                              {name: value for (name, _), value in zip(self.parts, values)})
 
 
 @dataclass
@@ -114,49 +117,79 @@ class Shaper:
     def records_json(self, rows, version: str, children: dict | None = None) -> list[str]:
         """Each row's record as JSON text (``children``: name → {parent id → JSON or absent})."""
         build = self._build or self._compile()
-        base = f"/services/data/{version}/sobjects/"
-        lookup = children or {}
-        return [build(row, base, lookup) for row in rows]
+        return build(rows, f"/services/data/{version}/sobjects/", children or {})
 
     def _compile(self) -> Callable:
+        # One list comprehension per page, each row unpacked into locals c0…cN and written by
+        # a single f-string: about half the time of concatenating per-row strings.
         days, times, millis = _tables()
         namespace: dict = {"type_of": self._type_of, "empty": {}, "esc": encode_basestring,
-                           "encode": encode, "days": days, "times": times, "millis": millis}
-        code = f"def build(row, base, children):\n    return {self._node(self.root, namespace)}\n"
+                           "encode": encode, "days": days, "times": times, "millis": millis,
+                           "Q": '"'}
+        names = ", ".join(f"c{i}" for i in range(len(self.kinds)))
+        code = (f"def build(rows, base, children):\n"
+                f"    return [{self._node(self.root, namespace)} for {names}, in rows]\n")
         exec(compile(code, "<soql-shape>", "exec"), namespace)  # noqa: S102 - generated above
         self._build = namespace["build"]
         return self._build
 
     def _node(self, node: Node, namespace: dict) -> str:
-        record_id = f"row[{node.id_index}]"
+        """An f-string writing one record level from the locals c0…cN."""
+        record_id = f"c{node.id_index}"
         if node.type_name is not None:
-            head = repr('{"attributes":{"type":' + encode(node.type_name) + ',"url":"')
-            parts = [head, "base", repr(node.type_name + "/"), record_id, repr('"}')]
+            parts = [_literal('{"attributes":{"type":' + encode(node.type_name) + ',"url":"'),
+                     "{base}", _literal(node.type_name + "/"), f"{{{record_id}}}", _literal('"}')]
         else:
-            parts = [repr('{"attributes":{"type":"'), f"type_of({record_id})", repr('","url":"'),
-                     "base", f"type_of({record_id})", "'/'", record_id, repr('"}')]
+            parts = [_literal('{"attributes":{"type":"'), f"{{type_of({record_id})}}",
+                     _literal('","url":"'), "{base}", f"{{type_of({record_id})}}/",
+                     f"{{{record_id}}}", _literal('"}')]
         for key, item in node.items:
-            parts.append(repr("," + encode(key) + ":"))
-            parts.append(self._value(item, record_id, namespace))
-        parts.append("'}'")
-        return "(" + " + ".join(parts) + ")"
+            parts.append(_literal("," + encode(key) + ":"))
+            parts.append("{" + self._value(item, record_id, namespace) + "}")
+        parts.append(_literal("}"))
+        return 'f"' + "".join(parts) + '"'
 
     def _value(self, item: object, record_id: str, namespace: dict) -> str:
         if isinstance(item, Node):
-            return f"('null' if row[{item.id_index}] is None else {self._node(item, namespace)})"
+            # A nested object is its own function of the columns it reads: f-strings only nest
+            # one level deep in Python 3.11.
+            params = ", ".join(f"c{i}" for i in sorted(_columns(item)))
+            body = self._node(item, namespace)  # defines the levels inside it first
+            name = f"node{len(namespace)}"
+            code = f"def {name}(base, {params}):\n    return {body}\n"
+            exec(compile(code, "<soql-shape>", "exec"), namespace)  # noqa: S102 - generated
+            return f"'null' if c{item.id_index} is None else {name}(base, {params})"
         if isinstance(item, Compound):
             name = f"compound{len(namespace)}"
             namespace[name] = item.value
-            return f"encode({name}(row))"
+            return f"encode({name}({', '.join(f'c{i}' for _, i in item.parts)}))"
         if isinstance(item, ChildSlot):
             return f"children.get({item.key!r}, empty).get({record_id}, 'null')"
-        lookup = f"row[{item}]"
-        writer = _WRITERS.get(self.kinds[item], "esc({v})").format(v=lookup)
-        return f"('null' if {lookup} is None else {writer})"
+        column = f"c{item}"
+        writer = _WRITERS.get(self.kinds[item], "esc({v})").format(v=column)
+        return f"'null' if {column} is None else {writer}"
 
     def _type_of(self, record_id: str) -> str:
         sobject = self.schema.by_prefix(record_id[:3])
         return sobject.name if sobject else "Name"
+
+
+def _literal(text: str) -> str:
+    """``text`` as the literal part of a generated double-quoted f-string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+
+
+def _columns(node: Node) -> set[int]:
+    """Every column a record level (and the levels inside it) reads."""
+    used = {node.id_index}
+    for _, item in node.items:
+        if isinstance(item, Node):
+            used |= _columns(item)
+        elif isinstance(item, Compound):
+            used |= {i for _, i in item.parts}
+        elif type(item) is int:
+            used.add(item)
+    return used
 
 
 def child_result(records: list[str]) -> str | None:
