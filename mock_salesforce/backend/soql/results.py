@@ -3,9 +3,9 @@
 A record is ``{"attributes": {"type", "url"}, <fields in SELECT order>}``; a parent path becomes
 a nested object (``null`` when the reference is empty); a child subquery becomes
 ``{"totalSize", "done", "records"}`` (``null`` when there are no children). This is the hot path
-of paging, so each query's shape is compiled once into a Python function that concatenates one
-record's JSON from a row — no intermediate dicts, no generic encoder walk. The generated source
-holds only ``repr``-quoted names and column indexes.
+of paging, so each query's shape is compiled once into a Python function that writes a page of
+rows with one f-string per record — no intermediate dicts, no generic encoder walk. The generated
+source holds only JSON-encoded names (escaped for the f-string) and column indexes.
 """
 from __future__ import annotations
 
