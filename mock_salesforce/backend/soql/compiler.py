@@ -44,6 +44,9 @@ class RecordPlan:
     limit: int | None = None
     offset: int = 0
     children: list[ChildPlan] = dc_field(default_factory=list)
+    # The same columns for the Ids in [first, last], in Id order; set when every record of the
+    # table matches (no WHERE) and the order is by Id, so a page is one index range.
+    id_range: sa.Select | None = None
 
 
 class RecordCompiler:
@@ -74,8 +77,27 @@ class RecordCompiler:
         source, conditions = keyed(self.ctx, scope, scope.base.c.Id, select_hops, "ids")
         rows = sa.select(*columns).select_from(source).where(*conditions)
         children = [self._child(sobject, sub) for sub in subqueries]
+        id_range = None
+        if query.where is None and self._ordered_by_id(scope, query):
+            id_column = scope.base.c.Id
+            id_range = sa.select(*columns).select_from(scope.joined(select_hops)) \
+                .where(id_column.between(sa.bindparam("first"), sa.bindparam("last"))) \
+                .order_by(id_column)
         return RecordPlan(sobject, ids, count, rows, shaper, self.ctx.dialect, query.limit,
-                          query.offset or 0, children)
+                          query.offset or 0, children, id_range)
+
+    @staticmethod
+    def _ordered_by_id(scope: Scope, query: ast.Query) -> bool:
+        """True when the records come in ascending Id order (the default order)."""
+        if not query.order_by:
+            return True
+        if len(query.order_by) != 1:
+            return False
+        item = query.order_by[0]
+        if item.descending or isinstance(item.expr, ast.Aggregate):
+            return False
+        ref = scope.resolve(item.expr)
+        return ref.hop is None and ref.field.name == "Id"
 
     # -- SELECT --------------------------------------------------------------------------------
     def _select(self, scope: Scope, query: ast.Query, allow_children: bool):

@@ -156,12 +156,19 @@ def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> str:
         return "[]"
     keys = key_list(plan.dialect, ids)
     with org.store.engine.connect() as conn:
-        rows = _tuples(conn, plan.rows, {"ids": keys})
-        if [row[0] for row in rows] != ids:
-            # A record purged since the snapshot is simply absent from its page; the database
-            # may also return the rows in any order.
-            by_id = {row[0]: row for row in rows}
-            rows = [by_id[i] for i in ids if i in by_id]
+        if plan.id_range is not None:
+            # Ids are in order: one index range, less rows inserted or deleted since.
+            rows = _tuples(conn, plan.id_range, {"first": ids[0], "last": ids[-1]})
+            if [row[0] for row in rows] != ids:
+                wanted = set(ids)
+                rows = [row for row in rows if row[0] in wanted]
+        else:
+            rows = _tuples(conn, plan.rows, {"ids": keys})
+            if [row[0] for row in rows] != ids:
+                # The database may return the rows in any order.
+                by_id = {row[0]: row for row in rows}
+                rows = [by_id[i] for i in ids if i in by_id]
+        # Either way a record purged since the snapshot is simply absent from its page.
         children = {child.key: _children(conn, child, keys, version) for child in plan.children}
     return "[" + ",".join(plan.shaper.records_json(rows, version, children)) + "]"
 
