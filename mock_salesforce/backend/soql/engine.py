@@ -36,7 +36,7 @@ class PageRequest:
 
 @dataclass
 class Page:
-    """One page of a query result, in Salesforce's shape; the records are kept as JSON text.
+    """One page of a query result, in Salesforce's shape; the records are kept as UTF-8 JSON.
 
     ``after_send`` (when set) starts preparing the next page: the API calls it once this page
     has been written to the client, so the work overlaps the client's parsing instead of
@@ -45,7 +45,7 @@ class Page:
 
     total_size: int
     done: bool
-    records_json: str
+    records_json: bytes
     next_records_url: str | None = None
     after_send: Callable[[], None] | None = dc_field(default=None, repr=False, compare=False)
 
@@ -67,7 +67,8 @@ class Page:
         head = f'{{"totalSize":{self.total_size},"done":{"true" if self.done else "false"}'
         if self.next_records_url is not None:
             head += f',"nextRecordsUrl":{json.dumps(self.next_records_url)}'
-        return f'{head},"records":{self.records_json}}}'.encode()
+        # The records were encoded where they were read (often ahead of time): one copy here.
+        return b"".join((f'{head},"records":'.encode(), self.records_json, b"}"))
 
 
 def batch_size(header: str | None) -> int | None:
@@ -98,12 +99,12 @@ def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
             count = conn.execute(plan.statement).scalar_one()
         if plan.limit is not None:
             count = min(count, plan.limit)
-        return Page(count, True, "[]")
+        return Page(count, True, b"[]")
     if isinstance(plan, AggregatePlan):
         with org.store.engine.connect() as conn:
             rows = conn.execute(plan.statement).all()
         records = [_aggregate_record(plan, row) for row in rows]
-        return Page(len(records), True, encode(records))
+        return Page(len(records), True, encode(records).encode())
     size = request.batch_size or DEFAULT_BATCH
     # A query whose LIMIT fits in one page is read at once; bigger ones stream in the background.
     if plan.limit is not None and plan.limit <= size:
@@ -150,10 +151,10 @@ def _page(org, cursor: cursors.Cursor, stop: int, size: int, records: str,
                 lambda: _read_ahead(org, cursor, stop, size, request.version))
 
 
-def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> str:
+def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> bytes:
     """The records of these Ids, in this order, with their child subqueries: a JSON array."""
     if not ids:
-        return "[]"
+        return b"[]"
     keys = key_list(plan.dialect, ids)
     with org.store.engine.connect() as conn:
         if plan.id_range is not None:
@@ -170,7 +171,7 @@ def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> str:
                 rows = [by_id[i] for i in ids if i in by_id]
         # Either way a record purged since the snapshot is simply absent from its page.
         children = {child.key: _children(conn, child, keys, version) for child in plan.children}
-    return "[" + ",".join(plan.shaper.records_json(rows, version, children)) + "]"
+    return ("[" + ",".join(plan.shaper.records_json(rows, version, children)) + "]").encode()
 
 
 def _tuples(conn, statement, params: dict) -> list[tuple]:
