@@ -8,15 +8,13 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from datetime import datetime, timedelta
-from collections.abc import Iterator
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
 from . import config as config_module
+from . import views
 from .cdp.limits import ConfigurationError
 from .oauth import exchange_code, receive_code
 from .salesforce import Credentials, SyncError
@@ -183,17 +181,7 @@ def _poll(syncer: Syncer, source_id: int | None) -> PollSummary:
 
 
 def _print_summary(summary: PollSummary) -> None:
-    table = Table(title=f"poll: {summary.outcome}" + (f" — {summary.note}" if summary.note else ""))
-    for column in ("stream", "read", "outcomes"):
-        table.add_column(column)
-    for name, stream in summary.streams.items():
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stream.counts.items()))
-        if stream.skipped_fields:
-            outcomes += f"; fields not in org: {', '.join(stream.skipped_fields)}"
-        if stream.skipped:
-            outcomes = f"skipped: {stream.skipped}"
-        table.add_row(name, str(stream.read), outcomes or "-")
-    console.print(table)
+    console.print(views.summary_table(summary))
     console.print(f"API calls: {summary.api_calls}")
 
 
@@ -202,19 +190,7 @@ def _print_summary(summary: PollSummary) -> None:
 def status(ctx) -> None:
     """Data sources: state, cursors, counts."""
     with _handled(ctx) as syncer:
-        table = Table()
-        for column in ("id", "name", "state", "note", "org", "people", "last sync", "next sync", "backfill"):
-            table.add_column(column)
-        interval = timedelta(minutes=syncer.settings.poll_interval_minutes)
-        for source in syncer.sources():
-            started = (source.bookmarks or {}).get("_poll", {}).get("started")
-            following = (datetime.fromisoformat(started) + interval).isoformat(timespec="seconds") \
-                if started and source.state == "Connected" else "-"
-            table.add_row(str(source.id), source.name, source.state, source.status_note or "",
-                          source.org_id or "", str(syncer.count_people(source.id)),
-                          started[:19] if started else "never", following,
-                          _backfill_column(syncer.backfill_percent(source.id)))
-        console.print(table)
+        console.print(views.status_table(syncer))
 
 
 @main.command()
@@ -224,15 +200,7 @@ def status(ctx) -> None:
 def people(ctx, source_id, limit) -> None:
     """The audience: people imported from a data source."""
     with _handled(ctx) as syncer:
-        table = Table()
-        for column in ("id", "name", "email", "phone", "email perm", "sms perm", "archived", "salesforce ids"):
-            table.add_column(column)
-        for person in _first(syncer.cdp.people(source_id), limit):
-            name = " ".join(filter(None, (person.fields.get("str::first"), person.fields.get("str::last"))))
-            table.add_row(str(person.id), name, person.email or "", person.phone or "",
-                          str(person.email_permission), str(person.sms_permission), str(person.archived),
-                          " ".join(link.sf_id for link in person.sf_ids))
-        console.print(table)
+        console.print(views.people_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -242,12 +210,7 @@ def people(ctx, source_id, limit) -> None:
 def organizations(ctx, source_id, limit) -> None:
     """Organizations imported from a data source."""
     with _handled(ctx) as syncer:
-        table = Table()
-        for column in ("id", "name", "archived", "salesforce ids"):
-            table.add_column(column)
-        for org in _first(syncer.cdp.organizations(source_id), limit):
-            table.add_row(str(org.id), org.name or "", str(org.archived), " ".join(l.sf_id for l in org.sf_ids))
-        console.print(table)
+        console.print(views.organizations_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -257,13 +220,7 @@ def organizations(ctx, source_id, limit) -> None:
 def activities(ctx, source_id, limit) -> None:
     """The activity feed of a data source."""
     with _handled(ctx) as syncer:
-        table = Table()
-        for column in ("when", "type", "person", "attributes"):
-            table.add_column(column)
-        for activity in _first(syncer.cdp.activities(data_source=source_id), limit):
-            table.add_row(str(activity.occurred_at), activity.type, str(activity.person_id),
-                          ", ".join(f"{k}={v}" for k, v in activity.attributes.items()))
-        console.print(table)
+        console.print(views.activities_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -365,17 +322,6 @@ def rename(ctx, name, source_id) -> None:
     with _handled(ctx) as syncer:
         source = syncer.rename(name, source_id)
         console.print(f"Data source {source.id} is now {source.name!r}.")
-
-
-def _backfill_column(percent: int | None) -> str:
-    return "-" if percent is None else f"Backfilling {percent} %"
-
-
-def _first(items: Iterator, limit: int) -> Iterator:
-    for count, item in enumerate(items):
-        if count >= limit:
-            return
-        yield item
 
 
 class _handled:

@@ -63,6 +63,8 @@ def test_connect_sync_and_look(config_file, salesforce_org, tmp_path):
     assert "Globex" in run(config_file, "organizations").output
     status = run(config_file, "status")
     assert "Connected" in status.output and "Acme Salesforce" in status.output
+    assert "never" not in status.output  # the last sync is shown, and the next one
+    assert run(config_file, "activities").exit_code == 0
 
 
 def test_disconnect_keeps_people_and_delete_needs_disconnect(config_file, salesforce_org):
