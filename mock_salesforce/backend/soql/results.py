@@ -34,7 +34,11 @@ class _Days(dict):
 @functools.cache
 def _tables() -> tuple[_Days, list[str], list[str]]:
     """Days, every ``THH:MM:SS.`` of a day and every ``mmm+0000``: formatting is three lookups."""
-    times = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(86_400)]
+    # Composed from 1,440 minutes and 60 seconds: a third of the time of formatting each one,
+    # and the first query of a server pays it.
+    minutes = [f"T{m // 60:02d}:{m % 60:02d}:" for m in range(1440)]
+    seconds = [f"{s:02d}." for s in range(60)]
+    times = [minute + second for minute in minutes for second in seconds]
     return _Days(), times, [f"{m:03d}+0000" for m in range(1000)]
 
 
