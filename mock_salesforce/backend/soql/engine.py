@@ -141,7 +141,7 @@ def _read_ahead(org, cursor: cursors.Cursor, start: int, size: int, version: str
                       lambda: fetch(org, cursor.plan, cursor.ids(start, stop), version))
 
 
-def _page(org, cursor: cursors.Cursor, stop: int, size: int, records: str,
+def _page(org, cursor: cursors.Cursor, stop: int, size: int, records: bytes,
           request: PageRequest) -> Page:
     if stop >= cursor.total:
         return Page(cursor.total, True, records)
@@ -158,7 +158,8 @@ def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> bytes:
     keys = key_list(plan.dialect, ids)
     with org.store.engine.connect() as conn:
         if plan.id_range is not None:
-            # Ids are in order: one index range, less rows inserted or deleted since.
+            # The Ids are in index order: read them as one range, less any row that entered
+            # the range after the snapshot.
             rows = _tuples(conn, plan.id_range, {"first": ids[0], "last": ids[-1]})
             if [row[0] for row in rows] != ids:
                 wanted = set(ids)
