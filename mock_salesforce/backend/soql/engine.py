@@ -111,8 +111,9 @@ def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
         snapshot = snapshots.read(org.store.engine, plan.ids)
     else:
         snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset)
+    # The first page is read while the snapshot's thread counts the matches.
+    records = fetch(org, plan, snapshot.ids(0, size), request.version)
     total = snapshot.wait_total()
-    records = fetch(org, plan, snapshot.ids(0, min(size, total)), request.version)
     if total <= size:
         return Page(total, True, records)
     cursor = cursors.store_for(org).open(plan, snapshot, size, org.clock.now())

@@ -1,19 +1,21 @@
 """Id snapshots: the ordered Ids a query matched, taken in one read transaction.
 
-The count comes first (it is cheap) and the Ids stream in behind it from a background thread,
-so the first page is answered as soon as its Ids are known instead of after a scan of every
-matching row. Both statements share one database snapshot (an explicit read transaction on
+A background thread reads the first page's Ids, then counts the matches (the first page's rows
+are read meanwhile), then streams in the other Ids, so the first page is answered as soon as it
+is counted instead of after a scan of every matching row. Both statements share one database snapshot (an explicit read transaction on
 SQLite, REPEATABLE READ on PostgreSQL), so ``totalSize`` and the Ids always agree, whatever is
 written meanwhile. Ids are packed 18 bytes each: a million of them take 18 MB.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 
 ID_BYTES = 18
+FIRST_CHUNK = 2_000  # a default page
 CHUNK = 20_000
 
 
@@ -64,16 +66,23 @@ class Snapshot:
     # -- producer side ---------------------------------------------------------------------------
     def _set_total(self, total: int) -> None:
         with self._changed:
-            # Sized once: growing 18 MB by appends would copy it again and again.
-            self.total, self._packed = total, bytearray(total * ID_BYTES)
+            # Sized once (growing 18 MB by appends would copy it again and again), keeping the
+            # Ids read before the count.
+            packed = bytearray(max(total * ID_BYTES, self._filled))
+            packed[:self._filled] = self._packed[:self._filled]
+            self.total, self._packed = total, packed
             self._changed.notify_all()
 
     def _add(self, chunk: list[str]) -> None:
         packed = "".join(chunk).encode("ascii")
         with self._changed:
-            end = min(len(self._packed), self._filled + len(packed))
-            self._packed[self._filled:end] = packed[:end - self._filled]
-            self._filled = end
+            if self.total is None:  # the first page's Ids, read before the count
+                self._packed += packed
+                self._filled = len(self._packed)
+            else:
+                end = min(len(self._packed), self._filled + len(packed))
+                self._packed[self._filled:end] = packed[:end - self._filled]
+                self._filled = end
             self._changed.notify_all()
 
     def _finish(self, error: BaseException | None = None) -> None:
@@ -99,30 +108,41 @@ def _produce(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | N
     try:
         with engine.connect() as conn:
             conn = _read_transaction(conn)
-            matched = max(0, conn.execute(count).scalar_one() - offset)
-            snapshot._set_total(matched if limit is None else min(limit, matched))
-            for chunk in _id_chunks(conn, ids):
-                snapshot._add(chunk)
+            with contextlib.closing(_id_chunks(conn, ids)) as chunks:
+                snapshot._add(next(chunks, []))
+                # Counted in the same transaction while the Ids' cursor waits.
+                matched = max(0, conn.execute(count).scalar_one() - offset)
+                snapshot._set_total(matched if limit is None else min(limit, matched))
+                for chunk in chunks:
+                    snapshot._add(chunk)
         snapshot._finish()
     except BaseException as error:  # noqa: BLE001 - handed to whoever waits for these Ids
         snapshot._finish(error)
 
 
 def _id_chunks(conn: sa.Connection, ids: sa.Select) -> Iterator[list[str]]:
-    """The Ids in chunks, read from the driver's cursor (a million ``Row`` objects cost seconds)."""
+    """The Ids in chunks (a first page, then bigger ones), read from the driver's cursor: a million
+    ``Row`` objects cost seconds."""
     if conn.dialect.name == "sqlite":
         # sqlite3 cursors step through the result as it is fetched: streaming by nature.
         result = conn.execute(ids)
         try:
-            while chunk := result.cursor.fetchmany(CHUNK):
+            size = FIRST_CHUNK
+            while chunk := result.cursor.fetchmany(size):
                 yield [row[0] for row in chunk]
+                size = CHUNK
         finally:
             result.close()
         return
     # Elsewhere a server-side cursor keeps the driver from holding every Id at once.
     result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(ids).scalars()
-    while chunk := result.fetchmany(CHUNK):
-        yield chunk
+    try:
+        size = FIRST_CHUNK
+        while chunk := result.fetchmany(size):
+            yield chunk
+            size = CHUNK
+    finally:
+        result.close()
 
 
 def take(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | None,

@@ -1,0 +1,61 @@
+"""Id snapshots: the first page's Ids come before the count, the rest stream in behind it."""
+import threading
+
+import sqlalchemy as sa
+
+from mock_salesforce.backend.soql import snapshots
+
+
+def ids(n, start=0):
+    return [f"003{number:012d}AAA" for number in range(start, start + n)]
+
+
+def test_ids_read_before_the_count_are_kept():
+    snapshot = snapshots.Snapshot()
+    snapshot._add(ids(3))
+    assert snapshot.ids(0, 2) == ids(2)  # readable before the total is known
+    snapshot._set_total(5)
+    snapshot._add(ids(2, start=3))
+    snapshot._finish()
+    assert (snapshot.wait_total(), snapshot.ids(0, 5)) == (5, ids(5))
+
+
+def test_readers_wait_for_the_positions_they_need():
+    snapshot = snapshots.Snapshot()
+    snapshot._set_total(4)
+    snapshot._add(ids(2))
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(snapshot.ids(2, 4)))
+    reader.start()
+    reader.join(0.05)
+    assert reader.is_alive()
+    snapshot._add(ids(2, start=2))
+    reader.join(5)
+    assert seen == [ids(2, start=2)]
+
+
+def test_finish_trims_to_the_ids_read():
+    snapshot = snapshots.Snapshot()
+    snapshot._set_total(10)
+    snapshot._add(ids(4))
+    snapshot._finish()
+    assert (snapshot.wait_total(), snapshot.size) == (4, 4 * snapshots.ID_BYTES)
+
+
+def test_take_streams_ids_in_order_with_limit_and_offset(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'ids.db'}")
+    table = sa.Table("t", sa.MetaData(), sa.Column("Id", sa.String(18), primary_key=True))
+    table.create(engine)
+    everything = ids(snapshots.FIRST_CHUNK + snapshots.CHUNK + 7)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"Id": i} for i in reversed(everything)])
+    select = sa.select(table.c.Id).order_by(table.c.Id)
+    count = sa.select(sa.func.count()).select_from(table)
+
+    whole = snapshots.take(engine, count, select, None, 0)
+    assert whole.wait_total() == len(everything)
+    assert whole.ids(0, len(everything)) == everything
+
+    window = snapshots.take(engine, count, select.limit(5).offset(3), 5, 3)
+    assert window.wait_total() == 5 and window.ids(0, 5) == everything[3:8]
+    engine.dispose()
