@@ -110,7 +110,8 @@ def query(org, text: str, include_deleted: bool, request: PageRequest) -> Page:
     if plan.limit is not None and plan.limit <= size:
         snapshot = snapshots.read(org.store.engine, plan.ids)
     else:
-        snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset)
+        snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset,
+                                  plan.id_chunks)
     # The first page is read while the snapshot's thread counts the matches.
     records = fetch(org, plan, snapshot.ids(0, size), request.version)
     total = snapshot.wait_total()

@@ -2,9 +2,11 @@
 
 A background thread reads the first page's Ids, then counts the matches (the first page's rows
 are read meanwhile), then streams in the other Ids, so the first page is answered as soon as it
-is counted instead of after a scan of every matching row. Both statements share one database snapshot (an explicit read transaction on
-SQLite, REPEATABLE READ on PostgreSQL), so ``totalSize`` and the Ids always agree, whatever is
-written meanwhile. Ids are packed 18 bytes each: a million of them take 18 MB.
+is counted instead of after a scan of every matching row. Queries in Id order on SQLite read
+their Ids by keyset, tens of thousands concatenated in one row. Every statement shares one
+database snapshot (an explicit read transaction on SQLite, REPEATABLE READ on PostgreSQL), so
+``totalSize`` and the Ids always agree, whatever is written meanwhile. Ids are packed 18 bytes
+each: a million of them take 18 MB.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ class Snapshot:
         """A complete snapshot of Ids already read."""
         snapshot = cls()
         snapshot._set_total(len(found))
-        snapshot._add(found)
+        snapshot._add("".join(found))
         snapshot._finish()
         return snapshot
 
@@ -73,8 +75,9 @@ class Snapshot:
             self.total, self._packed = total, packed
             self._changed.notify_all()
 
-    def _add(self, chunk: list[str]) -> None:
-        packed = "".join(chunk).encode("ascii")
+    def _add(self, chunk: str) -> None:
+        """Append Ids given as one string of 18-character Ids."""
+        packed = chunk.encode("ascii")
         with self._changed:
             if self.total is None:  # the first page's Ids, read before the count
                 self._packed += packed
@@ -104,12 +107,13 @@ def _read_transaction(conn: sa.Connection) -> sa.Connection:
 
 
 def _produce(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | None,
-             offset: int, snapshot: Snapshot) -> None:
+             offset: int, id_chunks: sa.Select | None, snapshot: Snapshot) -> None:
     try:
         with engine.connect() as conn:
             conn = _read_transaction(conn)
-            with contextlib.closing(_id_chunks(conn, ids)) as chunks:
-                snapshot._add(next(chunks, []))
+            chunks = _id_chunks(conn, ids) if id_chunks is None else _keyset(conn, id_chunks)
+            with contextlib.closing(chunks):
+                snapshot._add(next(chunks, ""))
                 # Counted in the same transaction while the Ids' cursor waits.
                 matched = max(0, conn.execute(count).scalar_one() - offset)
                 snapshot._set_total(matched if limit is None else min(limit, matched))
@@ -120,7 +124,20 @@ def _produce(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | N
         snapshot._finish(error)
 
 
-def _id_chunks(conn: sa.Connection, ids: sa.Select) -> Iterator[list[str]]:
+def _keyset(conn: sa.Connection, id_chunks: sa.Select) -> Iterator[str]:
+    """The Ids in concatenated chunks, each read after the last Id of the one before."""
+    after, size = "", FIRST_CHUNK
+    while True:
+        packed, last = conn.execute(id_chunks, {"after": after, "size": size}).one()
+        if not packed:
+            return
+        if packed[-ID_BYTES:] != last:
+            raise RuntimeError("the database concatenated a chunk of Ids out of order")
+        yield packed
+        after, size = last, CHUNK
+
+
+def _id_chunks(conn: sa.Connection, ids: sa.Select) -> Iterator[str]:
     """The Ids in chunks (a first page, then bigger ones), read from the driver's cursor: a million
     ``Row`` objects cost seconds."""
     if conn.dialect.name == "sqlite":
@@ -129,7 +146,7 @@ def _id_chunks(conn: sa.Connection, ids: sa.Select) -> Iterator[list[str]]:
         try:
             size = FIRST_CHUNK
             while chunk := result.cursor.fetchmany(size):
-                yield [row[0] for row in chunk]
+                yield "".join([row[0] for row in chunk])
                 size = CHUNK
         finally:
             result.close()
@@ -139,17 +156,18 @@ def _id_chunks(conn: sa.Connection, ids: sa.Select) -> Iterator[list[str]]:
     try:
         size = FIRST_CHUNK
         while chunk := result.fetchmany(size):
-            yield chunk
+            yield "".join(chunk)
             size = CHUNK
     finally:
         result.close()
 
 
 def take(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | None,
-         offset: int) -> Snapshot:
-    """Start snapshotting a query's Ids in the background."""
+         offset: int, id_chunks: sa.Select | None = None) -> Snapshot:
+    """Start snapshotting a query's Ids in the background (by keyset when ``id_chunks`` is set)."""
     snapshot = Snapshot()
-    threading.Thread(target=_produce, args=(engine, count, ids, limit, offset, snapshot),
+    threading.Thread(target=_produce,
+                     args=(engine, count, ids, limit, offset, id_chunks, snapshot),
                      name="soql-snapshot", daemon=True).start()
     return snapshot
 
