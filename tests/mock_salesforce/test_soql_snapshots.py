@@ -78,8 +78,15 @@ def test_keyset_chunks_of_a_query_in_id_order(tmp_path):
             for n, i in enumerate(reversed(everything))])
     plan = engine.compile_soql(org, "SELECT Id FROM Contact", False)
     assert plan.id_chunks is not None
+    assert engine.compile_soql(org, "SELECT Id FROM Contact WHERE LastName = 'x'", False) \
+        .id_chunks is None
+    statements = []
+    sa.event.listen(org.store.engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
     snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, None, 0, plan.id_chunks)
     live = [i for n, i in enumerate(reversed(everything)) if n != 5]
     assert snapshot.wait_total() == len(live)
-    assert snapshot.ids(0, len(live)) == sorted(live)
+    assert snapshot.ids(0, len(live) + 1) == sorted(live)  # (asking past the end waits for it)
+    # A first page, then one chunk that comes back short: the end, no third statement.
+    assert sum("group_concat" in statement for statement in statements) == 2
     registry.engine.dispose()

@@ -134,6 +134,8 @@ def _keyset(conn: sa.Connection, id_chunks: sa.Select) -> Iterator[str]:
         if packed[-ID_BYTES:] != last:
             raise RuntimeError("the database concatenated a chunk of Ids out of order")
         yield packed
+        if len(packed) < size * ID_BYTES:
+            return  # that statement reached the end: another would scan the rest again
         after, size = last, CHUNK
 
 
