@@ -22,6 +22,7 @@ from . import custom_objects, fields as f
 from . import readers
 from .activities import ActivityRecord, ActivitySummary, write_activities
 from .candidates import IncomingRecord, as_utc
+from .fastpath import gc_paused
 from .merge import CREATED, MERGED, SKIPPED, Outcome, plan_batch, plan_org_batch
 from .models import (
     ORG_COLUMNS,
@@ -168,11 +169,17 @@ class CDP:
                           settings: PeopleSettings | None = None,
                           now: datetime | None = None) -> PageSummary:
         """Merge a page of mapped Contacts/Leads (dicts: CDP field ids + ``sf_id`` …)."""
-        source_id = _source_id(data_source)
-        settings = settings or PeopleSettings()
+        return self._merge_people(_source_id(data_source), records,
+                                  settings or PeopleSettings(), as_utc(now) or utcnow())
+
+    @gc_paused()
+    def _merge_people(self, source_id: int, records: Sequence[Mapping[str, Any] | IncomingRecord],
+                      settings: PeopleSettings, now: datetime) -> PageSummary:
+        # One collector pause for the whole page (see ``fastpath.gc_paused``): the page's
+        # records, index and plan are freed when this returns, before the collector resumes,
+        # so it never traverses them.
         incoming = [r if isinstance(r, IncomingRecord) else IncomingRecord.from_mapping(r)
                     for r in records]
-        now = as_utc(now) or utcnow()
         with self.writing() as conn:
             index = load_people_candidates(conn, source_id, incoming, settings, now)
             outcomes = plan_batch(incoming, index, settings)
