@@ -1,4 +1,4 @@
-"""One org: its metadata, its record tables, its API usage and its id sequence."""
+"""One org: its metadata, its record tables, its API usage, its id sequence and its Bulk jobs."""
 from __future__ import annotations
 
 import threading
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from .. import errors
 from ..clock import Clock
 from . import ids
+from .bulk import QueryJobs
 from .limits import ApiUsage
 from .schema import FieldDef, Schema, SObjectDef, field_from_describe, load_describe_files
 from .standard_objects import standard_objects, sobject as standard_sobject
@@ -34,6 +35,7 @@ class Org:
         self.store.create_all(self.schema.objects())
         self._id_lock = threading.Lock()
         self._counter = max(id_seed, self._highest_id())
+        self.query_jobs = QueryJobs(self)
 
     # -- metadata ----------------------------------------------------------------------------
     def sobject(self, name: str, not_found: type = errors.INVALID_TYPE) -> SObjectDef:

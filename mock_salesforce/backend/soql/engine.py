@@ -159,22 +159,30 @@ def fetch(org, plan: RecordPlan, ids: list[str], version: str) -> bytes:
         return b"[]"
     keys = key_list(plan.dialect, ids)
     with org.store.engine.connect() as conn:
-        if plan.id_range is not None:
-            # The Ids are in index order: read them as one range, less any row that entered
-            # the range after the snapshot.
-            rows = _tuples(conn, plan.id_range, {"first": ids[0], "last": ids[-1]})
-            if [row[0] for row in rows] != ids:
-                wanted = set(ids)
-                rows = [row for row in rows if row[0] in wanted]
-        else:
-            rows = _tuples(conn, plan.rows, {"ids": keys})
-            if [row[0] for row in rows] != ids:
-                # The database may return the rows in any order.
-                by_id = {row[0]: row for row in rows}
-                rows = [by_id[i] for i in ids if i in by_id]
-        # Either way a record purged since the snapshot is simply absent from its page.
+        rows = read_rows(conn, plan, ids, keys)
         children = {child.key: _children(conn, child, keys, version) for child in plan.children}
     return ("[" + ",".join(plan.shaper.records_json(rows, version, children)) + "]").encode()
+
+
+def read_rows(conn, plan: RecordPlan, ids: list[str], keys: object = None) -> list[tuple]:
+    """The selected columns of these Ids (non-empty), in this order, as plain tuples.
+
+    A record purged since the snapshot is simply absent.
+    """
+    if plan.id_range is not None:
+        # The Ids are in index order: read them as one range, less any row that entered
+        # the range after the snapshot.
+        rows = _tuples(conn, plan.id_range, {"first": ids[0], "last": ids[-1]})
+        if [row[0] for row in rows] != ids:
+            wanted = set(ids)
+            rows = [row for row in rows if row[0] in wanted]
+        return rows
+    rows = _tuples(conn, plan.rows, {"ids": key_list(plan.dialect, ids) if keys is None else keys})
+    if [row[0] for row in rows] != ids:
+        # The database may return the rows in any order.
+        by_id = {row[0]: row for row in rows}
+        rows = [by_id[i] for i in ids if i in by_id]
+    return rows
 
 
 def _tuples(conn, statement, params: dict) -> list[tuple]:

@@ -37,6 +37,16 @@ class Snapshot:
         """Bytes held (for the cursor store's budget)."""
         return len(self._packed)
 
+    @property
+    def done(self) -> bool:
+        """True once every Id has been read (or the producer failed)."""
+        return self._done
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the producer, if it failed."""
+        return self._error
+
     @classmethod
     def of(cls, found: list[str]) -> "Snapshot":
         """A complete snapshot of Ids already read."""

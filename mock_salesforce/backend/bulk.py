@@ -1,0 +1,284 @@
+"""Bulk API 2.0 query jobs of one org: create, poll, abort, delete and read results as CSV.
+
+A job compiles its SOQL when it is created (so a bad query is refused then, with the SOQL
+engine's own error codes) and snapshots the matching Ids in the background: the job is
+``InProgress`` until every Id is read, then ``JobComplete`` with ``numberRecordsProcessed``.
+Results are read from that snapshot, so they neither repeat nor drop rows when records change
+meanwhile; each page re-reads its rows by Id (a record purged since is absent) and is produced
+as a generator of CSV chunks, never one string. ``queryAll`` jobs see deleted records.
+
+What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
+subqueries, aggregate functions, GROUP BY, OFFSET, compound fields. (The compound message is the
+one airbyte matches; the other messages follow its wording.) Not emulated: PK chunking, the
+daily job limit, ``retries`` (always 0), the results' 1 GB size split (pages are split by
+``maxRecords`` only), and the job list's paging (an org keeps at most ``MAX_JOBS`` jobs; the
+oldest is dropped first, and every job after ``RETENTION`` on the org clock).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field as dc_field
+from datetime import datetime, timedelta
+
+from .. import errors
+from ..clock import format_datetime
+from . import ids
+from .bulk_csv import DELIMITERS, LINE_ENDINGS, CsvFormat, columns
+from .soql import ast, engine, snapshots
+from .soql.aggregates import is_aggregate
+from .soql.compiler import RecordPlan
+from .soql.parser import parse
+
+OPERATIONS = ("query", "queryAll")
+DEFAULT_MAX_RECORDS = 100_000  # Salesforce picks its own default "based on the service"
+READ_CHUNK = 2_000  # rows read from the database per statement while a page streams
+MAX_JOBS = 500
+RETENTION = timedelta(days=7)  # Salesforce deletes query jobs after 7 days
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a client asks for when it creates a query job."""
+
+    operation: str
+    query: str
+    content_type: str = "CSV"
+    column_delimiter: str = "COMMA"
+    line_ending: str = "LF"
+
+    @classmethod
+    def from_body(cls, body: object) -> "JobRequest":
+        """Validate a ``POST jobs/query`` body (INVALIDJOB for a bad job definition)."""
+        if not isinstance(body, dict):
+            raise errors.INVALIDJOB("The request body must be a JSON object")
+        operation = body.get("operation")
+        if operation not in OPERATIONS:
+            raise errors.INVALIDJOB(f"Invalid operation: {operation}; a query job's operation "
+                                    "must be query or queryAll")
+        query = body.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise errors.INVALIDJOB("A query job needs a query")
+        request = cls(operation, query, body.get("contentType") or "CSV",
+                      body.get("columnDelimiter") or "COMMA", body.get("lineEnding") or "LF")
+        if request.content_type != "CSV":
+            raise errors.INVALIDJOB(f"Invalid contentType: {request.content_type}")
+        if request.column_delimiter not in DELIMITERS:
+            raise errors.INVALIDJOB(f"Invalid columnDelimiter: {request.column_delimiter}")
+        if request.line_ending not in LINE_ENDINGS:
+            raise errors.INVALIDJOB(f"Invalid lineEnding: {request.line_ending}")
+        return request
+
+
+@dataclass
+class QueryJob:
+    """One query job: its definition, its Id snapshot and how far it got."""
+
+    id: str
+    request: JobRequest
+    sobject: str
+    created_by: str
+    created: datetime
+    api_version: float
+    plan: RecordPlan = dc_field(repr=False)
+    csv: CsvFormat = dc_field(repr=False)
+    snapshot: snapshots.Snapshot = dc_field(repr=False)
+    modstamp: datetime | None = None
+    aborted: bool = False
+    processing_ms: int = 0
+    _started: float = dc_field(default_factory=time.monotonic, repr=False)
+    _state: str = "UploadComplete"
+
+    @property
+    def state(self) -> str:
+        """The state last observed (:meth:`observe` moves it on)."""
+        return self._state
+
+    def observe(self, now: datetime) -> str:
+        """Move the state on from the snapshot's progress; stamp the change."""
+        state = self._state
+        if self.aborted:
+            state = "Aborted"
+        elif self.snapshot.error is not None:
+            state = "Failed"
+        elif self.snapshot.done:
+            state = "JobComplete"
+        elif state == "UploadComplete":
+            state = "InProgress"
+        if state != self._state:
+            self._state, self.modstamp = state, now
+            if state in ("JobComplete", "Failed", "Aborted"):
+                self.processing_ms = int((time.monotonic() - self._started) * 1000)
+        return state
+
+    def summary(self, job_type: bool = False) -> dict:
+        """The job info of the create and abort calls; with ``jobType`` that of the job list."""
+        body = {"id": self.id, "operation": self.request.operation, "object": self.sobject,
+                "createdById": self.created_by, "createdDate": format_datetime(self.created),
+                "systemModstamp": format_datetime(self.modstamp or self.created),
+                "state": self._state, "concurrencyMode": "Parallel",
+                "contentType": self.request.content_type, "apiVersion": self.api_version}
+        if job_type:
+            body["jobType"] = "V2Query"
+        body.update({"lineEnding": self.request.line_ending,
+                     "columnDelimiter": self.request.column_delimiter})
+        return body
+
+    def info(self) -> dict:
+        """The job info of ``GET jobs/query/{id}``, in Salesforce's key order."""
+        body = self.summary(job_type=True)
+        body.update({"numberRecordsProcessed": self.processed, "retries": 0,
+                     "totalProcessingTime": self.processing_ms, "isPkChunkingSupported": True})
+        if self._state == "Failed":
+            body["errorMessage"] = f"Query failed: {self.snapshot.error}"
+        return body
+
+    @property
+    def processed(self) -> int:
+        """Records the job found (0 until it completes)."""
+        return self.snapshot.wait_total() if self._state == "JobComplete" else 0
+
+
+@dataclass
+class ResultPage:
+    """One page of a job's results: its CSV chunks, its record count and the next locator."""
+
+    number_of_records: int
+    locator: str | None
+    chunks: Iterator[bytes] = dc_field(repr=False)
+
+
+class QueryJobs:
+    """The Bulk API 2.0 query jobs of one org (thread-safe; dropped with the org on reset)."""
+
+    def __init__(self, org) -> None:
+        self._org = org
+        self._jobs: OrderedDict[str, QueryJob] = OrderedDict()
+        self._lock = threading.Lock()
+        # A random start keeps job ids of different server runs apart.
+        self._counter = secrets.randbelow(62 ** 6)
+
+    def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
+        """Compile the query, start its snapshot and register the job (UploadComplete)."""
+        org = self._org
+        include_deleted = request.operation == "queryAll"
+        check_supported(parse(request.query))
+        plan = engine.compile_soql(org, request.query, include_deleted)
+        if not isinstance(plan, RecordPlan):
+            raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")
+        csv = CsvFormat(columns(plan.shaper), request.column_delimiter, request.line_ending)
+        snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset,
+                                  plan.id_chunks)
+        now = org.clock.now()
+        with self._lock:
+            self._counter += 1
+            job = QueryJob(ids.make_id("750", self._counter), request, plan.sobject.name, user_id,
+                           now, float(version.lstrip("v")), plan, csv, snapshot)
+            self._jobs[job.id] = job
+            self._evict(now)
+        return job
+
+    def get(self, job_id: str) -> QueryJob:
+        """A job, its state brought up to date (NOT_FOUND when unknown, deleted or expired)."""
+        now = self._org.clock.now()
+        with self._lock:
+            self._evict(now)
+            job = self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+        if job is None:
+            raise errors.NOT_FOUND("The requested resource does not exist")
+        job.observe(now)
+        return job
+
+    def all(self) -> list[QueryJob]:
+        """Every job, oldest first, states brought up to date."""
+        now = self._org.clock.now()
+        with self._lock:
+            self._evict(now)
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.observe(now)
+        return jobs
+
+    def abort(self, job_id: str) -> QueryJob:
+        """Abort a job that is still running (INVALIDJOBSTATE once it has finished)."""
+        job = self.get(job_id)
+        if job.state in ("JobComplete", "Failed", "Aborted"):
+            raise errors.INVALIDJOBSTATE(f"Aborting already {_past(job.state)} Job not allowed")
+        job.aborted = True
+        job.observe(self._org.clock.now())
+        return job
+
+    def delete(self, job_id: str) -> None:
+        """Forget a job and its results (INVALIDJOBSTATE while it is still running)."""
+        job = self.get(job_id)
+        if job.state == "InProgress":
+            raise errors.INVALIDJOBSTATE("Job is in progress; abort it before deleting it")
+        with self._lock:
+            self._jobs.pop(job.id, None)
+
+    def results(self, job_id: str, locator: str | None, max_records: int | None) -> ResultPage:
+        """A page of a completed job's results from ``locator`` (the first page without one)."""
+        job = self.get(job_id)
+        if job.state != "JobComplete":
+            raise errors.INVALIDJOBSTATE(f"Job {job.id} is {job.state}; its results are "
+                                         "available once it is JobComplete")
+        size = DEFAULT_MAX_RECORDS if max_records is None else max_records
+        if size <= 0:
+            raise errors.INVALIDJOB("maxRecords must be a positive number")
+        total = job.snapshot.wait_total()
+        start = parse_locator(locator) if locator else 0
+        if start > total:
+            raise errors.INVALID_QUERY_LOCATOR("invalid query locator")
+        stop = min(total, start + size)
+        next_locator = make_locator(stop) if stop < total else None
+        return ResultPage(stop - start, next_locator, self._chunks(job, start, stop))
+
+    def _chunks(self, job: QueryJob, start: int, stop: int) -> Iterator[bytes]:
+        yield job.csv.header().encode()
+        engine_ = self._org.store.engine
+        for first in range(start, stop, READ_CHUNK):
+            chunk_ids = job.snapshot.ids(first, min(stop, first + READ_CHUNK))
+            with engine_.connect() as conn:
+                rows = engine.read_rows(conn, job.plan, chunk_ids)
+            yield job.csv.lines(rows).encode()
+
+    def _evict(self, now: datetime) -> None:
+        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
+            del self._jobs[key]
+        while len(self._jobs) > MAX_JOBS:
+            self._jobs.popitem(last=False)
+
+
+def check_supported(query: ast.Query) -> None:
+    """Refuse what Bulk API 2.0 cannot query (API_ERROR), before the query is compiled."""
+    if any(isinstance(item, ast.SubQuery) for item in query.select):
+        raise errors.API_ERROR("Aggregate Relationship not supported in Bulk Query")
+    if query.group_by or query.having or is_aggregate(query):
+        raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")
+    if query.offset is not None:
+        raise errors.API_ERROR("OFFSET clause not supported in Bulk Query")
+
+
+def make_locator(position: int) -> str:
+    """The opaque ``Sforce-Locator`` of a position: base64 of the number, as Salesforce's look."""
+    return base64.b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def parse_locator(text: str) -> int:
+    """The position of a locator (INVALID_QUERY_LOCATOR when it is not one of ours)."""
+    try:
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        decoded = ""
+    if not decoded.isdigit():
+        raise errors.INVALID_QUERY_LOCATOR("invalid query locator")
+    return int(decoded)
+
+
+def _past(state: str) -> str:
+    return {"JobComplete": "Completed"}.get(state, state)

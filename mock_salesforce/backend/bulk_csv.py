@@ -1,0 +1,95 @@
+"""Bulk API 2.0 query results as CSV: the SELECT's columns flattened, every value quoted.
+
+Salesforce writes a header row of the selected field names (parent paths dotted:
+``Account.Name``), then one line per record with every value in double quotes (``"`` doubled
+inside), an empty value for null, ``true``/``false`` for booleans and datetimes as
+``2024-01-02T03:04:05.000Z`` (not the ``+0000`` of the REST API). The column delimiter and line
+ending are the job's. Not emulated: numbers are written as the REST API writes them (Salesforce's
+Bulk CSV can print large doubles in scientific notation).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .. import errors
+from .soql.results import ChildSlot, Compound, Node, Shaper, format_millis
+
+DELIMITERS = {"BACKQUOTE": "`", "CARET": "^", "COMMA": ",", "PIPE": "|", "SEMICOLON": ";",
+              "TAB": "\t"}
+LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
+
+Writer = Callable[[object], str]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, the row index it reads and the field type it writes."""
+
+    header: str
+    index: int
+    kind: str | None
+
+
+def columns(shaper: Shaper) -> list[Column]:
+    """The CSV columns of a compiled record query, in SELECT order.
+
+    Compound (address/location) fields and child subqueries have no CSV form: Salesforce refuses
+    such a job when it is created.
+    """
+    found: list[Column] = []
+
+    def walk(node: Node, prefix: str) -> None:
+        for key, item in node.items:
+            if isinstance(item, Node):
+                walk(item, f"{prefix}{key}.")
+            elif isinstance(item, Compound):
+                raise errors.API_ERROR("Selecting compound data not supported in Bulk Query")
+            elif isinstance(item, ChildSlot):
+                raise errors.API_ERROR("Aggregate Relationship not supported in Bulk Query")
+            else:
+                found.append(Column(prefix + key, item, shaper.kinds[item]))
+
+    walk(shaper.root, "")
+    return found
+
+
+def _datetime(millis: object) -> str:
+    # format_millis ends in "+0000"; Bulk CSV ends datetimes in "Z".
+    return format_millis(millis)[:-5] + "Z"
+
+
+_WRITERS: dict[str, Writer] = {
+    "boolean": lambda value: "true" if value else "false",
+    "datetime": _datetime,
+    "int": lambda value: str(int(value)), "long": lambda value: str(int(value)),
+    "double": lambda value: repr(float(value)), "currency": lambda value: repr(float(value)),
+    "percent": lambda value: repr(float(value)),
+}
+
+
+class CsvFormat:
+    """Writes rows of one query as CSV lines in a job's delimiter and line ending."""
+
+    def __init__(self, cols: list[Column], delimiter: str = "COMMA",
+                 line_ending: str = "LF") -> None:
+        self.columns = cols
+        self.delimiter = DELIMITERS[delimiter]
+        self.line_ending = LINE_ENDINGS[line_ending]
+        self._cells = [(c.index, _WRITERS.get(c.kind or "", str)) for c in cols]
+
+    def header(self) -> str:
+        """The header line."""
+        return self._line(c.header for c in self.columns)
+
+    def lines(self, rows: Iterable[tuple]) -> str:
+        """The lines of these rows, joined."""
+        cells = self._cells
+        return "".join(self._line("" if row[i] is None else write(row[i]) for i, write in cells)
+                       for row in rows)
+
+    def _line(self, values: Iterable[str]) -> str:
+        # Every value quoted, as Salesforce writes them: delimiters, quotes and line breaks
+        # inside a value then need nothing more than the doubled quote.
+        quoted = ['"' + value.replace('"', '""') + '"' for value in values]
+        return self.delimiter.join(quoted) + self.line_ending
