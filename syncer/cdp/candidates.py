@@ -221,7 +221,14 @@ class CandidateIndex(_Index):
 
     def add_person(self, person: PersonSnapshot) -> PersonSnapshot:
         """Index a person by email and phone (once)."""
-        self.add_people((person,))
+        if person not in self._people:  # ``add_people`` for one person, without the loop
+            self._people.add(person)
+            get = person.fields.get
+            email, phone = get(f.EMAIL), get(f.PHONE)
+            if email is not None:
+                self.by_email.setdefault(email, []).append(person)
+            if phone is not None:
+                self.by_phone.setdefault(phone, []).append(person)
         return person
 
     def new_person(self, fields: dict[str, Any] | None = None) -> PersonSnapshot:

@@ -75,12 +75,19 @@ def _merge_fields(current: dict[str, Any], incoming: dict[str, Any], strategy: M
             continue  # most fields are unchanged: the cheapest test goes first
         if field_id in _UNMERGED or (policy is not None and not policy.allows(field_id)):
             continue  # permissions follow their own rules; rule 28: unchecked system fields
-        index.set_field(target, field_id, value)
+        if field_id in _INDEXED:
+            index.set_field(target, field_id, value)  # keeps the key indexes current
+        elif value is None:
+            current.pop(field_id, None)
+        else:
+            current[field_id] = value
         changes[field_id] = value
     return changes
 
 
 _UNMERGED = f.PERMISSION_FIELDS
+#: Fields a candidate index looks records up by: only these need ``set_field``.
+_INDEXED = frozenset({f.EMAIL, f.PHONE, f.ORG_NAME})
 
 
 def _ensure_link(index: CandidateIndex | OrgIndex, record: IncomingRecord,
@@ -143,17 +150,27 @@ def _find_by_keys(record: IncomingRecord, index: CandidateIndex,
         lead_person = index.converted.get(record.sf_id)
         if lead_person is not None:
             return lead_person, BY_CONVERTED_LEAD
-    source, strict = index.data_source_id, rules.strict
-    for key, value, bucket in ((BY_EMAIL, record.fields.get(f.EMAIL), index.by_email),
-                               (BY_PHONE, record.fields.get(f.PHONE), index.by_phone)):
-        matches = bucket.get(value, ()) if value is not None else ()  # rule 7: empty keys skip
-        if matches and strict:
-            # Rule 7: every earlier key must be empty on the existing person (rule 10 follows).
-            matches = [p for p in matches if source not in p.sf_sources
-                       and (key == BY_EMAIL or p.fields.get(f.EMAIL) is None)]
-        person = _oldest(matches)
-        if person is not None:
-            return person, key
+    get = record.fields.get
+    email, phone = get(f.EMAIL), get(f.PHONE)
+    # Rule 7: an empty key is skipped; under "previous key empty" every earlier key must be
+    # empty on the existing person (rule 10 follows: no second Id of this source).
+    if email is not None:
+        matches = index.by_email.get(email)
+        if matches:
+            if rules.strict:
+                source = index.data_source_id
+                matches = [p for p in matches if source not in p.sf_sources]
+            if matches:
+                return _oldest(matches), BY_EMAIL
+    if phone is not None:
+        matches = index.by_phone.get(phone)
+        if matches:
+            if rules.strict:
+                source, email_id = index.data_source_id, f.EMAIL
+                matches = [p for p in matches if source not in p.sf_sources
+                           and p.fields.get(email_id) is None]
+            if matches:
+                return _oldest(matches), BY_PHONE
     return None, None
 
 
@@ -186,8 +203,10 @@ def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules)
     changes[f.SMS_PERMISSION] = person.sms_permission
     index.add_person(person)
     link = _ensure_link(index, record, person, None)
-    _link_organization(person, record, None, index)
-    _register_conversion(record, person, index, rules)
+    if record.account_id is not None:
+        _link_organization(person, record, None, index)
+    if rules.converted and record.converted_contact_id:
+        _register_conversion(record, person, index, rules)
     return Outcome(record.sf_id, CREATED, None, None, changes, person, link)
 
 
@@ -207,7 +226,8 @@ def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outco
     sf_id = record.sf_id
     link = index.links.get(sf_id)
     if link is not None:
-        if _is_stale(link, record):
+        modstamp = record.modstamp  # rule 34, ``_is_stale`` inline (most records have a link)
+        if modstamp is not None and link.modstamp is not None and modstamp < link.modstamp:
             return Outcome(sf_id, SKIPPED, None, STALE, {}, link.target)
         person, key = link.target, BY_SF_ID
         previous_account = link.account_id
@@ -229,8 +249,10 @@ def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outco
         person.archived, person.dirty = False, True  # rule 33: a merged record is restored
     if changes:
         person.dirty = True
-    _link_organization(person, record, previous_account, index)
-    _register_conversion(record, person, index, rules)
+    if record.account_id is not None or previous_account is not None:
+        _link_organization(person, record, previous_account, index)
+    if rules.converted and record.converted_contact_id:
+        _register_conversion(record, person, index, rules)
     return Outcome(sf_id, MERGED, key, None, changes, person, link)
 
 
