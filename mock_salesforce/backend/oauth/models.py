@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -89,9 +89,9 @@ class Token(SQLModel, table=True):
     app_id: str | None = Field(default=None, index=True)
     refresh_digest: str | None = Field(default=None, index=True)
     scope: str = "api"
-    issued_at: int
-    last_used_at: int
-    expires_at: int | None = None
+    issued_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
+    last_used_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
+    expires_at: int | None = Field(default=None, sa_type=BigInteger)
     idle_timeout: int = 0
     revoked: bool = False
 
@@ -107,8 +107,8 @@ class AuthorizationCode(SQLModel, table=True):
     redirect_uri: str
     code_challenge: str | None = None
     scope: str = "api"
-    issued_at: int
-    expires_at: int
+    issued_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
+    expires_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
     used: bool = False
 
 
@@ -119,7 +119,7 @@ class OAuthApproval(SQLModel, table=True):
     app_id: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
     scope: str = "api"
-    approved_at: int
+    approved_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
 
 
 class WebSession(SQLModel, table=True):
@@ -130,8 +130,8 @@ class WebSession(SQLModel, table=True):
     user_id: str | None = Field(default=None, index=True)
     org_id: str | None = None
     csrf_token: str
-    created_at: int
-    last_used_at: int
+    created_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
+    last_used_at: int = Field(sa_type=BigInteger)  # epoch milliseconds
 
 
 def digest(value: str) -> str:
