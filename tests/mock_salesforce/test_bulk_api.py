@@ -1,5 +1,6 @@
 """Bulk API 2.0 query jobs (``/jobs/query``) through Flask's test client."""
 import csv
+import dataclasses
 import io
 import re
 import time
@@ -11,6 +12,12 @@ from mock_salesforce.backend.soql import snapshots
 
 V = "/services/data/v59.0"
 JOBS = f"{V}/jobs/query"
+
+
+@pytest.fixture
+def config(config, db_url):
+    """The shared config on SQLite, and on PostgreSQL too when ``SF_TEST_POSTGRES_URL`` is set."""
+    return dataclasses.replace(config, db_url=db_url)
 
 
 @pytest.fixture
