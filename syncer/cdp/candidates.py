@@ -209,15 +209,17 @@ class CandidateIndex(_Index):
         """Index people by email and phone (each once)."""
         members, by_email, by_phone = self._people, self.by_email, self.by_phone
         email_id, phone_id = f.EMAIL, f.PHONE
-        for person in people:
-            if person not in members:
-                members.add(person)
-                get = person.fields.get
-                email, phone = get(email_id), get(phone_id)
-                if email is not None:
-                    by_email.setdefault(email, []).append(person)
-                if phone is not None:
-                    by_phone.setdefault(phone, []).append(person)
+        fresh = list(dict.fromkeys(people))  # each once, in order
+        if members:
+            fresh = [person for person in fresh if person not in members]
+        members.update(fresh)
+        for person in fresh:
+            get = person.fields.get
+            email, phone = get(email_id), get(phone_id)
+            if email is not None:
+                by_email.setdefault(email, []).append(person)
+            if phone is not None:
+                by_phone.setdefault(phone, []).append(person)
 
     def add_person(self, person: PersonSnapshot) -> PersonSnapshot:
         """Index a person by email and phone (once)."""

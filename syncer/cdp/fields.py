@@ -121,6 +121,9 @@ def normalize_phone(value: Any) -> str | None:
         # No tab or newline inside (they are not printable), so only " -()." can be removed,
         # and plain replaces cost a fraction of the general translate below.
         compact = text.replace(" ", "")
+        digits = compact[1:] if compact[0] == "+" else compact
+        if digits.isdigit() and digits.isascii() and len(digits) >= 3:
+            return compact  # the usual case: nothing but digits (and spaces) after the "+"
         if "-" in compact or "(" in compact or ")" in compact or "." in compact:
             compact = compact.replace("-", "").replace("(", "").replace(")", "").replace(".", "")
     else:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,7 @@ from .orgwriter import apply_orgs, load_org_candidates
 from .settings import MergeSettings, PeopleSettings
 from .writer import apply_people, chunked, load_people_candidates
 
+_ACTION, _MATCHED_BY, _REASON = (attrgetter(name) for name in ("action", "matched_by", "reason"))
 _WRITE_LOCK_KEY = 0x5F_CD_70  # PostgreSQL advisory lock id shared by every CDP writer
 _L = link_table.c
 
@@ -52,7 +54,13 @@ class PageSummary:
     @classmethod
     def of(cls, outcomes: list[Outcome]) -> PageSummary:
         """Summarise outcomes (labels: ``created``, ``merged:<key>``, skip reasons)."""
-        return cls(outcomes, Counter(o.label for o in outcomes))
+        # Counted by (action, key, reason) in C, then labelled once per distinct triple.
+        triples = Counter(zip(map(_ACTION, outcomes), map(_MATCHED_BY, outcomes),
+                              map(_REASON, outcomes)))
+        counts: Counter = Counter()
+        for triple, count in triples.items():
+            counts[Outcome(None, *triple).label] += count
+        return cls(outcomes, counts)
 
     def _count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
