@@ -9,10 +9,14 @@ as a generator of CSV chunks, never one string. ``queryAll`` jobs see deleted re
 
 What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
 subqueries, aggregate functions, GROUP BY, OFFSET, compound fields. (The compound message is the
-one airbyte matches; the other messages follow its wording.) Not emulated: PK chunking, the
-daily job limit, ``retries`` (always 0), the results' 1 GB size split (pages are split by
-``maxRecords`` only), and the job list's paging (an org keeps at most ``MAX_JOBS`` jobs; the
-oldest is dropped first, and every job after ``RETENTION`` on the org clock).
+one airbyte matches; the other messages follow its wording.) The daily job limit (10,000, in
+``/limits`` as ``DailyBulkV2QueryJobs``) answers LIMIT_EXCEEDED. Best guesses, not checked
+against a real org: INVALIDJOB for a bad job definition or ``maxRecords``, INVALIDJOBSTATE for
+results of an unfinished job or aborting a finished one, INVALID_QUERY_LOCATOR for a locator
+that is not ours. Not emulated: PK chunking, ``retries`` (always 0), the results' 1 GB size
+split (pages are split by ``maxRecords`` only), and the job list's paging (an org keeps at most
+``MAX_JOBS`` jobs and ``MAX_BYTES`` of their Id snapshots, the oldest dropped first, and every
+job for ``RETENTION`` of the org clock).
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ OPERATIONS = ("query", "queryAll")
 DEFAULT_MAX_RECORDS = 100_000  # Salesforce picks its own default "based on the service"
 READ_CHUNK = 2_000  # rows read from the database per statement while a page streams
 MAX_JOBS = 500
+MAX_BYTES = 512 * 1024 * 1024  # of Id snapshots (18 bytes an Id): about 30 million Ids
 RETENTION = timedelta(days=7)  # Salesforce deletes query jobs after 7 days
 
 
@@ -172,9 +177,14 @@ class QueryJobs:
         if not isinstance(plan, RecordPlan):
             raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")
         csv = CsvFormat(columns(plan.shaper), request.column_delimiter, request.line_ending)
+        now = org.clock.now()
+        jobs_limit = org.usage.bulk_query_jobs
+        if jobs_limit.take(now) is None:
+            # The wording airbyte looks for before it falls back to the REST API.
+            raise errors.LIMIT_EXCEEDED(f"Max bulk v2 query jobs ({jobs_limit.limit}) per 24 hrs "
+                                        f"has been reached ({jobs_limit.used(now) + 1})")
         snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset,
                                   plan.id_chunks)
-        now = org.clock.now()
         with self._lock:
             self._counter += 1
             job = QueryJob(ids.make_id("750", self._counter), request, plan.sobject.name, user_id,
@@ -250,8 +260,10 @@ class QueryJobs:
     def _evict(self, now: datetime) -> None:
         for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
             del self._jobs[key]
-        while len(self._jobs) > MAX_JOBS:
-            self._jobs.popitem(last=False)
+        size = sum(job.snapshot.size for job in self._jobs.values())
+        while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or size > MAX_BYTES):
+            _, oldest = self._jobs.popitem(last=False)
+            size -= oldest.snapshot.size
 
 
 def check_supported(query: ast.Query) -> None:

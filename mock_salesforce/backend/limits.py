@@ -1,4 +1,5 @@
-"""Daily API request limits, counted per org over a rolling 24 hours on the org clock."""
+"""Daily API request and Bulk query job limits, counted per org over a rolling 24 hours on the
+org clock."""
 from __future__ import annotations
 
 import threading
@@ -8,12 +9,13 @@ from datetime import datetime
 from .. import errors
 
 DEFAULT_DAILY_LIMIT = 100_000
+DAILY_BULK_V2_QUERY_JOBS = 10_000
 
 
-class ApiUsage:
-    """Counts API requests in hourly buckets; past the limit requests get REQUEST_LIMIT_EXCEEDED."""
+class DailyCounter:
+    """Counts events in hourly buckets over a rolling 24 hours, up to a limit."""
 
-    def __init__(self, limit: int = DEFAULT_DAILY_LIMIT) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self._buckets: deque[list[int]] = deque()  # [hour number, count]
         self._lock = threading.Lock()
@@ -23,21 +25,20 @@ class ApiUsage:
             self._buckets.popleft()
 
     def used(self, now: datetime) -> int:
-        """Requests counted in the 24 hours before ``now``."""
+        """Events counted in the 24 hours before ``now``."""
         hour = int(now.timestamp() // 3600)
         with self._lock:
             self._trim(hour)
             return sum(count for _, count in self._buckets)
 
-    def hit(self, now: datetime) -> int:
-        """Count one request and return the usage, or raise when the limit is already used up."""
+    def take(self, now: datetime) -> int | None:
+        """Count one event and return the usage; None (nothing counted) once the limit is used."""
         hour = int(now.timestamp() // 3600)
         with self._lock:
             self._trim(hour)
             used = sum(count for _, count in self._buckets)
             if used >= self.limit:
-                raise errors.REQUEST_LIMIT_EXCEEDED(
-                    f"TotalRequests Limit exceeded.")
+                return None
             if self._buckets and self._buckets[-1][0] == hour:
                 self._buckets[-1][1] += 1
             else:
@@ -45,11 +46,26 @@ class ApiUsage:
             return used + 1
 
     def set_used(self, now: datetime, used: int) -> None:
-        """Pretend ``used`` requests were made this hour (control plane)."""
+        """Pretend ``used`` events happened this hour (control plane)."""
         with self._lock:
             self._buckets.clear()
             if used:
                 self._buckets.append([int(now.timestamp() // 3600), used])
+
+
+class ApiUsage(DailyCounter):
+    """API requests (past the limit: REQUEST_LIMIT_EXCEEDED) and Bulk API 2.0 query jobs."""
+
+    def __init__(self, limit: int = DEFAULT_DAILY_LIMIT) -> None:
+        super().__init__(limit)
+        self.bulk_query_jobs = DailyCounter(DAILY_BULK_V2_QUERY_JOBS)
+
+    def hit(self, now: datetime) -> int:
+        """Count one request and return the usage, or raise when the limit is already used up."""
+        used = self.take(now)
+        if used is None:
+            raise errors.REQUEST_LIMIT_EXCEEDED("TotalRequests Limit exceeded.")
+        return used
 
     def header(self, now: datetime) -> str:
         """The ``Sforce-Limit-Info`` header value."""
@@ -65,7 +81,9 @@ class ApiUsage:
         return {
             "DailyApiRequests": entry(self.limit, max(self.limit - used, 0)),
             "DailyAsyncApexExecutions": entry(250000), "DailyBulkApiBatches": entry(15000),
-            "DailyBulkV2QueryFileStorageMB": entry(976562), "DailyBulkV2QueryJobs": entry(10000),
+            "DailyBulkV2QueryFileStorageMB": entry(976562), "DailyBulkV2QueryJobs": entry(
+                self.bulk_query_jobs.limit,
+                max(self.bulk_query_jobs.limit - self.bulk_query_jobs.used(now), 0)),
             "DailyDurableStreamingApiEvents": entry(10000), "DailyStreamingApiEvents": entry(10000),
             "DataStorageMB": entry(1024), "FileStorageMB": entry(1024),
             "HourlyODataCallout": entry(10000), "HourlyTimeBasedWorkflow": entry(50),

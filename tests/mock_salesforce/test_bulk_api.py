@@ -282,3 +282,15 @@ def test_jobs_count_against_the_api_limit(client, auth, control, completed):
     client.post("/_mock/orgs/org1/usage", headers=control, json={"limit": 5, "used": 5})
     response = results(client, auth, job_id)
     assert response.status_code == 403 and error_code(response) == "REQUEST_LIMIT_EXCEEDED"
+
+
+def test_jobs_count_against_the_daily_bulk_job_limit(app, client, auth, create):
+    assert create("SELECT Id FROM Contact").status_code == 200
+    jobs = client.get(f"{V}/limits", headers=auth).json["DailyBulkV2QueryJobs"]
+    assert jobs == {"Max": 10000, "Remaining": 9999}
+    org = app.extensions["mock_salesforce"].default_org
+    org.usage.bulk_query_jobs.set_used(org.clock.now(), 10000)
+    response = create("SELECT Id FROM Contact")
+    assert response.status_code == 400 and error_code(response) == "LIMIT_EXCEEDED"
+    assert "Max bulk v2 query jobs (10000) per 24 hrs has been reached" in \
+        response.json[0]["message"]
