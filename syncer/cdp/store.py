@@ -183,9 +183,9 @@ class CDP:
     @gc_paused()
     def _merge_people(self, source_id: int, records: Sequence[Mapping[str, Any] | IncomingRecord],
                       settings: PeopleSettings, now: datetime) -> PageSummary:
-        # One collector pause for the whole page (see ``fastpath.gc_paused``): the page's
-        # records, index and plan are freed when this returns, before the collector resumes,
-        # so it never traverses them.
+        # One collector pause for the whole page (see ``fastpath.gc_paused``), records
+        # included: the page's records, rows and index are freed when this returns, before the
+        # collector resumes, so it only ever sees the summary's outcomes (once, not per step).
         incoming = [r if isinstance(r, IncomingRecord) else IncomingRecord.from_mapping(r)
                     for r in records]
         with self.writing() as conn:
