@@ -11,15 +11,28 @@ rates because shared machines make wall time noisy.
 
     python bench/merge_bench.py [--records 100000] [--page 2000] [--profile]
 
-Where the time goes (2 vCPU VM, shared): the merge does about 2.5 row operations per incoming
-record (a joined read of its hidden Id and person, a quarter email lookup, an update or insert
-of the person, half a link insert) where the floor does one insert. SQLite itself (statements,
-fetches, commits writing ~1,300 WAL pages per page of 2,000) takes ~1.8 s of CPU for the 100,000
-records, about 1.35x the whole floor; the rest is Python — normalising, planning, diffing and
-binding at ~14 µs per record — and ~0.35 s of garbage collection (merge pages are paused; see
-``syncer/cdp/fastpath.py``). Before this was tuned it ran ~16k records/s (~4.5x the floor);
-it now runs ~23–26k records/s, ~2.6–3x. The machine is shared, so compare several runs and
-the CPU columns; ``--profile`` prints the top hot spots.
+Where the time goes (2 vCPU VM, shared with other work, so compare several runs and the CPU
+columns). The merge does about 2.5 row operations per incoming record (a joined read of its
+hidden Id and person, a quarter email and phone lookups, an update or insert of the person,
+half a link insert) where the floor does one insert. On a quiet machine the merge takes
+~3.7–4.0 s of CPU for the 100,000 records and the floor ~1.4 s. SQLite and its driver are
+~45% of the merge (reads ~0.5 s; writes ~0.5 s; commits ~0.6 s, which write ~1,200 WAL frames
+per page of 2,000 — 95% of them ``cdp_person`` table pages, because 1,500 updates land on
+people scattered over the table's ~3,300 pages), about 1.3x the whole floor on their own.
+Python is ~50%: building records ~8%, loading candidates ~10%, planning ~11%, writing ~8%,
+the rest the driver building rows and binding parameters and the page being freed; the
+collector's one pass over a page's outcomes is ~3% (it is paused for the rest of the page; see
+``syncer/cdp/fastpath.py``).
+
+Before the first tuning pass it ran ~16k records/s (~4.5x the floor); after the second (one
+collector pause per page, a leaner planner; ~5% less CPU) seven runs on this VM, beside another
+session's test suite, gave 17–27k records/s wall (22–29k CPU) and 2.0–3.4x the floor (CPU
+ratio 1.9–3.3x): the floor and the merge are slowed at different moments, so the ratio of one
+run is noisy; the merge's CPU time is the steadier figure. Tried and not kept: checkpointing every 40,000 WAL pages instead of 10,000
+(2 checkpoints instead of 7, ~0.1 s of wall time, no CPU); IN lists and link inserts in key
+order (no steady gain); one statement for the email and phone reads (the phone read costs
+~0.06 s in all). ``--profile`` prints the top hot spots; ``bench/merge_compare.py`` checks that
+a speed change leaves every decision and stored row as it was.
 """
 from __future__ import annotations
 
