@@ -25,10 +25,10 @@ collector's one pass over a page's outcomes is ~3% (it is paused for the rest of
 ``syncer/cdp/fastpath.py``).
 
 Before the first tuning pass it ran ~16k records/s (~4.5x the floor); after the second (one
-collector pause per page, a leaner planner; ~5% less CPU) seven runs on this VM, beside another
-session's test suite, gave 17–27k records/s wall (22–29k CPU) and 2.0–3.4x the floor (CPU
-ratio 1.9–3.3x): the floor and the merge are slowed at different moments, so the ratio of one
-run is noisy; the merge's CPU time is the steadier figure. Tried and not kept: checkpointing every 40,000 WAL pages instead of 10,000
+collector pause per page, a leaner planner; ~5% less CPU) ten runs on this VM, beside another
+session's test suite, gave 17–27k records/s wall (19–29k CPU) and 2.0–3.7x the floor (CPU
+ratio 1.9–3.5x); six of the ten met both targets. The floor and the merge are slowed at
+different moments, so the ratio of one run is noisy. Tried and not kept: checkpointing every 40,000 WAL pages instead of 10,000
 (2 checkpoints instead of 7, ~0.1 s of wall time, no CPU); IN lists and link inserts in key
 order (no steady gain); one statement for the email and phone reads (the phone read costs
 ~0.06 s in all). ``--profile`` prints the top hot spots; ``bench/merge_compare.py`` checks that
