@@ -70,16 +70,9 @@ def load(key, sobject):
         raise ControlError("expected {\"records\": [...]}")
     definition = org.sobject(sobject)
     user = org.store.get(org.sobject("User"), body["userId"]) if body.get("userId") else None
-    owner = user["Id"] if user else _first_user(org)
+    owner = user["Id"] if user else org.first_user_id()
     created = dml.bulk_create(org, definition, records, owner, audit=True)
     return jsonify({"ids": created}), 201
-
-
-def _first_user(org) -> str:
-    import sqlalchemy as sa
-    table = org.store.table(org.sobject("User"))
-    with org.store.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.min(table.c.Id))).scalar_one()
 
 
 @bp.post("/orgs/<key>/fields/<sobject>")
@@ -115,7 +108,7 @@ def convert_lead(key):
     body = _body()
     if not body.get("leadId"):
         raise ControlError("expected {\"leadId\": ...}")
-    return jsonify(dml.convert_lead(org, body["leadId"], _first_user(org), body.get("accountId"))), 201
+    return jsonify(dml.convert_lead(org, body["leadId"], org.first_user_id(), body.get("accountId"))), 201
 
 
 @bp.post("/orgs/<key>/usage")

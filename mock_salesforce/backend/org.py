@@ -37,6 +37,12 @@ class Org:
         self._counter = max(id_seed, self._highest_id())
         self.query_jobs = QueryJobs(self)
 
+    def first_user_id(self) -> str:
+        """The org's first user (its admin): the owner of records loaded without one."""
+        table = self.store.table(self.sobject("User"))
+        with self.store.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.min(table.c.Id))).scalar_one()
+
     # -- metadata ----------------------------------------------------------------------------
     def sobject(self, name: str, not_found: type = errors.INVALID_TYPE) -> SObjectDef:
         """An object by name, or the error the calling endpoint uses for unknown objects."""

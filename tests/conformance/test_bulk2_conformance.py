@@ -3,7 +3,6 @@ import csv
 import io
 
 import pytest
-import sqlalchemy as sa
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from mock_salesforce.backend import dml
@@ -21,17 +20,11 @@ def org(salesforce_org):
     return salesforce_org.registry.default_org
 
 
-def admin(org):
-    table = org.store.table(org.sobject("User"))
-    with org.store.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.Id)).scalar()
-
-
 @pytest.fixture
 def three_thousand(org):
     return dml.bulk_create(org, org.sobject("Contact"),
                            [{"LastName": f"L{n:04d}", "Email": f"c{n}@example.com"}
-                            for n in range(3000)], admin(org), audit=True)
+                            for n in range(3000)], org.first_user_id(), audit=True)
 
 
 def parse(page: str, delimiter: str = ",") -> list[dict]:
@@ -68,7 +61,7 @@ def test_download_writes_one_file_per_page(sf, three_thousand, tmp_path):
 
 def test_delimiter_and_line_ending_round_trip(sf, org):
     dml.bulk_create(org, org.sobject("Contact"), [{"LastName": 'Pipe|"quoted"\nname'}],
-                    admin(org), audit=True)
+                    org.first_user_id(), audit=True)
     pages = list(sf.bulk2.Contact.query("SELECT LastName FROM Contact", column_delimiter="PIPE",
                                         line_ending="CRLF", wait=WAIT))
     assert pages[0].endswith("\r\n")

@@ -3,7 +3,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from mock_salesforce.backend import dml
@@ -19,14 +18,8 @@ def org(salesforce_org):
     return salesforce_org.registry.default_org
 
 
-def admin(org):
-    table = org.store.table(org.sobject("User"))
-    with org.store.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.Id)).scalar()
-
-
 def load(org, sobject, bodies):
-    return dml.bulk_create(org, org.sobject(sobject), bodies, admin(org), audit=True)
+    return dml.bulk_create(org, org.sobject(sobject), bodies, org.first_user_id(), audit=True)
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ def org(registry):
     return registry.default_org
 
 
-def user(org):
-    return org.store.find(org.sobject("User"), org.sobject("User").field("Username"),
-                          "admin@mock-salesforce.example.com")[0]
-
-
 def test_new_org_has_its_admin_user_and_organization_row(org):
     assert org.store.count(org.sobject("User")) == 1
     assert org.store.get(org.sobject("Organization"), org.id)["IsSandbox"] is False
@@ -33,34 +28,34 @@ def test_new_org_has_its_admin_user_and_organization_row(org):
 def test_create_and_read_back(org):
     contact = org.sobject("Contact")
     new_id = dml.create(org, contact, {"FirstName": "Ada", "LastName": "Lovelace",
-                                       "Birthdate": "1815-12-10"}, user(org))
+                                       "Birthdate": "1815-12-10"}, org.first_user_id())
     row = org.store.get(contact, new_id)
     assert (row["Name"], row["Birthdate"], row["IsDeleted"]) == ("Ada Lovelace", "1815-12-10", False)
 
 
 def test_text_lookups_ignore_case(org):
     contact = org.sobject("Contact")
-    new_id = dml.create(org, contact, {"LastName": "X", "Email": "Ada@Example.com"}, user(org))
+    new_id = dml.create(org, contact, {"LastName": "X", "Email": "Ada@Example.com"}, org.first_user_id())
     assert org.store.find(contact, contact.field("Email"), "ada@EXAMPLE.com") == [new_id]
 
 
 def test_bulk_create_checks_references_in_one_pass(org):
     with pytest.raises(errors.INVALID_CROSS_REFERENCE_KEY):
         dml.bulk_create(org, org.sobject("Contact"), [
-            {"LastName": "A", "AccountId": "001D000000IqhSLIAZ"}], user(org))
+            {"LastName": "A", "AccountId": "001D000000IqhSLIAZ"}], org.first_user_id())
     assert org.store.count(org.sobject("Contact")) == 0
 
 
 def test_bulk_create_many_rows_with_different_fields(org):
-    account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, user(org))
+    account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
     created = dml.bulk_create(org, org.sobject("Contact"), [
-        {"LastName": "A", "AccountId": account}, {"LastName": "B", "Email": "b@x.org"}], user(org))
+        {"LastName": "A", "AccountId": account}, {"LastName": "B", "Email": "b@x.org"}], org.first_user_id())
     assert len(created) == 2 and org.store.count(org.sobject("Contact")) == 2
 
 
 def test_deleted_records_stay_in_the_table_flagged(org):
     account = org.sobject("Account")
-    new_id = dml.create(org, account, {"Name": "Acme"}, user(org))
+    new_id = dml.create(org, account, {"Name": "Acme"}, org.first_user_id())
     dml.delete(org, account, new_id)
     assert org.store.get(account, new_id) is None
     row = org.store.get(account, new_id, include_deleted=True)
@@ -69,15 +64,15 @@ def test_deleted_records_stay_in_the_table_flagged(org):
 
 def test_unique_field_refuses_duplicates(org):
     org.add_field(org.sobject("Account"), FieldDef("Code__c", "string", custom=True, unique=True))
-    dml.create(org, org.sobject("Account"), {"Name": "A", "Code__c": "K1"}, user(org))
+    dml.create(org, org.sobject("Account"), {"Name": "A", "Code__c": "K1"}, org.first_user_id())
     with pytest.raises(errors.DUPLICATE_VALUE):
-        dml.create(org, org.sobject("Account"), {"Name": "B", "Code__c": "k1"}, user(org))
+        dml.create(org, org.sobject("Account"), {"Name": "B", "Code__c": "k1"}, org.first_user_id())
 
 
 def test_runtime_custom_field_gets_a_column(org):
     contact = org.sobject("Contact")
     org.add_field(contact, FieldDef("Score__c", "double", custom=True))
-    new_id = dml.create(org, contact, {"LastName": "X", "Score__c": 4.5}, user(org))
+    new_id = dml.create(org, contact, {"LastName": "X", "Score__c": 4.5}, org.first_user_id())
     assert org.store.get(contact, new_id)["Score__c"] == 4.5
 
 
@@ -85,11 +80,11 @@ def test_data_survives_a_restart(db_url, tmp_path):
     config = MockConfig(db_url=db_url, data_dir=tmp_path, password="p", client_secret="s")
     first = Registry(config)
     account = first.default_org.sobject("Account")
-    new_id = dml.create(first.default_org, account, {"Name": "Kept"}, user(first.default_org))
+    new_id = dml.create(first.default_org, account, {"Name": "Kept"}, first.default_org.first_user_id())
     first.engine.dispose()
     second = Registry(config)
     assert second.default_org.store.get(second.default_org.sobject("Account"), new_id)["Name"] == "Kept"
-    later = dml.create(second.default_org, account, {"Name": "Next"}, user(second.default_org))
+    later = dml.create(second.default_org, account, {"Name": "Next"}, second.default_org.first_user_id())
     assert later > new_id
     second.engine.dispose()
 
@@ -109,7 +104,13 @@ def test_seeded_demo_org_links_its_records(db_url, tmp_path):
 
 def test_reset_rebuilds_an_empty_org(registry):
     org = registry.default_org
-    dml.create(org, org.sobject("Account"), {"Name": "Gone"}, user(org))
+    dml.create(org, org.sobject("Account"), {"Name": "Gone"}, org.first_user_id())
     registry.reset()
     fresh = registry.default_org
     assert fresh.store.count(fresh.sobject("Account")) == 0 and fresh.store.count(fresh.sobject("User")) == 1
+
+
+def test_the_first_user_is_the_admin(org):
+    user = org.sobject("User")
+    assert org.store.find(user, user.field("Username"), "admin@mock-salesforce.example.com") == [
+        org.first_user_id()]

@@ -2,7 +2,6 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from mock_salesforce import errors
 from mock_salesforce.backend import dml
@@ -34,14 +33,8 @@ def org(registry):
     return org
 
 
-def user(org):
-    table = org.store.table(org.sobject("User"))
-    with org.store.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.Id)).scalar()
-
-
 def make(org, sobject, **fields):
-    return dml.create(org, org.sobject(sobject), fields, user(org), audit=True)
+    return dml.create(org, org.sobject(sobject), fields, org.first_user_id(), audit=True)
 
 
 @pytest.fixture
@@ -371,7 +364,7 @@ def test_query_hides_deleted_rows_and_query_all_shows_them(org, people):
 @pytest.fixture
 def many(org):
     bodies = [{"LastName": f"P{n:04d}"} for n in range(450)]
-    return dml.bulk_create(org, org.sobject("Contact"), bodies, user(org))
+    return dml.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
 
 
 def test_pages_follow_the_batch_size(org, many):
@@ -384,8 +377,8 @@ def test_pages_follow_the_batch_size(org, many):
 def test_paging_is_a_snapshot_under_inserts_and_updates(org, many):
     page = run(org, "SELECT LastName FROM Contact ORDER BY SystemModstamp", batch=200)
     seen = [r["LastName"] for r in page["records"]]
-    dml.bulk_create(org, org.sobject("Contact"), [{"LastName": "Late"}] * 30, user(org))
-    dml.update(org, org.sobject("Contact"), many[0], {"FirstName": "Touched"}, user(org))
+    dml.bulk_create(org, org.sobject("Contact"), [{"LastName": "Late"}] * 30, org.first_user_id())
+    dml.update(org, org.sobject("Contact"), many[0], {"FirstName": "Touched"}, org.first_user_id())
     while not page["done"]:
         page = more(org, page)
         seen += [r["LastName"] for r in page["records"]]

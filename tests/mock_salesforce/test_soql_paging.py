@@ -19,18 +19,12 @@ def org(db_url, tmp_path):
     backend.engine.dispose()
 
 
-def user(org):
-    table = org.store.table(org.sobject("User"))
-    with org.store.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.Id)).scalar()
-
-
 @pytest.fixture
 def contacts(org):
-    account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, user(org))
+    account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
     bodies = [{"LastName": f"P{n:04d}", "Email": f"p{n}@example.com",
                "AccountId": account if n % 3 else None} for n in range(650)]
-    return dml.bulk_create(org, org.sobject("Contact"), bodies, user(org))
+    return dml.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
 
 
 def pages(org, soql, batch=200, between=None):
@@ -83,11 +77,11 @@ def test_range_pages_keep_the_snapshot_under_changes(org, contacts):
         with org.store.engine.begin() as conn:
             org.store.insert_many(contact, [{
                 "Id": inside, "IsDeleted": False, "LastName": "Intruder", "Name": "Intruder",
-                "OwnerId": user(org), "CreatedById": user(org), "LastModifiedById": user(org),
+                "OwnerId": org.first_user_id(), "CreatedById": org.first_user_id(), "LastModifiedById": org.first_user_id(),
                 "CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp,
                 "HasOptedOutOfEmail": False, "HasOptedOutOfFax": False, "DoNotCall": False}],
                 conn)
-        dml.bulk_create(org, contact, [{"LastName": "Late"}] * 5, user(org))
+        dml.bulk_create(org, contact, [{"LastName": "Late"}] * 5, org.first_user_id())
         dml.delete(org, contact, ordered[300])  # to the recycle bin: still in the snapshot
         with org.store.engine.begin() as conn:  # purged: gone from its page
             conn.execute(sa.delete(org.store.table(contact))
