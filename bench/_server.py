@@ -41,6 +41,20 @@ class Served:
         return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
                           session=self.session())
 
+    def write_syncer_config(self, path, cdp_url: str, extra: str = "") -> None:
+        """A syncer configuration for this server: Contact and Account into ``cdp_url``."""
+        path.write_text(f"""
+[source]
+login_url = "{self.url}"
+client_id = "{self.client_id}"
+client_secret = "{self.client_secret}"
+ca_bundle = "{self.ca}"
+[cdp]
+url = "{cdp_url}"
+[sync]
+objects = ["Contact", "Account"]
+{extra}""")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)

@@ -196,18 +196,8 @@ class CDPReader:
 
 def write_config(path: Path, server, cdp_url: str, map_title: bool) -> None:
     """The syncer's configuration: Contact and Account, with or without Contact.Title mapped."""
-    objects = '\n[objects.Contact]\ncustom_fields = ["Title"]\n' if map_title else ""
-    path.write_text(f"""
-[source]
-login_url = "{server.url}"
-client_id = "{server.client_id}"
-client_secret = "{server.client_secret}"
-ca_bundle = "{server.ca}"
-[cdp]
-url = "{cdp_url}"
-[sync]
-objects = ["Contact", "Account"]
-{objects}""")
+    server.write_syncer_config(path, cdp_url,
+                               '[objects.Contact]\ncustom_fields = ["Title"]\n' if map_title else "")
 
 
 def syncer_command(config: Path, *args: str) -> list[str]:

@@ -74,17 +74,7 @@ def main() -> None:
     try:
         load(server, args.contacts)
         config = workdir / "syncer.toml"
-        config.write_text(f"""
-[source]
-login_url = "{server.url}"
-client_id = "{server.client_id}"
-client_secret = "{server.client_secret}"
-ca_bundle = "{server.ca}"
-[cdp]
-url = "sqlite:///{workdir / 'cdp.db'}"
-[sync]
-objects = ["Contact", "Account"]
-""")
+        server.write_syncer_config(config, f"sqlite:///{workdir / 'cdp.db'}")
         syncer(config, "connect", "--username", server.username, "--password", server.password)
         output, seconds, peak = syncer(config, "sync")
         total = args.contacts + args.contacts // 5

@@ -11,16 +11,6 @@ WAIT = 0.05  # simple-salesforce sleeps this long before its first poll (its def
 
 
 @pytest.fixture
-def sf(salesforce_org):
-    return salesforce_org.client()
-
-
-@pytest.fixture
-def org(salesforce_org):
-    return salesforce_org.registry.default_org
-
-
-@pytest.fixture
 def three_thousand(org):
     return dml.bulk_create(org, org.sobject("Contact"),
                            [{"LastName": f"L{n:04d}", "Email": f"c{n}@example.com"}

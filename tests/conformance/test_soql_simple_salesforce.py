@@ -8,16 +8,6 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 from mock_salesforce.backend import dml
 
 
-@pytest.fixture
-def sf(salesforce_org):
-    return salesforce_org.client()
-
-
-@pytest.fixture
-def org(salesforce_org):
-    return salesforce_org.registry.default_org
-
-
 def load(org, sobject, bodies):
     return dml.bulk_create(org, org.sobject(sobject), bodies, org.first_user_id(), audit=True)
 

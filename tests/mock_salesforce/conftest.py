@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mock_salesforce.app import create_app
+from mock_salesforce.backend.registry import Registry
 from mock_salesforce.config import MockConfig
 
 PASSWORD = "test-password"
@@ -58,3 +59,17 @@ def auth(token) -> dict:
 def control():
     """Headers of a control-plane call."""
     return {"X-Mock-Secret": CONTROL_SECRET}
+
+
+@pytest.fixture
+def registry(db_url, tmp_path):
+    """The backend of a fresh org on the storage under test (SQLite, and PostgreSQL when set)."""
+    backend = Registry(MockConfig(db_url=db_url, data_dir=tmp_path, password="p", client_secret="s"))
+    yield backend
+    backend.engine.dispose()
+
+
+@pytest.fixture
+def org(registry):
+    """That backend's org."""
+    return registry.default_org

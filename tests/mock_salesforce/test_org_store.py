@@ -8,18 +8,6 @@ from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.config import MockConfig
 
 
-@pytest.fixture
-def registry(db_url, tmp_path):
-    backend = Registry(MockConfig(db_url=db_url, data_dir=tmp_path, password="p", client_secret="s"))
-    yield backend
-    backend.engine.dispose()
-
-
-@pytest.fixture
-def org(registry):
-    return registry.default_org
-
-
 def test_new_org_has_its_admin_user_and_organization_row(org):
     assert org.store.count(org.sobject("User")) == 1
     assert org.store.get(org.sobject("Organization"), org.id)["IsSandbox"] is False

@@ -14,12 +14,9 @@ NOW = datetime(2024, 5, 15, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 
 
 @pytest.fixture
-def registry(db_url, tmp_path):
-    backend = Registry(MockConfig(db_url=db_url, data_dir=tmp_path, password="p",
-                                  client_secret="s"))
-    backend.clock.set(NOW, frozen=True)
-    yield backend
-    backend.engine.dispose()
+def registry(registry):
+    registry.clock.set(NOW, frozen=True)
+    return registry
 
 
 @pytest.fixture

@@ -4,19 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from mock_salesforce.backend import dml
-from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.soql import engine
-from mock_salesforce.config import MockConfig
 
 FIELDS = "Id, LastName, Email, SystemModstamp, Account.Name"
-
-
-@pytest.fixture
-def org(db_url, tmp_path):
-    backend = Registry(MockConfig(db_url=db_url, data_dir=tmp_path, password="p",
-                                  client_secret="s"))
-    yield backend.default_org
-    backend.engine.dispose()
 
 
 @pytest.fixture

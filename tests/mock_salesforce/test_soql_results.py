@@ -7,19 +7,9 @@ import sqlalchemy as sa
 
 from mock_salesforce.backend import dml
 from mock_salesforce.backend.records import serialise
-from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.soql import engine
-from mock_salesforce.config import MockConfig
 
 TRICKY = 'quote " backslash \\ brace {x} }{ newline \n tab \t ctrl \x01 é 😀 \u2028 end'
-
-
-@pytest.fixture
-def org(db_url, tmp_path):
-    backend = Registry(MockConfig(db_url=db_url, data_dir=tmp_path, password="p",
-                                  client_secret="s"))
-    yield backend.default_org
-    backend.engine.dispose()
 
 
 def make(org, sobject, **fields):

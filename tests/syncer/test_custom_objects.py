@@ -222,18 +222,6 @@ def test_a_backfill_reads_custom_objects_too(syncer, org):
 
 # --- CDP records ------------------------------------------------------------------------------
 
-@pytest.fixture
-def cdp(db_url):
-    store = CDP(db_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def source(cdp):
-    return cdp.create_data_source("Salesforce A", org_id="00DA")
-
-
 def member(sf_id, contact=None, level="Gold", at=T0, deleted=False) -> CustomRecord:
     return CustomRecord(sf_id, {"Level__c": level}, "sf_id", contact, at, deleted)
 

@@ -17,18 +17,6 @@ TIER = f.custom_person("tier")
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def cdp(db_url):
-    store = CDP(db_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def source(cdp):
-    return cdp.create_data_source("Salesforce A", org_id="00DA")
-
-
 def contact(sf_id: str, email: str | None = None, phone: str | None = None, **extra) -> dict:
     record = {"sf_id": sf_id, "sf_object": "Contact", f.EMAIL: email, f.PHONE: phone}
     record.update(extra)
