@@ -15,20 +15,25 @@ Where the time goes (2 vCPU VM, shared with other work, so compare several runs 
 columns). The merge does about 2.5 row operations per incoming record (a joined read of its
 hidden Id and person, a quarter email and phone lookups, an update or insert of the person,
 half a link insert) where the floor does one insert. On a quiet machine the merge takes
-~3.7–4.0 s of CPU for the 100,000 records and the floor ~1.4 s. SQLite and its driver are
-~45% of the merge (reads ~0.5 s; writes ~0.5 s; commits ~0.6 s, which write ~1,200 WAL frames
-per page of 2,000 — 95% of them ``cdp_person`` table pages, because 1,500 updates land on
-people scattered over the table's ~3,300 pages), about 1.3x the whole floor on their own.
+~3.7–4.0 s of CPU for the 100,000 records with 4 KB pages (~2.6–3.1 s with 2 KB) and the floor
+~1.2–1.4 s. With 4 KB pages SQLite and its driver were ~45% of the merge (reads ~0.5 s; writes
+~0.5 s; commits ~0.6 s, which write ~1,200 WAL frames per page of 2,000 — 95% of them
+``cdp_person`` table pages, because 1,500 updates land on people scattered over the table's
+~3,300 pages); halving the page size halves those bytes.
 Python is ~50%: building records ~8%, loading candidates ~10%, planning ~11%, writing ~8%,
 the rest the driver building rows and binding parameters and the page being freed; the
 collector's one pass over a page's outcomes is ~3% (it is paused for the rest of the page; see
 ``syncer/cdp/fastpath.py``).
 
 Before the first tuning pass it ran ~16k records/s (~4.5x the floor); after the second (one
-collector pause per page, a leaner planner; ~5% less CPU) ten runs on this VM, beside another
-session's test suite, gave 17–27k records/s wall (19–29k CPU) and 2.0–3.7x the floor (CPU
-ratio 1.9–3.5x); six of the ten met both targets. The floor and the merge are slowed at
-different moments, so the ratio of one run is noisy. Tried and not kept: checkpointing every 40,000 WAL pages instead of 10,000
+collector pause per page, a leaner planner; ~5% less CPU) ten runs on this VM gave 17–27k
+records/s and 2.0–3.7x the floor, six of ten meeting both targets. The third pass changed the
+CDP's SQLite page size from 4 KB to 2 KB (``syncer/cdp/store.py``): each touched page is written to
+the WAL whole, so the ~1,500 scattered updates of a page write half the bytes (1 KB pages gave
+the same speed; 2 KB keeps rows of ~2 KB, people with many custom fields, on one page). Ten runs
+after it (2026-12-02, idle VM; three runs with 4 KB pages just before gave 24–26k and 2.2–3.2x): 30.6–37.0k records/s wall and 2.1–2.8x the floor; all ten met
+both targets. The floor and the merge are slowed at different moments, so the ratio of one run
+is noisy. Tried and not kept: checkpointing every 40,000 WAL pages instead of 10,000
 (2 checkpoints instead of 7, ~0.1 s of wall time, no CPU); IN lists and link inserts in key
 order (no steady gain); one statement for the email and phone reads (the phone read costs
 ~0.06 s in all). ``--profile`` prints the top hot spots; ``bench/merge_compare.py`` checks that
