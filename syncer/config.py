@@ -67,6 +67,8 @@ class Settings:
     poll_interval_minutes: float = 15
     activity_retention_days: int = 90
     api_allocation_percent: float = 80
+    bulk_api: bool = True        # rule 43: Bulk API 2.0 for initial loads and backfills …
+    bulk_threshold: int = 2000   # … that count more rows than this
     filters: dict[str, Any] = field(default_factory=dict)  # object → filters.Group
     auto_archive: bool = False
     outbound_activities: tuple[str, ...] = ()
@@ -114,7 +116,8 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     _only(source, {"name", "sandbox", "login_url", "sandbox_login_url", "client_id",
                    "client_secret", "callback_port", "ca_bundle"}, "[source]")
     _only(sync, {"objects", "poll_interval_minutes", "activity_retention_days",
-                 "api_allocation_percent", "state_dir", "auto_archive"}, "[sync]")
+                 "api_allocation_percent", "state_dir", "auto_archive", "bulk_api",
+                 "bulk_threshold"}, "[sync]")
     # login_url is the production login host (or a My Domain); sandbox_login_url the sandbox one.
     connection = Connection(
         production_login_url=source.get("login_url") or PRODUCTION_LOGIN,
@@ -144,6 +147,8 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         poll_interval_minutes=_positive(sync, "poll_interval_minutes", 15),
         activity_retention_days=int(_positive(sync, "activity_retention_days", 90)),
         api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
+        bulk_api=_boolean(sync, "bulk_api", True),
+        bulk_threshold=int(_positive(sync, "bulk_threshold", 2000)),
         filters=_filters(data.get("filters", {}), objects), auto_archive=bool(sync.get("auto_archive", False)),
         outbound_activities=tuple(chosen),
         permission_fields={channel: section["field"] for channel, section
@@ -233,6 +238,13 @@ def _permission(data: dict, channel: str) -> PermissionMapping | None:
                                  f"{', '.join(DIRECTIONS)}")
     return PermissionMapping(DIRECTIONS[direction], section.get("value_for_true", True),
                              section.get("value_for_false", False))
+
+
+def _boolean(section: dict, key: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"[sync] {key} must be true or false, not {value!r}")
+    return value
 
 
 def _positive(section: dict, key: str, default: float) -> float:

@@ -238,6 +238,37 @@ class SalesforceClient:
             raise FatalError("the org sent no Date header")
         return self.server_time
 
+    def count(self, soql: str) -> int:
+        """The ``totalSize`` of a ``SELECT COUNT() …`` query (deleted records included)."""
+        return self.call(lambda sf: sf.query(soql, include_deleted=True))["totalSize"]
+
+    # -- Bulk API 2.0 query jobs (rule 43; see ``sync/bulk.py``) -----------------------------
+    def bulk_create(self, soql: str, operation: str = "queryAll") -> str:
+        """Create a query job; its id."""
+        body = {"operation": operation, "query": soql, "contentType": "CSV",
+                "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        return self.call(lambda sf: sf._call_salesforce(
+            "POST", f"{sf.base_url}jobs/query", name="jobs/query", json=body).json())["id"]
+
+    def bulk_job(self, job_id: str) -> dict:
+        """A query job's info (``state``, ``errorMessage``, ``numberRecordsProcessed``…)."""
+        return self.call(lambda sf: sf._call_salesforce(
+            "GET", f"{sf.base_url}jobs/query/{job_id}", name="jobs/query").json())
+
+    def bulk_results(self, job_id: str, locator: str | None, max_records: int) -> tuple[str, str | None]:
+        """One page of a finished job's CSV and the locator of the next (None after the last)."""
+        params = {"maxRecords": max_records, **({"locator": locator} if locator else {})}
+        response = self.call(lambda sf: sf._call_salesforce(
+            "GET", f"{sf.base_url}jobs/query/{job_id}/results", name="jobs/query", params=params))
+        following = response.headers.get("Sforce-Locator")
+        # Salesforce's CSV is UTF-8; its Content-Type names no charset, which requests would read as Latin-1.
+        return response.content.decode("utf-8"), None if following in (None, "", "null") else following
+
+    def bulk_delete(self, job_id: str) -> None:
+        """Delete a finished job and its results."""
+        self.call(lambda sf: sf._call_salesforce("DELETE", f"{sf.base_url}jobs/query/{job_id}",
+                                                 name="jobs/query"))
+
     def collections(self, method: str, records: list[dict], all_or_none: bool = False) -> list[dict]:
         """sObject Collections create (POST) or update (PATCH), up to 200 records."""
         body = {"allOrNone": all_or_none, "records": records}

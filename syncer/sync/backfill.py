@@ -96,8 +96,25 @@ class Backfill(Poll):
             mine["total"] = self.client.call(lambda sf: sf.query(
                 f"SELECT COUNT() FROM {stream.name} WHERE {' AND '.join(conditions)}"))["totalSize"]
             self._store(self.record)
-        fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream) +
-                                                tuple(sorted(group.fields() if group else ()))))
+        select = stream.select_fields(mapping, self._permission_fields(stream) +
+                                      tuple(sorted(group.fields() if group else ())))
+        fields = ", ".join(select)
+        if mine.get("bulk") or (self.settings.bulk_api and mine["after"] is None and
+                                self.bulk_fits(stream, select, summary, lambda: mine["total"])):
+            # Rule 43: above the threshold, one Bulk API 2.0 ``query`` job (deleted records are
+            # not backfilled), resumable at its next results page.
+            read_before = mine["read"]
+
+            def committed(position: dict) -> None:
+                mine["bulk"], mine["read"] = position, read_before + summary.read
+                self._store(self.record)
+
+            soql = f"SELECT {fields} FROM {stream.name} WHERE {' AND '.join(conditions)}"
+            if self.read_bulk(stream, soql, mine.get("bulk"), mapping, summary, "query", committed):
+                mine["done"] = True
+                self._store(self.record)
+                return summary
+            mine["bulk"] = None  # refused or failed: the keyset pages below read it through REST
         while True:
             keyset = [f"Id > '{mine['after']}'"] if mine["after"] else []
             soql = (f"SELECT {fields} FROM {stream.name} WHERE {' AND '.join(conditions + keyset)} "

@@ -12,14 +12,14 @@ import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, SalesforceClient
-from . import custom, filters, state
+from . import bulk, custom, filters, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -36,6 +36,8 @@ class StreamSummary:
     counts: Counter = field(default_factory=Counter)
     skipped_fields: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the whole stream was not read (custom objects, rule 53)
+    api: str = "REST"           # "Bulk API 2.0" when this poll read the stream by Bulk job (rule 43)
+    api_note: str | None = None  # why a window big enough for Bulk was read through REST
 
 
 @dataclass
@@ -110,8 +112,9 @@ class Poll:
             if relinked := self.cdp.relink_custom_records(self.source, stream.name):
                 summary.counts["relinked"] += relinked
         group = self._filter(stream)
-        fields = ", ".join(stream.select_fields(mapping, self._permission_fields(stream) +
-                                                tuple(sorted(group.fields() if group else ()))))
+        select = stream.select_fields(mapping, self._permission_fields(stream) +
+                                      tuple(sorted(group.fields() if group else ())))
+        fields = ", ".join(select)
         conditions = [stream.where] if stream.where else []
         if group is not None and not self.settings.auto_archive:
             conditions.append(filters.to_soql(group))  # selective sync, done by Salesforce
@@ -119,6 +122,20 @@ class Poll:
             # Rule 24: the first import brings only the last 90 days of activity.
             since = self._connected_at() - timedelta(days=90)
             conditions.append(f"{stream.activity_time} >= {state.soql_datetime(since)}")
+
+        where = " AND ".join([state.window_filter(state.Window(window.start, window.end)), *conditions])
+        if self._bulk_wanted(stream, select, where, cursor, initial, summary):
+            def committed(position: dict) -> None:
+                nonlocal cursor
+                cursor = state.bulk_page_committed(cursor, position)
+                self._save(stream, cursor)
+
+            soql = f"SELECT {fields} FROM {stream.name} WHERE {where}"
+            if self.read_bulk(stream, soql, cursor.bulk, mapping, summary, "queryAll", committed):
+                self._save(stream, state.window_committed(cursor))
+                return summary
+            cursor, window = replace(cursor, bulk=None, checkpoint=None), replace(window, after=None)
+            self._save(stream, cursor)
 
         def fetch(after: tuple[datetime, str] | None) -> list[dict]:
             page_window = state.Window(window.start, window.end, after)
@@ -146,6 +163,52 @@ class Poll:
                 self._check_budget()
         self._save(stream, state.window_committed(cursor))
         return summary
+
+    # -- Bulk API 2.0 (rule 43) --------------------------------------------------------------
+    def _bulk_wanted(self, stream: Stream, select: list[str], where: str, cursor: state.Cursor,
+                     initial: bool, summary: StreamSummary) -> bool:
+        """A window resumes its Bulk job; a first window of more than ``bulk_threshold`` rows
+        that Bulk can serve starts one. Incremental windows always read through REST."""
+        if cursor.bulk:
+            return True
+        if not (initial and self.settings.bulk_api) or cursor.checkpoint is not None:
+            return False
+        return self.bulk_fits(stream, select, summary, lambda: self.client.count(
+            f"SELECT COUNT() FROM {stream.name} WHERE {where}"))
+
+    def bulk_fits(self, stream: Stream, select: list[str], summary: StreamSummary,
+                  count: Callable[[], int]) -> bool:
+        """More rows than the threshold (``count()``: one COUNT() call) and nothing Bulk cannot serve."""
+        reason = bulk.rest_only_reason(stream.name, select, self._describe)
+        if reason is None and count() <= self.settings.bulk_threshold:
+            return False
+        if reason is not None:
+            summary.api_note = f"REST: {reason} (Bulk API cannot serve it)"
+            log.info("%s read through REST: %s", stream.name, summary.api_note)
+            return False
+        return True
+
+    def read_bulk(self, stream: Stream, soql: str, position: dict | None, mapping: dict[str, str],
+                  summary: StreamSummary, operation: str, committed: Callable[[dict], None]) -> bool:
+        """Read one query job's results into the CDP, ``committed(position)`` after each page;
+        False when Salesforce refused or failed the job (the caller reads through REST)."""
+        reader = bulk.BulkRead(self.client, stream.name, soql, self._describe, operation, position)
+        try:
+            for records, after in reader.pages():
+                for start in range(0, len(records), PAGE_SIZE):
+                    page = records[start:start + PAGE_SIZE]
+                    self._apply(stream, page, mapping, summary)
+                    summary.read += len(page)
+                    self.progress(stream.name, len(page))
+                committed(after)
+                self._check_budget()
+        except bulk.BulkUnavailable as error:
+            summary.api_note = f"REST: Bulk job not usable ({error})"
+            log.warning("%s: %s", stream.name, summary.api_note)
+            return False
+        summary.api = "Bulk API 2.0"
+        reader.close()
+        return True
 
     def _filter(self, stream: Stream) -> filters.Group | None:
         """The selective-sync filter of a person or organisation stream, if any (rule 30)."""

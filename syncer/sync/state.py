@@ -20,11 +20,15 @@ class Cursor:
     committed: datetime | None = None           # end of the last fully committed window
     window_end: datetime | None = None          # end of the window in progress, if any
     checkpoint: tuple[datetime, str] | None = None  # last committed (SystemModstamp, Id) in it
+    bulk: dict | None = None  # a window read by Bulk job: {"job", "locator", "done"} as committed (rule 43)
 
     def to_json(self) -> dict:
         """A JSON-safe form for the data source's bookmarks."""
-        return {"committed": _iso(self.committed), "window_end": _iso(self.window_end),
+        data = {"committed": _iso(self.committed), "window_end": _iso(self.window_end),
                 "checkpoint": [_iso(self.checkpoint[0]), self.checkpoint[1]] if self.checkpoint else None}
+        if self.bulk:
+            data["bulk"] = dict(self.bulk)
+        return data
 
     @classmethod
     def from_json(cls, data: dict | None) -> Cursor:
@@ -32,7 +36,7 @@ class Cursor:
         data = data or {}
         checkpoint = data.get("checkpoint")
         return cls(_parse(data.get("committed")), _parse(data.get("window_end")),
-                   (_parse(checkpoint[0]), checkpoint[1]) if checkpoint else None)
+                   (_parse(checkpoint[0]), checkpoint[1]) if checkpoint else None, data.get("bulk"))
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,18 @@ def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOK
     end = server_now.astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     if start is not None and start >= end:
         start = end - lookback
-    return replace(cursor, window_end=end, checkpoint=None), Window(start, end)
+    return replace(cursor, window_end=end, checkpoint=None, bulk=None), Window(start, end)
 
 
 def page_committed(cursor: Cursor, last_stamp: datetime, last_id: str) -> Cursor:
     """After a page is committed: remember its last record so a crash resumes after it."""
     return replace(cursor, checkpoint=(last_stamp, last_id))
+
+
+def bulk_page_committed(cursor: Cursor, position: dict) -> Cursor:
+    """After a Bulk results page is committed (``{"job", "locator", "done"}``): a crash resumes
+    at the job's next page, or only closes the window when every page was committed."""
+    return replace(cursor, bulk=dict(position))
 
 
 def window_committed(cursor: Cursor) -> Cursor:

@@ -1,0 +1,211 @@
+"""Rule 43: initial loads and backfills above 2,000 rows read through Bulk API 2.0.
+
+REST ``queryAll`` stays the API of incremental polls. When a stream's first window (or a
+backfill) counts more than ``[sync] bulk_threshold`` rows (``SELECT COUNT()``, one call), it is
+read as one Bulk API 2.0 query job instead — ``queryAll`` for a sync, which sees deleted records,
+``query`` for a backfill — and its CSV results are read page by page through the job's locator.
+
+Resumable without ORDER BY: Salesforce's docs warn that ORDER BY turns off a Bulk job's PK
+chunking and invites QUERY_TIMEOUT, so the job is unordered and the *locator* is the checkpoint.
+After each result page is committed, the job id and the next locator are saved in the stream's
+cursor; a killed sync goes on with the next unread page of the same job (Salesforce keeps jobs
+for seven days). A job that is gone, failed or aborted starts the window again with a new job;
+merges are idempotent, so re-reading committed records loses nothing.
+
+REST is kept, with the reason logged and counted, for what Bulk cannot serve: a child subquery
+(an opportunity's primary contact role), a compound address/location field or a base64 field in
+the SELECT (map the component fields instead), and a job Salesforce refuses or fails.
+
+CSV values are typed back into the REST shapes the merge already knows, from the describe:
+booleans, numbers, nulls (an empty cell), datetimes (``…Z`` → ``…+0000``) and parent paths
+(``Account.Name`` → ``{"Account": {"Name": …}}``, all-empty parents → null, as REST sends them).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from ..salesforce import FatalError, SalesforceClient
+
+log = logging.getLogger("syncer")
+THRESHOLD = 2000          # Airbyte's docs: Bulk for "more than 2,000 records"
+RESULT_PAGE = 10_000      # rows per results call (one cursor save per page)
+_NUMBER = {"int", "double", "currency", "percent", "long"}
+_REST_ONLY = {"address": "compound address field", "location": "compound location field",
+              "base64": "base64 field"}
+Describe = Callable[[str], dict]
+
+
+class BulkUnavailable(Exception):
+    """Salesforce refused or failed the job: read the window through REST instead."""
+
+
+def rest_only_reason(sobject: str, select: list[str], describe: Describe) -> str | None:
+    """Why this SELECT must be read through REST, or None when Bulk can serve it."""
+    types = {f["name"]: f["type"] for f in describe(sobject)["fields"]}
+    for name in select:
+        if name.startswith("("):
+            child = re.search(r"\bFROM\s+(\w+)", name, re.IGNORECASE)
+            return f"child subquery {child.group(1) if child else name}"
+        if "." not in name and types.get(name) in _REST_ONLY:
+            return f"{_REST_ONLY[types[name]]} {name}"
+    return None
+
+
+def converter(sobject: str, header: list[str], describe: Describe) -> Callable[[list[str]], dict]:
+    """A function from one CSV row to the record REST would have sent (without ``attributes``)."""
+    columns = [_column(sobject, name.split("."), describe) for name in header]
+    if all(len(path) == 1 for path, _ in columns):
+        flat = [(path[0], fn) for path, fn in columns]
+        return lambda row: {key: (fn(value) if fn else value) if value else None
+                            for (key, fn), value in zip(flat, row)}
+
+    def nested(row: list[str]) -> dict:
+        record: dict = {}
+        for (path, fn), value in zip(columns, row):
+            node = record
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = (fn(value) if fn else value) if value else None
+        return _null_parents(record)
+
+    return nested
+
+
+def parse(text: str, convert_for: Callable[[list[str]], Callable[[list[str]], dict]]) -> list[dict]:
+    """The records of one CSV results page (header row first)."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None:
+        return []
+    convert = convert_for(header)
+    return [convert(row) for row in rows if row]
+
+
+class BulkRead:
+    """One window read through a Bulk API 2.0 query job, page by page, resumable by locator."""
+
+    def __init__(self, client: SalesforceClient, sobject: str, soql: str, describe: Describe,
+                 operation: str = "queryAll", position: dict | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client, self.sobject, self.soql, self.describe = client, sobject, soql, describe
+        self.operation, self.position, self.sleep = operation, dict(position or {}), sleep
+        self._converters: dict[tuple[str, ...], Callable[[list[str]], dict]] = {}
+
+    def pages(self) -> Iterator[tuple[list[dict], dict]]:
+        """``(records, position after them)`` per results page; save the position only once the
+        records are committed. The next page is fetched while the caller merges this one."""
+        if self.position.get("done"):
+            return  # every page was committed before a crash: nothing left to read
+        job, locator = self._start()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk") as pool:
+            pending = pool.submit(self._fetch, job, locator)
+            while pending is not None:
+                records, following = pending.result()
+                pending = pool.submit(self._fetch, job, following) if following else None
+                yield records, {"job": job, "locator": following, "done": following is None}
+
+    def close(self) -> None:
+        """Delete the finished job (Salesforce would after seven days); a failure is only logged."""
+        if job := self.position.get("job"):
+            try:
+                self.client.bulk_delete(job)
+            except FatalError as error:
+                log.info("bulk job %s not deleted: %s", job, error)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _start(self) -> tuple[str, str | None]:
+        job = self.position.get("job")
+        if job:
+            try:
+                info = self.client.bulk_job(job)
+            except FatalError as error:  # deleted or expired: this window starts again
+                log.warning("bulk job %s gone (%s): reading %s's window again", job, error, self.sobject)
+                info = None
+            if info and info.get("state") in ("JobComplete", "InProgress", "UploadComplete"):
+                self._await(job)
+                return job, self.position.get("locator")
+        try:
+            job = self.client.bulk_create(self.soql, self.operation)
+        except FatalError as error:
+            raise BulkUnavailable(str(error)) from None
+        self.position = {"job": job, "locator": None}
+        self._await(job)
+        return job, None
+
+    def _await(self, job: str) -> None:
+        delay = 0.1
+        while True:
+            info = self.client.bulk_job(job)
+            state = info.get("state")
+            if state == "JobComplete":
+                return
+            if state in ("Failed", "Aborted"):
+                raise BulkUnavailable(f"job {job} {state.lower()}: {info.get('errorMessage') or 'no reason given'}")
+            self.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    def _fetch(self, job: str, locator: str | None) -> tuple[list[dict], str | None]:
+        text, following = self.client.bulk_results(job, locator, RESULT_PAGE)
+        return parse(text, self._converter), following
+
+    def _converter(self, header: list[str]) -> Callable[[list[str]], dict]:
+        key = tuple(header)
+        if key not in self._converters:
+            self._converters[key] = converter(self.sobject, header, self.describe)
+        return self._converters[key]
+
+
+def _column(sobject: str, path: list[str], describe: Describe) -> tuple[list[str], Callable | None]:
+    """A column's path and the function typing its non-empty cells (None: keep the string)."""
+    field = _field(sobject, path, describe)
+    kind = field.get("type") if field else None
+    if kind == "boolean":
+        return path, _boolean
+    if kind in _NUMBER:
+        return path, _number
+    if kind == "datetime":
+        return path, _datetime
+    return path, None
+
+
+def _field(sobject: str, path: list[str], describe: Describe) -> dict | None:
+    """The describe entry of a (possibly dotted) column, following relationship names."""
+    fields = describe(sobject)["fields"]
+    for part in path[:-1]:
+        parent = next((f for f in fields if f.get("relationshipName") == part), None)
+        targets = (parent or {}).get("referenceTo") or []
+        if len(targets) != 1:
+            return None  # polymorphic or unknown: keep the text
+        fields = describe(targets[0])["fields"]
+    return next((f for f in fields if f["name"] == path[-1]), None)
+
+
+def _boolean(value: str) -> bool:
+    return value == "true"
+
+
+def _number(value: str) -> int | float:
+    try:
+        return int(value)
+    except ValueError:
+        return float(value)
+
+
+def _datetime(value: str) -> str:
+    # Bulk CSV ends datetimes in "Z"; REST (and everything the CDP stored so far) in "+0000".
+    return value[:-1] + "+0000" if value.endswith("Z") else value
+
+
+def _null_parents(record: dict) -> dict:
+    for key, value in record.items():
+        if isinstance(value, dict):
+            _null_parents(value)
+            if all(v is None for v in value.values()):
+                record[key] = None
+    return record
