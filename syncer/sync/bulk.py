@@ -102,7 +102,9 @@ class BulkRead:
         records are committed. The next page is fetched while the caller merges this one."""
         if self.position.get("done"):
             return  # every page was committed before a crash: nothing left to read
-        job, locator = self._start()
+        job, locator, new = self._start()
+        if new:  # saved before reading, so a stop before the first page goes on with this job
+            yield [], {"job": job, "locator": None, "done": False}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk") as pool:
             pending = pool.submit(self._fetch, job, locator)
             while pending is not None:
@@ -119,7 +121,8 @@ class BulkRead:
                 log.info("bulk job %s not deleted: %s", job, error)
 
     # -- internals ----------------------------------------------------------------------------
-    def _start(self) -> tuple[str, str | None]:
+    def _start(self) -> tuple[str, str | None, bool]:
+        """The job to read, where to start and whether it is new (an unusable one is replaced)."""
         job = self.position.get("job")
         if job:
             try:
@@ -129,14 +132,14 @@ class BulkRead:
                 info = None
             if info and info.get("state") in ("JobComplete", "InProgress", "UploadComplete"):
                 self._await(job)
-                return job, self.position.get("locator")
+                return job, self.position.get("locator"), False
         try:
             job = self.client.bulk_create(self.soql, self.operation)
         except FatalError as error:
             raise BulkUnavailable(str(error)) from None
         self.position = {"job": job, "locator": None}
         self._await(job)
-        return job, None
+        return job, None, True
 
     def _await(self, job: str) -> None:
         delay = 0.1

@@ -1,0 +1,212 @@
+"""Rule 43: initial loads and backfills above the threshold read through Bulk API 2.0 — CSV typed
+back into REST shapes, the same CDP as a REST read, resumable at the job's next results page."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from syncer.cdp import readers
+from syncer.config import from_dict
+from syncer.salesforce import Credentials
+from syncer.service import Syncer
+from syncer.sync import bulk, state
+
+DESCRIBES = {
+    "Contact": {"fields": [
+        {"name": "Id", "type": "id"}, {"name": "IsDeleted", "type": "boolean"},
+        {"name": "SystemModstamp", "type": "datetime"}, {"name": "Email", "type": "email"},
+        {"name": "Score__c", "type": "double"}, {"name": "Visits__c", "type": "int"},
+        {"name": "MailingAddress", "type": "address"}, {"name": "Photo__c", "type": "base64"},
+        {"name": "AccountId", "type": "reference", "relationshipName": "Account", "referenceTo": ["Account"]},
+        {"name": "WhatId", "type": "reference", "relationshipName": "What",
+         "referenceTo": ["Account", "Opportunity"]}]},
+    "Account": {"fields": [{"name": "Name", "type": "string"}, {"name": "NumberOfEmployees", "type": "int"},
+                           {"name": "IsPartner", "type": "boolean"}]},
+}
+
+
+def parse(text: str, sobject: str = "Contact") -> list[dict]:
+    return bulk.parse(text, lambda header: bulk.converter(sobject, header, DESCRIBES.__getitem__))
+
+
+# --- CSV into REST shapes (pure) -------------------------------------------------------------
+
+def test_cells_are_typed_from_the_describe_and_empty_cells_are_null():
+    (record,) = parse('Id,IsDeleted,SystemModstamp,Email,Score__c,Visits__c\n'
+                      '"003A","false","2024-01-02T03:04:05.000Z","","2.5","12"\n')
+    assert record == {"Id": "003A", "IsDeleted": False, "SystemModstamp": "2024-01-02T03:04:05.000+0000",
+                      "Email": None, "Score__c": 2.5, "Visits__c": 12}
+
+
+def test_quoted_commas_quotes_and_newlines_survive():
+    (record,) = parse('Id,Email\n"003A","a,""b""\nc@x.org"\n')
+    assert record["Email"] == 'a,"b"\nc@x.org'
+
+
+def test_parent_paths_nest_and_an_empty_parent_is_null_as_in_rest():
+    first, second = parse('Id,Account.Name,Account.NumberOfEmployees,Account.IsPartner\n'
+                          '"003A","Acme, Inc","40","true"\n"003B","","",""\n')
+    assert first["Account"] == {"Name": "Acme, Inc", "NumberOfEmployees": 40, "IsPartner": True}
+    assert second == {"Id": "003B", "Account": None}
+
+
+def test_a_polymorphic_parent_keeps_its_text():
+    (record,) = parse('Id,What.Name\n"003A","42"\n')
+    assert record["What"] == {"Name": "42"}
+
+
+def test_an_empty_results_page_has_no_records():
+    assert parse("") == [] and parse("Id,Email\n") == []
+
+
+@pytest.mark.parametrize("select,reason", [
+    (["Id", "Email", "Account.Name"], None),
+    (["Id", "(SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true)"],
+     "child subquery OpportunityContactRoles"),
+    (["Id", "MailingAddress"], "compound address field MailingAddress"),
+    (["Id", "Photo__c"], "base64 field Photo__c"),
+])
+def test_what_bulk_cannot_serve_is_named(select, reason):
+    assert bulk.rest_only_reason("Contact", select, DESCRIBES.__getitem__) == reason
+
+
+# --- the cursor keeps the job and locator (pure) ---------------------------------------------
+
+def test_a_bulk_position_survives_the_bookmarks_and_ends_with_its_window():
+    now = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    cursor, window = state.open_window(state.Cursor(), now)
+    cursor = state.bulk_page_committed(cursor, {"job": "750A", "locator": "MTAwMDA", "done": False})
+    restored = state.Cursor.from_json(cursor.to_json())
+    assert restored == cursor
+    resumed, again = state.open_window(restored, now)
+    assert (resumed.bulk, again.end) == (cursor.bulk, window.end)  # an unfinished window resumes
+    assert state.window_committed(resumed).bulk is None
+    assert "bulk" not in state.window_committed(resumed).to_json()
+
+
+# --- against the mock org --------------------------------------------------------------------
+
+CONTACTS = 30
+
+
+@pytest.fixture
+def org(salesforce_org):
+    salesforce_org.control("POST", "orgs/org1/records/Account", json={"records": [
+        {"Name": f"Account {n}", "Website": f"https://a{n}.example"} for n in range(3)]})
+    account_ids = [r["Id"] for r in salesforce_org.client().query("SELECT Id FROM Account")["records"]]
+    salesforce_org.control("POST", "orgs/org1/records/Contact", json={"records": [
+        {"LastName": f"Lee{n}", "FirstName": "Ann" if n % 2 else None, "Email": f"p{n}@example.org",
+         "Phone": f"+61 4{n:08d}", "HasOptedOutOfEmail": n % 3 == 0,
+         "AccountId": account_ids[n % 3] if n % 4 else None} for n in range(CONTACTS)]})
+    return salesforce_org
+
+
+def make_syncer(org, tmp_path, name: str, **sync) -> Syncer:
+    config = org.config
+    settings = from_dict({
+        "source": {"login_url": org.url, "client_id": config.client_id,
+                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
+        "cdp": {"url": f"sqlite:///{tmp_path / (name + '.db')}"},
+        "permissions": {"email": {"field": "HasOptedOutOfEmail", "value_for_true": False,
+                                   "value_for_false": True}},
+        "sync": {"objects": ["Contact", "Account"], "state_dir": str(tmp_path / name), **sync}})
+    service = Syncer(settings)
+    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
+                                client_secret=config.client_secret, username=config.username,
+                                password=config.password))
+    return service
+
+
+def snapshot(service: Syncer) -> tuple[list, list]:
+    """Every person and organisation as a user sees them (no CDP row ids)."""
+    names = {o.id: o.name for o in readers.iter_organizations(service.cdp.engine)}
+    people = sorted((sorted(p.fields.items()), p.email_permission, p.sms_permission,
+                     names.get(p.organization_id), [s.sf_id for s in p.sf_ids])
+                    for p in readers.iter_people(service.cdp.engine))
+    orgs = sorted((sorted(o.fields.items()), [s.sf_id for s in o.sf_ids])
+                  for o in readers.iter_organizations(service.cdp.engine))
+    return people, orgs
+
+
+def bulk_jobs_created(org) -> int:
+    limits = org.client().restful("limits")["DailyBulkV2QueryJobs"]
+    return limits["Max"] - limits["Remaining"]
+
+
+def test_an_initial_load_above_the_threshold_reads_through_bulk_into_the_same_cdp(org, tmp_path):
+    rest = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    through_bulk = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+    rest_summary, bulk_summary = rest.sync(), through_bulk.sync()
+    assert bulk_jobs_created(org) == 1  # Contact (30 rows); Account (3 rows) stays on REST
+    assert {n: s.api for n, s in bulk_summary.streams.items()} == {"Account": "REST", "Contact": "Bulk API 2.0"}
+    assert {n: s.api for n, s in rest_summary.streams.items()} == {"Account": "REST", "Contact": "REST"}
+    assert bulk_summary.streams["Contact"].read == CONTACTS
+    assert snapshot(through_bulk) == snapshot(rest)
+    assert len(snapshot(rest)[0]) == CONTACTS
+    assert org.client().restful("jobs/query")["records"] == []  # finished jobs are deleted
+
+
+def test_later_polls_read_through_rest(org, tmp_path):
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+    service.sync()
+    sf = org.client()
+    for record in sf.query("SELECT Id FROM Contact")["records"]:
+        sf.Contact.update(record["Id"], {"Title": "Changed"})
+    summary = service.sync()
+    assert summary.streams["Contact"].api == "REST" and summary.streams["Contact"].read == CONTACTS
+    assert bulk_jobs_created(org) == 1
+
+
+def test_a_bulk_read_stopped_by_the_api_limit_resumes_at_its_next_results_page(org, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "RESULT_PAGE", 7)
+    reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+    armed = []
+
+    def arm_once(stream, count):  # while the first results page merges: a later page is refused
+        if stream == "Contact" and not armed:
+            armed.append(org.control("POST", "faults", json={"kind": "403", "count": 1, "path": "/results"}))
+
+    first = service.sync(progress=arm_once)
+    assert first.outcome == "api-limit"
+    read_first = first.streams["Contact"].read
+    assert 7 <= read_first < CONTACTS
+    second = service.sync()
+    assert second.outcome == "ok" and second.streams["Contact"].api == "Bulk API 2.0"
+    assert read_first + second.streams["Contact"].read == CONTACTS  # no page read twice
+    assert bulk_jobs_created(org) == 1  # the second poll went on with the same job
+    assert snapshot(service) == snapshot(reference)
+
+
+def test_a_crashed_bulk_read_whose_job_is_gone_reads_its_window_again(org, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "RESULT_PAGE", 7)
+    reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+
+    def crash(stream, count):
+        if stream == "Contact":
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        service.sync(progress=crash)
+    position = service.source().bookmarks["Contact"]["bulk"]
+    assert position["job"] and position["done"] is False
+    org.client().restful(f"jobs/query/{position['job']}", method="DELETE")
+    summary = service.sync()
+    assert summary.outcome == "ok" and summary.streams["Contact"].read == CONTACTS
+    assert bulk_jobs_created(org) == 2
+    assert snapshot(service) == snapshot(reference)
+
+
+def test_a_backfill_above_the_threshold_reads_through_one_query_job(org, tmp_path):
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+    service.sync()
+    org.control("POST", "clock", json={"advance": 60})  # the backfill reads up to its start second
+    summary = service.backfill()
+    assert summary.streams["Contact"].api == "Bulk API 2.0" and summary.streams["Contact"].read == CONTACTS
+    assert bulk_jobs_created(org) == 2
+    assert service.backfill_percent(service.source().id) is None  # finished
+
