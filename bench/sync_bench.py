@@ -6,8 +6,18 @@
 2. An incremental poll after K contacts changed: wall time and API calls.
 3. Peak RSS of the syncer process during the initial sync (``resource.getrusage`` of a child).
 
-Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100]``. The mock runs in its own
-process; the syncer runs as ``syncer sync`` in another.
+A second floor shows what any syncer writing to this CDP must spend at least: the same REST
+paging, each page of 2,000 rows inserted into the CDP's person / organisation table of a fresh
+SQLite file with one driver-level ``executemany`` of plain tuples (no matching, no links, no
+merge, no JSON). On this 2-core
+machine the transfer floor already keeps both cores busy (the server serialising, the client
+decoding), so those inserts cannot overlap with it.
+
+Rule 43: the syncer reads initial loads above 2,000 rows through Bulk API 2.0 (CSV, 10,000 rows
+a results call); ``--rest`` runs it with ``bulk_api = false`` to compare.
+
+Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest]``. The mock runs in
+its own process; the syncer runs as ``syncer sync`` in another.
 """
 from __future__ import annotations
 
@@ -22,6 +32,45 @@ import time
 from pathlib import Path
 
 from _server import serve
+
+ACCOUNT_SOQL = "SELECT Id, Name, Website, Industry, SystemModstamp FROM Account"
+CONTACT_SOQL = ("SELECT Id, FirstName, LastName, Email, Phone, MailingCity, MailingCountry, AccountId, "
+                "SystemModstamp FROM Contact")
+
+
+def insert_floor(sf, path: Path) -> tuple[int, float]:
+    """(records, seconds) of REST paging with a plain batched insert of every page."""
+    from datetime import datetime, timezone
+
+    from syncer.cdp.models import org_table, person_table
+    from syncer.cdp.store import create_engine
+    engine = create_engine(f"sqlite:///{path}")  # the CDP's own SQLite settings
+    with engine.begin() as conn:
+        person_table.metadata.create_all(conn, tables=[org_table, person_table])
+    now, count = datetime.now(timezone.utc).isoformat(" "), 0
+    # Driver-level executemany of plain tuples: the cheapest write SQLAlchemy offers.
+    tables = (
+        (ACCOUNT_SOQL, "INSERT INTO cdp_organization (name, name_key, field_values, archived, created_at, "
+                       "updated_at) VALUES (?, ?, '{}', 0, ?, ?)",
+         lambda r: (r["Name"], r["Name"].lower(), now, now)),
+        (CONTACT_SOQL, "INSERT INTO cdp_person (first_name, last_name, email, phone, field_values, "
+                       "email_permission, sms_permission, email_unsubscribed_in_cdp, "
+                       "sms_unsubscribed_in_cdp, archived, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, '{}', 1, 0, 0, 0, 0, ?, ?)",
+         lambda r: (r["FirstName"], r["LastName"], r["Email"], r["Phone"], now, now)))
+    started = time.perf_counter()
+    for soql, sql, row in tables:
+        result = sf.query(soql)
+        while True:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql, [row(r) for r in result["records"]])
+            count += len(result["records"])
+            if result["done"]:
+                break
+            result = sf.query_more(result["nextRecordsUrl"], identifier_is_url=True)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return count, seconds
 
 
 def load(server, contacts: int) -> None:
@@ -68,22 +117,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=100)
+    parser.add_argument("--rest", action="store_true", help="sync with bulk_api = false (REST only)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     server = serve()
     try:
         load(server, args.contacts)
         config = workdir / "syncer.toml"
-        server.write_syncer_config(config, f"sqlite:///{workdir / 'cdp.db'}")
+        server.write_syncer_config(config, f"sqlite:///{workdir / 'cdp.db'}",
+                                   "bulk_api = false\n" if args.rest else "")
         syncer(config, "connect", "--username", server.username, "--password", server.password)
         output, seconds, peak = syncer(config, "sync")
         total = args.contacts + args.contacts // 5
         sf = server.client()
         started = time.perf_counter()
         floor_records = 0
-        for soql in ("SELECT Id, Name, Website, Industry, SystemModstamp FROM Account",
-                     "SELECT Id, FirstName, LastName, Email, Phone, MailingCity, MailingCountry, AccountId, "
-                     "SystemModstamp FROM Contact"):
+        for soql in (ACCOUNT_SOQL, CONTACT_SOQL):
             floor_records += sum(1 for _ in sf.query_all_iter(soql, include_deleted=True))
         floor_seconds = time.perf_counter() - started
         floor_calls = math.ceil(args.contacts / 2000) + math.ceil((args.contacts // 5) / 2000)
@@ -91,7 +140,11 @@ def main() -> None:
               f"(process start-up included)")
         print(f"transfer floor (simple-salesforce query_all_iter): {floor_records / floor_seconds:,.0f} records/s; "
               f"ratio floor/syncer = {(floor_records / floor_seconds) / (total / seconds):.2f}")
-        print(f"API calls: {calls(output)} (floor: {floor_calls} query pages + 2 describes + 1 server-time read)")
+        inserted, insert_seconds = insert_floor(sf, workdir / "floor.db")
+        print(f"floor with writes (paging + a plain insert of each page): {inserted / insert_seconds:,.0f} "
+              f"records/s; ratio floor/this = {(floor_records / floor_seconds) / (inserted / insert_seconds):.2f}")
+        print(f"API calls: {calls(output)} (REST floor: {floor_calls} query pages + 2 describes + 1 server-time "
+              f"read; {'REST' if args.rest else 'Bulk API 2.0 above 2,000 rows'})")
         print(f"peak RSS of the syncer process: {peak} MB")
         # Every record was just created, so the next poll's 10-minute lookback still covers them:
         # let one quiet poll pass that window, 15 org-clock minutes apart, as real polls are.

@@ -20,6 +20,10 @@ def summary_table(summary: PollSummary) -> Table:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stream.counts.items()))
         if stream.skipped_fields:
             outcomes += f"; fields not in org: {', '.join(stream.skipped_fields)}"
+        if stream.api != "REST":
+            outcomes += f"; read through {stream.api}"
+        if stream.api_note:
+            outcomes += f"; {stream.api_note}"
         if stream.skipped:
             outcomes = f"skipped: {stream.skipped}"
         table.add_row(name, str(stream.read), outcomes or "-")

@@ -210,3 +210,19 @@ def test_a_backfill_above_the_threshold_reads_through_one_query_job(org, tmp_pat
     assert bulk_jobs_created(org) == 2
     assert service.backfill_percent(service.source().id) is None  # finished
 
+
+
+def test_the_poll_summary_says_which_api_read_a_stream_and_why_not_bulk():
+    from rich.console import Console
+
+    from syncer.sync.engine import PollSummary, StreamSummary
+    from syncer.views import summary_table
+    summary = PollSummary(streams={
+        "Contact": StreamSummary(read=3, api="Bulk API 2.0"),
+        "Opportunity": StreamSummary(read=2, api_note="REST: child subquery OpportunityContactRoles "
+                                                      "(Bulk API cannot serve it)")})
+    console = Console(record=True, width=300)
+    console.print(summary_table(summary))
+    text = console.export_text()
+    assert "read through Bulk API 2.0" in text
+    assert "REST: child subquery OpportunityContactRoles (Bulk API cannot serve it)" in text
