@@ -14,6 +14,7 @@ from steps.lifecycle import *  # noqa: F401,F403
 from steps.activities import *  # noqa: F401,F403
 from steps.outbound import *  # noqa: F401,F403
 from steps.custom_objects import *  # noqa: F401,F403
+from steps.bulk_api import *  # noqa: F401,F403
 from steps.world import World
 
 

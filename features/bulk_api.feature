@@ -1,0 +1,88 @@
+Feature: Large first loads and backfills read through the Bulk API
+  Polls ask Salesforce for what changed through its REST API. When a data source's first load,
+  or a backfill, finds more than 2,000 records of an object, it reads them through one Bulk API
+  2.0 query job instead, 10,000 records a page, and remembers after each page where it stands.
+  What the Bulk API cannot serve is always read through REST: opportunities, which come with
+  their primary contact role, and records with a mapped address or location field (map its
+  parts, such as the city, instead). Salesforce counts each Bulk API query job the data source
+  starts in the org's daily limits. The 2,000 can be lowered with `[sync] bulk_threshold`.
+
+  # Rule 43: more than 2,000 records in a first load → one Bulk API job.
+  Scenario: A first load of more than 2,000 contacts reads through one Bulk API job
+    Given Salesforce has 2001 contacts
+    When the data source syncs
+    Then every person is there exactly once: 2001 people with 2001 distinct emails
+    And Salesforce counted 1 Bulk API query job
+
+  # Rule 43: 2,000 records or fewer → REST.
+  Scenario: A first load of 2,000 contacts reads through REST, not the Bulk API
+    Given Salesforce has 2000 contacts
+    When the data source syncs
+    Then every person is there exactly once: 2000 people with 2000 distinct emails
+    And Salesforce counted no Bulk API query job
+
+  # Rule 43: incremental polls always read through REST (the one job counted is the first load's).
+  Scenario: Later polls read through REST, not the Bulk API, however many contacts changed
+    Given the data source reads through the Bulk API above 10 rows
+    And Salesforce has 20 contacts
+    And the data source has synced
+    When 15 contacts change their first name to "Sam" in Salesforce
+    And the data source syncs
+    Then 15 people have the first name "Sam"
+    And Salesforce counted 1 Bulk API query job
+
+  # Rule 43: a backfill above the threshold → one Bulk API job.
+  Scenario: A backfill of many contacts reads through one Bulk API job
+    Given the data source reads through the Bulk API above 10 rows
+    And Salesforce has 8 contacts
+    And the data source has synced
+    And Salesforce has 12 more contacts
+    And 20 minutes pass
+    When the data source backfills
+    Then every person is there exactly once: 20 people with 20 distinct emails
+    And Salesforce counted 1 Bulk API query job
+
+  # Rule 43: an object the Bulk API cannot serve (a primary contact role subquery) → REST.
+  Scenario: Opportunities are read through REST, not the Bulk API, however many there are
+    Given the data source reads through the Bulk API above 10 rows
+    And Salesforce has these accounts:
+      | ref | name   |
+      | A   | Globex |
+    And Salesforce has these contacts:
+      | ref | last name | email   | account |
+      | C1  | Lee       | l@x.org | A       |
+    And account "A" has 12 opportunities, 3 of them with contact "C1" as primary contact
+    When the data source syncs
+    Then the person holding contact "C1" has 3 opportunity activities
+    And the sync reports for Opportunity:
+      | outcome                         | count |
+      | skipped:no_primary_contact_role | 9     |
+    And Salesforce counted no Bulk API query job
+
+  # Rule 43: a compound address field in the mapping → REST. Its component fields (the default
+  # mapping's MailingCity and MailingCountry) do not stop the Bulk API, as the first scenario shows.
+  Scenario: Contacts with a mapped address field are read through REST, not the Bulk API
+    Given the data source reads through the Bulk API above 10 rows
+    And the data source is configured with:
+      """
+      [objects.Contact]
+      custom_fields = { MailingAddress = "str:cm:mailing-address" }
+      """
+    And Salesforce has 20 contacts
+    When the data source syncs
+    Then every person is there exactly once: 20 people with 20 distinct emails
+    And Salesforce counted no Bulk API query job
+
+  # Rules 43 and 41: a Bulk read stopped by the API limit goes on with its next page.
+  Scenario: A Bulk API read stopped by the API limit resumes at its next page
+    Given Salesforce has 12000 contacts
+    And the org's API limit runs out just after the first page of Bulk API results
+    When the data source syncs
+    Then the sync stopped with "api-limit"
+    And the data source is "Connected" with a note saying "API limit"
+    And the CDP has 10000 people
+    When the org's daily API limit resets
+    And the data source syncs
+    Then the sync stopped with "ok"
+    And every person is there exactly once: 12000 people with 12000 distinct emails
+    And Salesforce counted 1 Bulk API query job

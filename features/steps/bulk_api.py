@@ -1,0 +1,99 @@
+"""Steps about the Bulk API (rule 43): when the data source reads through it, and what the org counted.
+
+Which API a sync used is observed in Salesforce, not in the syncer: the org counts every Bulk API
+2.0 query job it creates in its daily limits (``DailyBulkV2QueryJobs``), and a syncer deletes its
+finished jobs, so that count — not the job list — says how many jobs a scenario's syncs started.
+A job creation Salesforce refuses (a child subquery, a compound field) is not counted.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pytest_bdd import given, parsers, then, when
+
+COLLECTION = 200  # records per sObject Collections call
+
+
+@given(parsers.parse("the data source reads through the Bulk API above {count:d} rows"))
+def bulk_threshold(world, count):
+    """Lower the number of rows (default 2,000) above which a first load or backfill uses Bulk."""
+    world.adapter.configure({"sync": {"bulk_threshold": count}})
+
+
+@given(parsers.parse("Salesforce has {count:d} more contacts"))
+@when(parsers.parse("Salesforce has {count:d} more contacts"))
+def more_contacts(world, count):
+    """Load more contacts at once, numbered on from those the org has (emails stay distinct)."""
+    start = world.sf.query("SELECT COUNT() FROM Contact")["totalSize"]
+    records = [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"}
+               for n in range(start, start + count)]
+    for first in range(0, count, 5000):
+        world.server.control("POST", "orgs/org1/records/Contact", json={"records": records[first:first + 5000]})
+
+
+@when(parsers.parse('{count:d} contacts change their first name to "{name}" in Salesforce'))
+def contacts_renamed(world, count, name):
+    """Update ``count`` contacts through the org's REST API (sObject Collections, 200 a call)."""
+    found = world.sf.query(f"SELECT Id FROM Contact ORDER BY Id LIMIT {count}")["records"]
+    if len(found) < count:
+        raise ValueError(f"the org has only {len(found)} contacts, not {count}")
+    for first in range(0, count, COLLECTION):
+        chunk = [{"attributes": {"type": "Contact"}, "id": r["Id"], "FirstName": name}
+                 for r in found[first:first + COLLECTION]]
+        results = world.sf.restful("composite/sobjects", method="PATCH",
+                                   json={"allOrNone": True, "records": chunk})
+        if not all(r["success"] for r in results):
+            raise RuntimeError(f"Salesforce refused the update: {results}")
+
+
+@given(parsers.parse('account "{account}" has {count:d} opportunities, {primary:d} of them with '
+                     'contact "{contact}" as primary contact'))
+def many_opportunities(world, account, count, primary, contact):
+    """Load open opportunities of an account at once; the first ``primary`` get a primary contact role."""
+    close = (date.today() + timedelta(days=90)).isoformat()
+    opportunities = [{"Name": f"Deal {n}", "StageName": "Prospecting", "CloseDate": close,
+                      "AccountId": world.sf_id(account)} for n in range(count)]
+    ids = world.server.control("POST", "orgs/org1/records/Opportunity",
+                               json={"records": opportunities}).json()["ids"]
+    roles = [{"OpportunityId": opportunity, "ContactId": world.sf_id(contact), "IsPrimary": True}
+             for opportunity in ids[:primary]]
+    if roles:
+        world.server.control("POST", "orgs/org1/records/OpportunityContactRole", json={"records": roles})
+
+
+@given("the org's API limit runs out just after the first page of Bulk API results")
+def limit_after_first_results_page(world):
+    """The first request for a Bulk job's results is answered; the next one is refused with
+    403 REQUEST_LIMIT_EXCEEDED, as Salesforce answers once the daily API limit is used up.
+
+    Two faults on the results path, taken in order: a zero-second delay (answered normally), then
+    the refusal. Both are used up then, so the next poll meets no fault.
+    """
+    world.server.control("POST", "faults", json={"kind": "delay", "delay": 0, "count": 1, "path": "/results"})
+    world.server.control("POST", "faults", json={"kind": "403", "count": 1, "path": "/results"})
+
+
+@then(parsers.parse("Salesforce counted {count:d} Bulk API query jobs"))
+@then(parsers.parse("Salesforce counted {count:d} Bulk API query job"))
+def bulk_jobs_counted(world, count):
+    """How many Bulk API 2.0 query jobs the org created in this scenario (its daily count)."""
+    assert _jobs_counted(world) == count
+
+
+@then("Salesforce counted no Bulk API query job")
+def no_bulk_job(world):
+    """No Bulk API 2.0 query job was created in this scenario: everything was read through REST."""
+    assert _jobs_counted(world) == 0
+
+
+@then(parsers.parse('{count:d} people have the first name "{name}"'))
+def people_named(world, count, name):
+    """How many people in the CDP carry a first name."""
+    found = [p for p in world.adapter.people() if p.get("str::first") == name]
+    assert len(found) == count, f"{len(found)} people named {name!r}"
+
+
+def _jobs_counted(world) -> int:
+    """Max − Remaining of the org's ``DailyBulkV2QueryJobs`` (the org is fresh each scenario)."""
+    entry = world.sf.restful("limits")["DailyBulkV2QueryJobs"]
+    return entry["Max"] - entry["Remaining"]
