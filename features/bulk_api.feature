@@ -37,7 +37,6 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce has 8 contacts
     And the data source has synced
     And Salesforce has 12 more contacts
-    And 20 minutes pass
     When the data source backfills
     Then every person is there exactly once: 20 people with 20 distinct emails
     And Salesforce counted 1 Bulk API query job

@@ -57,7 +57,10 @@ class Backfill(Poll):
         _metadata.create_all(self.cdp.engine, checkfirst=True)
         record = progress(self.cdp, self.source.id)
         if record is None or record["finished"]:
+            # The Date header has whole seconds: round up, as a poll's window end does, so records
+            # stamped in the backfill's first second are read too (merges skip stale data anyway).
             started = (self.client.server_time or self.client.now()).astimezone(timezone.utc)
+            started = started.replace(microsecond=0) + timedelta(seconds=1)
             record = {"data_source_id": self.source.id, "started": started.isoformat(),
                       "progress": {}, "finished": False}
             self._store(record, insert=True)

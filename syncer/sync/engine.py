@@ -179,10 +179,9 @@ class Poll:
     def bulk_fits(self, stream: Stream, select: list[str], summary: StreamSummary,
                   count: Callable[[], int]) -> bool:
         """More rows than the threshold (``count()``: one COUNT() call) and nothing Bulk cannot serve."""
-        reason = bulk.rest_only_reason(stream.name, select, self._describe)
-        if reason is None and count() <= self.settings.bulk_threshold:
+        if count() <= self.settings.bulk_threshold:
             return False
-        if reason is not None:
+        if (reason := bulk.rest_only_reason(stream.name, select, self._describe)) is not None:
             summary.api_note = f"REST: {reason} (Bulk API cannot serve it)"
             log.info("%s read through REST: %s", stream.name, summary.api_note)
             return False
