@@ -15,7 +15,7 @@ from syncer.cli import main  # noqa: F401 - the CLI under test must import
 CONTACTS = 12000
 
 
-def write_config(path, tmp, server):
+def write_config(path, tmp, server, bulk_api=True):
     config = server.config
     path.write_text(f"""
 [source]
@@ -27,6 +27,7 @@ ca_bundle = "{server.ca_path}"
 url = "sqlite:///{tmp / 'cdp.db'}"
 [sync]
 objects = ["Contact", "Account"]
+bulk_api = {"true" if bulk_api else "false"}
 """)
 
 
@@ -55,20 +56,24 @@ def connect(config, server):
                                   "--password", server.config.password), check=True, capture_output=True)
 
 
-def connected_folders(tmp_path, server, *names):
+def connected_folders(tmp_path, server, *names, bulk_api=True):
     """One connected syncer configuration (and CDP) per name."""
     folders = []
     for name in names:
         folder = tmp_path / name
         folder.mkdir()
-        write_config(folder / "syncer.toml", folder, server)
+        write_config(folder / "syncer.toml", folder, server, bulk_api)
         connect(folder / "syncer.toml", server)
         folders.append(folder)
     return folders
 
 
-def test_sigkill_at_random_points_20_times_then_finish(loaded_org, tmp_path):
-    clean_dir, killed_dir = connected_folders(tmp_path, loaded_org, "clean", "killed")
+@pytest.mark.parametrize("api", ["bulk", "rest"])
+def test_sigkill_at_random_points_20_times_then_finish(loaded_org, tmp_path, api):
+    # 12,000 contacts: a first sync reads them through a Bulk API 2.0 job (rule 43), resumed at
+    # its next results page; with bulk_api = false through REST keyset pages, resumed after the
+    # last committed record.
+    clean_dir, killed_dir = connected_folders(tmp_path, loaded_org, "clean", "killed", bulk_api=api == "bulk")
     started = time.monotonic()
     subprocess.run(syncer_command(clean_dir / "syncer.toml", "sync"), check=True, capture_output=True)
     duration = time.monotonic() - started  # process start-up included
