@@ -6,6 +6,8 @@ Feature: Large first loads and backfills read through the Bulk API
   their primary contact role, and records with a mapped address or location field (map its
   parts, such as the city, instead). Salesforce counts each Bulk API query job the data source
   starts in the org's daily limits. The 2,000 can be lowered with `[sync] bulk_threshold`.
+  A query that Salesforce stops with QUERY_TIMEOUT is asked again over the older half of its
+  date window, and the rest of the window follows.
 
   # Rule 43: more than 2,000 records in a first load → one Bulk API job.
   Scenario: A first load of more than 2,000 contacts reads through one Bulk API job
@@ -85,3 +87,20 @@ Feature: Large first loads and backfills read through the Bulk API
     Then the sync stopped with "ok"
     And every person is there exactly once: 12000 people with 12000 distinct emails
     And Salesforce counted 1 Bulk API query job
+
+  # Rule 43: on QUERY_TIMEOUT, halve the date window (accounts are read first, so they meet the
+  # timeouts; the contacts' changes arrive all the same).
+  Scenario: A query that times out is asked again over half its date window
+    Given Salesforce has 20 contacts
+    And the data source has synced
+    And 15 minutes pass
+    And the data source has synced
+    When 15 contacts change their first name to "Sam" in Salesforce
+    And Salesforce answers the next 3 queries with QUERY_TIMEOUT
+    And the data source syncs
+    Then the sync stopped with "ok"
+    And the sync reports for Account:
+      | outcome                     | count |
+      | query_timeout:window_halved | 3     |
+    And 15 people have the first name "Sam"
+    And every person is there exactly once: 20 people with 20 distinct emails

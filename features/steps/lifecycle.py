@@ -95,6 +95,13 @@ def failing_requests(world, percent, kind):
                                                  "path": "/services/data", "seed": 11})
 
 
+@given(parsers.parse("Salesforce answers the next {count:d} queries with QUERY_TIMEOUT"))
+@when(parsers.parse("Salesforce answers the next {count:d} queries with QUERY_TIMEOUT"))
+def queries_time_out(world, count):
+    """The next ``count`` queries are answered 400 QUERY_TIMEOUT, as a query that ran too long is."""
+    world.server.control("POST", "faults", json={"kind": "query_timeout", "count": count, "path": "/query"})
+
+
 @when("Salesforce stops failing")
 def faults_cleared(world):
     """Disarm every fault."""

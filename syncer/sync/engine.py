@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
-from ..salesforce import ApiLimitError, AuthError, SalesforceClient
+from ..salesforce import ApiLimitError, AuthError, FatalError, SalesforceClient
 from . import bulk, custom, filters, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
@@ -137,29 +137,47 @@ class Poll:
             cursor, window = replace(cursor, bulk=None, checkpoint=None), replace(window, after=None)
             self._save(stream, cursor)
 
-        def fetch(after: tuple[datetime, str] | None) -> list[dict]:
-            page_window = state.Window(window.start, window.end, after)
-            where = " AND ".join([state.window_filter(page_window), *conditions])
-            soql = (f"SELECT {fields} FROM {stream.name} WHERE {where} "
-                    f"ORDER BY SystemModstamp, Id LIMIT {PAGE_SIZE}")
-            return next(self.client.query_pages(soql, include_deleted=True))
+        def fetch(after: tuple[datetime, str | None] | None, end: datetime) -> tuple[list[dict], datetime]:
+            """A keyset page stamped below ``end`` (and the ``end`` it was read with): on
+            QUERY_TIMEOUT the date window is halved and asked again (rule 43, after Singer)."""
+            while True:
+                where = " AND ".join([state.window_filter(state.Window(window.start, end, after)), *conditions])
+                soql = (f"SELECT {fields} FROM {stream.name} WHERE {where} "
+                        f"ORDER BY SystemModstamp, Id LIMIT {PAGE_SIZE}")
+                try:
+                    return next(self.client.query_pages(soql, include_deleted=True)), end
+                except FatalError as error:
+                    lower = after[0] if after else window.start
+                    if error.error_code != "QUERY_TIMEOUT" or (shorter := state.halved(lower, end)) is None:
+                        raise
+                    log.warning("%s: QUERY_TIMEOUT; reading up to %s first", stream.name, shorter.isoformat())
+                    summary.counts["query_timeout:window_halved"] += 1
+                    end = shorter
 
         # The next keyset page is read while this one merges: its start is known as soon as this
         # page arrives. The cursor still moves only after each page's commit.
+        # A halved window is read in parts: ``part_start`` is where the current part began.
+        part_start = window.after[0] if window.after else window.start
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
-            pending = pool.submit(fetch, window.after)
+            pending = pool.submit(fetch, window.after, window.end)
             while pending is not None:
-                page = pending.result()
+                page, end = pending.result()
                 pending = None
                 if len(page) == PAGE_SIZE:
-                    pending = pool.submit(fetch, (parse_stamp(page[-1]["SystemModstamp"]), page[-1]["Id"]))
+                    pending = pool.submit(fetch, (parse_stamp(page[-1]["SystemModstamp"]), page[-1]["Id"]), end)
+                elif end < window.end:  # this part of a halved window is read: the next follows
+                    pending = pool.submit(fetch, (end, None), state.following_span(part_start, end, window.end))
+                    part_start = end
                 if page:
                     self._apply(stream, page, mapping, summary)
                     last = page[-1]
                     cursor = state.page_committed(cursor, parse_stamp(last["SystemModstamp"]), last["Id"])
-                    self._save(stream, cursor)
                     summary.read += len(page)
                     self.progress(stream.name, len(page))
+                if len(page) < PAGE_SIZE and end < window.end:
+                    cursor = state.part_committed(cursor, end)
+                if page or end < window.end:
+                    self._save(stream, cursor)
                 self._check_budget()
         self._save(stream, state.window_committed(cursor))
         return summary
@@ -173,8 +191,14 @@ class Poll:
             return True
         if not (initial and self.settings.bulk_api) or cursor.checkpoint is not None:
             return False
-        return self.bulk_fits(stream, select, summary, lambda: self.client.count(
-            f"SELECT COUNT() FROM {stream.name} WHERE {where}"))
+        def count() -> int:
+            try:
+                return self.client.count(f"SELECT COUNT() FROM {stream.name} WHERE {where}")
+            except FatalError as error:
+                if error.error_code != "QUERY_TIMEOUT":
+                    raise
+                return self.settings.bulk_threshold + 1  # too many to count: what Bulk is for
+        return self.bulk_fits(stream, select, summary, count)
 
     def bulk_fits(self, stream: Stream, select: list[str], summary: StreamSummary,
                   count: Callable[[], int]) -> bool:

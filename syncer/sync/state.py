@@ -3,7 +3,9 @@
 Rules 36–37: a poll reads the window ``[committed − lookback, server time at poll start)``
 ordered by ``(SystemModstamp, Id)``. Each committed page moves a *checkpoint* ``(stamp, id)``
 inside the window, so a crashed poll resumes after the last committed record. Only when the
-whole window is committed does the cursor move to the window's end. Nothing here does I/O.
+whole window is committed does the cursor move to the window's end. A query Salesforce answers
+with QUERY_TIMEOUT is asked again over the lower half of its date window, and the rest of the
+window follows in parts (rule 43). Nothing here does I/O.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ class Cursor:
 
     committed: datetime | None = None           # end of the last fully committed window
     window_end: datetime | None = None          # end of the window in progress, if any
-    checkpoint: tuple[datetime, str] | None = None  # last committed (SystemModstamp, Id) in it
+    checkpoint: tuple[datetime, str | None] | None = None  # last committed (SystemModstamp, Id);
+    # Id None: every record stamped before SystemModstamp is committed (a halved window's part)
     bulk: dict | None = None  # a window read by Bulk job: {"job", "locator", "done"} as committed (rule 43)
 
     def to_json(self) -> dict:
@@ -45,7 +48,7 @@ class Window:
 
     start: datetime | None
     end: datetime
-    after: tuple[datetime, str] | None = None
+    after: tuple[datetime, str | None] | None = None
 
 
 def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOKBACK) -> tuple[Cursor, Window]:
@@ -96,11 +99,37 @@ def window_filter(window: Window, field: str = "SystemModstamp") -> str:
     if start is not None:
         parts.append(f"{field} >= {soql_datetime(start)}")
     parts.append(f"{field} < {soql_datetime(window.end)}")
-    if window.after is not None:
+    if window.after is not None and window.after[1] is not None:
         stamp, last_id = window.after
         parts.append(f"({field} > {soql_datetime(stamp)} OR "
                      f"({field} = {soql_datetime(stamp)} AND Id > '{last_id}'))")
     return " AND ".join(parts)
+
+
+# -- QUERY_TIMEOUT (rule 43, after Singer): halve the date window, then read on ------------------
+EARLIEST = datetime(1999, 1, 1, tzinfo=timezone.utc)  # no SystemModstamp is older than Salesforce
+MIN_SPAN = timedelta(seconds=1)
+
+
+def halved(lower: datetime | None, end: datetime) -> datetime | None:
+    """The end of the lower half of ``[lower, end)`` after a QUERY_TIMEOUT; None when the span is
+    already a second or less (then the timeout is reported, not retried)."""
+    lower = lower or EARLIEST
+    if end - lower <= MIN_SPAN:
+        return None
+    middle = lower + (end - lower) / 2
+    return middle.replace(microsecond=(middle.microsecond // 1000) * 1000)  # SOQL has milliseconds
+
+
+def following_span(lower: datetime | None, end: datetime, window_end: datetime) -> datetime:
+    """After the part ``[lower, end)`` of a halved window is read: the next part's end, twice as
+    wide (so one timeout does not slow the rest of the window), never past the window's end."""
+    return min(window_end, end + 2 * (end - (lower or EARLIEST)))
+
+
+def part_committed(cursor: Cursor, end: datetime) -> Cursor:
+    """Every record stamped before ``end`` is committed: resume at ``end`` (no Id to pass)."""
+    return replace(cursor, checkpoint=(end, None))
 
 
 def _iso(value: datetime | None) -> str | None:

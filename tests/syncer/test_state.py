@@ -1,5 +1,5 @@
 """Cursor state: windows, checkpoints and advance, as pure functions."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from syncer.sync import state
 
@@ -53,3 +53,41 @@ def test_window_filter_is_keyset_on_stamp_and_id():
         "SystemModstamp >= 2026-01-01T12:00:05.000Z AND SystemModstamp < 2026-01-01T12:15:00.000Z "
         "AND (SystemModstamp > 2026-01-01T12:00:05.000Z OR (SystemModstamp = 2026-01-01T12:00:05.000Z "
         "AND Id > '003A'))")
+
+
+# --- QUERY_TIMEOUT: halve the date window, then read the rest in parts (rule 43) --------------
+
+def test_a_timed_out_window_is_halved_to_the_millisecond():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    assert state.halved(start, start + timedelta(hours=2)) == start + timedelta(hours=1)
+    assert state.halved(start, start + timedelta(seconds=3, milliseconds=1)) == \
+        start + timedelta(seconds=1, milliseconds=500)
+
+
+def test_a_window_from_the_beginning_is_halved_from_the_earliest_stamp():
+    end = datetime(2025, 1, 1, tzinfo=UTC)
+    assert state.halved(None, end) == state.EARLIEST + (end - state.EARLIEST) / 2
+
+
+def test_a_second_is_not_halved_again():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    assert state.halved(start, start + timedelta(seconds=1)) is None
+
+
+def test_the_next_part_is_twice_as_wide_and_stops_at_the_window_end():
+    start, window_end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
+    end = start + timedelta(hours=1)
+    assert state.following_span(start, end, window_end) == end + timedelta(hours=2)
+    assert state.following_span(start, start + timedelta(hours=20), window_end) == window_end
+
+
+def test_a_read_part_resumes_at_its_end_with_no_id():
+    now = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    cursor, _ = state.open_window(state.Cursor(), now)
+    part_end = datetime(2024, 2, 1, tzinfo=UTC)
+    cursor = state.part_committed(cursor, part_end)
+    restored = state.Cursor.from_json(cursor.to_json())
+    assert restored.checkpoint == (part_end, None)
+    _, window = state.open_window(restored, now)
+    assert state.window_filter(window) == (
+        "SystemModstamp >= 2024-02-01T00:00:00.000Z AND SystemModstamp < 2024-03-01T12:00:01.000Z")

@@ -1,5 +1,7 @@
-"""Rule 43: initial loads and backfills above the threshold read through Bulk API 2.0 — CSV typed
-back into REST shapes, the same CDP as a REST read, resumable at the job's next results page."""
+"""Rule 43, which API reads a window: initial loads and backfills above the threshold through Bulk
+API 2.0 — CSV typed back into REST shapes, the same CDP as a REST read, resumable at the job's
+next results page — and REST reads that Salesforce answers with QUERY_TIMEOUT, asked again over
+half the date window."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -8,7 +10,7 @@ import pytest
 
 from syncer.cdp import readers
 from syncer.config import from_dict
-from syncer.salesforce import Credentials
+from syncer.salesforce import Credentials, FatalError
 from syncer.service import Syncer
 from syncer.sync import bulk, state
 
@@ -226,3 +228,58 @@ def test_the_poll_summary_says_which_api_read_a_stream_and_why_not_bulk():
     text = console.export_text()
     assert "read through Bulk API 2.0" in text
     assert "REST: child subquery OpportunityContactRoles (Bulk API cannot serve it)" in text
+
+
+# --- QUERY_TIMEOUT on REST: halve the date window, read on --------------------------------------
+
+def test_a_query_timeout_halves_the_window_and_every_record_arrives_once(org, tmp_path):
+    reference = make_syncer(org, tmp_path, "reference", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "timeouts", bulk_api=False)
+    org.control("POST", "faults", json={"kind": "query_timeout", "count": 3, "path": "/query"})
+    summary = service.sync()
+    assert summary.outcome == "ok"
+    assert summary.streams["Account"].counts["query_timeout:window_halved"] == 3  # Account reads first
+    assert summary.streams["Account"].read == 3 and summary.streams["Contact"].read == CONTACTS
+    assert snapshot(service) == snapshot(reference)
+
+
+def test_an_incremental_poll_that_times_out_still_brings_every_change(org, tmp_path):
+    service = make_syncer(org, tmp_path, "timeouts", bulk_threshold=10)
+    service.sync()
+    for _ in range(2):  # a poll 15 minutes later, past the first one's 10-minute lookback
+        org.control("POST", "clock", json={"advance": 15 * 60})
+        service.sync()
+    sf = org.client()
+    changed = [r["Id"] for r in sf.query("SELECT Id FROM Contact LIMIT 12")["records"]]
+    for sf_id in changed:
+        sf.Contact.update(sf_id, {"FirstName": "Sam"})
+    org.control("POST", "faults", json={"kind": "query_timeout", "count": 2, "path": "/query"})
+    summary = service.sync()
+    assert summary.outcome == "ok" and summary.streams["Contact"].api == "REST"
+    halvings = sum(s.counts["query_timeout:window_halved"] for s in summary.streams.values())
+    assert halvings == 2 and summary.streams["Contact"].read == 12
+    firsts = [p.fields.get("str::first") for p in readers.iter_people(service.cdp.engine)]
+    assert firsts.count("Sam") == 12
+
+
+def test_a_query_that_times_out_down_to_one_second_stops_the_poll_with_the_cursor_kept(org, tmp_path):
+    service = make_syncer(org, tmp_path, "timeouts", bulk_api=False)
+    org.control("POST", "faults", json={"kind": "query_timeout", "count": 1000, "path": "/query"})
+    with pytest.raises(FatalError, match="QUERY_TIMEOUT"):
+        service.sync()
+    org.control("DELETE", "faults")
+    bookmarks = service.source().bookmarks
+    assert bookmarks["Account"]["committed"] is None  # nothing was read, nothing moved
+    assert service.sync().outcome == "ok" and len(snapshot(service)[0]) == CONTACTS
+
+
+def test_a_first_window_too_big_to_count_is_read_through_bulk(org, tmp_path):
+    reference = make_syncer(org, tmp_path, "reference", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "uncounted")  # threshold 2,000: 30 contacts would be REST
+    org.control("POST", "faults", json={"kind": "query_timeout", "count": 1, "path": "/query"})
+    summary = service.sync()
+    assert summary.streams["Account"].api == "Bulk API 2.0"  # its COUNT() timed out
+    assert summary.streams["Contact"].api == "REST"
+    assert bulk_jobs_created(org) == 1 and snapshot(service) == snapshot(reference)
