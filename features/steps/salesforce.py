@@ -1,6 +1,8 @@
 """Steps about the Salesforce org: records created and changed through its real API."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from pytest_bdd import given, parsers, then, when
 
 from .world import rows
@@ -8,6 +10,7 @@ from .world import rows
 
 SOBJECTS = {"contacts": "Contact", "leads": "Lead", "accounts": "Account",
             "opportunities": "Opportunity", "tasks": "Task"}
+COLLECTION = 200  # records per sObject Collections call
 FORMULA = "TEXT(Account.Tier__c)"  # what the formula field of the specs reads (never evaluated)
 
 
@@ -164,3 +167,44 @@ def contact_deleted(world, label):
 def salesforce_has_later(world, kind, datatable):
     """Create more records in the org (same columns as the Given step)."""
     salesforce_has(world, kind, datatable)
+
+
+@given(parsers.parse("Salesforce has {count:d} more contacts"))
+@when(parsers.parse("Salesforce has {count:d} more contacts"))
+def more_contacts(world, count):
+    """Load more contacts at once, numbered on from those the org has (emails stay distinct)."""
+    start = world.sf.query("SELECT COUNT() FROM Contact")["totalSize"]
+    records = [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"}
+               for n in range(start, start + count)]
+    for first in range(0, count, 5000):
+        world.server.control("POST", "orgs/org1/records/Contact", json={"records": records[first:first + 5000]})
+
+
+@when(parsers.parse('{count:d} contacts change their first name to "{name}" in Salesforce'))
+def contacts_renamed(world, count, name):
+    """Update ``count`` contacts through the org's REST API (sObject Collections, 200 a call)."""
+    found = world.sf.query(f"SELECT Id FROM Contact ORDER BY Id LIMIT {count}")["records"]
+    if len(found) < count:
+        raise ValueError(f"the org has only {len(found)} contacts, not {count}")
+    for first in range(0, count, COLLECTION):
+        chunk = [{"attributes": {"type": "Contact"}, "id": r["Id"], "FirstName": name}
+                 for r in found[first:first + COLLECTION]]
+        results = world.sf.restful("composite/sobjects", method="PATCH",
+                                   json={"allOrNone": True, "records": chunk})
+        if not all(r["success"] for r in results):
+            raise RuntimeError(f"Salesforce refused the update: {results}")
+
+
+@given(parsers.parse('account "{account}" has {count:d} opportunities, {primary:d} of them with '
+                     'contact "{contact}" as primary contact'))
+def many_opportunities(world, account, count, primary, contact):
+    """Load open opportunities of an account at once; the first ``primary`` get a primary contact role."""
+    close = (date.today() + timedelta(days=90)).isoformat()
+    opportunities = [{"Name": f"Deal {n}", "StageName": "Prospecting", "CloseDate": close,
+                      "AccountId": world.sf_id(account)} for n in range(count)]
+    ids = world.server.control("POST", "orgs/org1/records/Opportunity",
+                               json={"records": opportunities}).json()["ids"]
+    roles = [{"OpportunityId": opportunity, "ContactId": world.sf_id(contact), "IsPrimary": True}
+             for opportunity in ids[:primary]]
+    if roles:
+        world.server.control("POST", "orgs/org1/records/OpportunityContactRole", json={"records": roles})
