@@ -23,7 +23,9 @@ newly mapped:
    clock moves on interval/B (``POST /_mock/clock``) — then one ``syncer sync`` process polls.
    During the backfill, part of each batch (``--ahead``) is taken from the 2,000 contacts just
    past the backfill's committed cursor: the page it is reading or merging right now, where an
-   older backfill copy could race a live change.
+   older backfill copy could race a live change. Above ``bulk_threshold`` rows the backfill reads
+   through one Bulk API 2.0 job (rule 43), which has no Id cursor: those changes then go to the
+   first 2,000 contacts by Id, records of the job's snapshot that its result pages race.
 5. After each poll the script reads the CDP for every change still in flight; a change has
    landed when its contact's Title there equals the value written. Its delay is measured to the
    end of that poll, on the org clock (the interval the user sees) and on the wall clock.
