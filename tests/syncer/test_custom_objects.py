@@ -220,6 +220,38 @@ def test_a_backfill_reads_custom_objects_too(syncer, org):
     assert sorted(r.fields["Level__c"] for r in syncer.cdp.custom_records()) == ["Gold", "Silver"]
 
 
+@pytest.mark.parametrize("bulk_api", [True, False])
+def test_a_path_identifier_links_the_same_records_through_bulk_and_rest(org, tmp_path, bulk_api):
+    # Rule 43: above bulk_threshold rows the first poll reads the custom object through a Bulk job,
+    # whose CSV gives the parent path as a column (Attendee__r.Email__c); REST gives a nested record.
+    sf = org.client()
+    contact = sf.Contact.create({"LastName": "A", "Email": "ann@x.org"})["id"]
+    attendee = sf.Attendee__c.create({"Email__c": "Ann@X.org"})["id"]
+    stranger = sf.Attendee__c.create({"Email__c": "zed@x.org"})["id"]
+    for level, who in (("Gold", attendee), ("Silver", attendee), ("Bronze", stranger), ("None", None)):
+        sf.Membership__c.create({"Level__c": level, **({"Attendee__c": who} if who else {})})
+    config = org.config
+    settings = from_dict({
+        "source": {"login_url": org.url, "client_id": config.client_id,
+                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
+        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
+        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state"), "bulk_api": bulk_api,
+                 "bulk_threshold": 2},
+        "custom_objects": {"Membership__c": {**MEMBERSHIP, "field": "Attendee__r.Email__c",
+                                             "match": "email", "create_people": False}}})
+    service = Syncer(settings)
+    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
+                                client_secret=config.client_secret, username=config.username,
+                                password=config.password))
+    summary = service.sync()
+    assert summary.streams["Membership__c"].api == ("Bulk API 2.0" if bulk_api else "REST")
+    person = next(service.cdp.people())
+    linked = {r.fields["Level__c"]: r.person_id for r in service.cdp.custom_records()}
+    assert linked == {"Gold": person.id, "Silver": person.id, "Bronze": None, "None": None}
+    assert person.email == "ann@x.org" and contact
+    service.close()
+
+
 # --- CDP records ------------------------------------------------------------------------------
 
 def member(sf_id, contact=None, level="Gold", at=T0, deleted=False) -> CustomRecord:
