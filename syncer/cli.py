@@ -66,6 +66,9 @@ def config_check(ctx: click.Context) -> None:
     console.print(f"  people: {settings.people.merge.ui_name} / {settings.people.merge.find_strategy.label}")
     console.print(f"  organizations: {settings.organizations.ui_name} / "
                   f"{settings.organizations.find_strategy.label}")
+    bulk = (f"Bulk API 2.0 for first loads and backfills above {settings.bulk_threshold:,} rows"
+            if settings.bulk_api else "REST only (bulk_api = false)")
+    console.print(f"  polls every {settings.poll_interval_minutes:g} min through REST; {bulk}")
 
 
 def _credentials(syncer: Syncer, username: str | None, password: str | None, no_browser: bool,

@@ -84,6 +84,7 @@ class Settings:
                                   "key_strategy": self.organizations.find_strategy.label},
                 "poll_interval_minutes": self.poll_interval_minutes,
                 "activity_retention_days": self.activity_retention_days,
+                "bulk_api": self.bulk_api, "bulk_threshold": self.bulk_threshold,
                 "filters": {name: filters.to_soql(group) for name, group in self.filters.items()},
                 "auto_archive": self.auto_archive,
                 "outbound_activities": list(self.outbound_activities),

@@ -12,6 +12,7 @@ def test_defaults_follow_the_seed():
     assert settings.people.merge.strategy is MergeStrategy.OVERWRITE
     assert settings.people.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
     assert settings.poll_interval_minutes == 15 and settings.activity_retention_days == 90
+    assert (settings.bulk_api, settings.bulk_threshold) == (True, 2000)  # rule 43: Airbyte's 2,000
 
 
 def test_sandbox_uses_the_sandbox_login_host():
@@ -41,6 +42,8 @@ def test_custom_fields_are_mapped_to_custom_cdp_fields():
     ({"merge": {"people": {"strategy": "merge-all"}}}, "strategy 'merge-all' is not one of"),
     ({"merge": {"people": {"key_strategy": "all"}}}, "key_strategy 'all' is not one of"),
     ({"sync": {"poll_interval_minutes": 0}}, "poll_interval_minutes must be a positive number"),
+    ({"sync": {"bulk_api": "yes"}}, "[sync] bulk_api must be true or false, not 'yes'"),
+    ({"sync": {"bulk_threshold": 0}}, "[sync] bulk_threshold must be a positive number"),
     ({"souce": {}}, "unknown setting(s) souce"),
     ({"permissions": {"email": {"value_for_false": True}}}, "needs the Salesforce field"),
     ({"objects": {"Task__c": {"custom_fields": []}}}, "configures an object that is not in"),

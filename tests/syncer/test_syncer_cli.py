@@ -37,6 +37,7 @@ def test_config_check_prints_what_it_understood(config_file):
     result = run(config_file, "config", "check")
     assert result.exit_code == 0, result.output
     assert "Acme Salesforce" in result.output and "Match only if previous merge key is empty" in result.output
+    assert "Bulk API 2.0 for first loads and backfills above 2,000 rows" in result.output
 
 
 def test_config_check_rejects_a_bad_file(tmp_path):
