@@ -9,6 +9,7 @@ counted with its reason in the summary.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -191,6 +192,7 @@ class Poll:
             return True
         if not (initial and self.settings.bulk_api) or cursor.checkpoint is not None:
             return False
+
         def count() -> int:
             try:
                 return self.client.count(f"SELECT COUNT() FROM {stream.name} WHERE {where}")
@@ -215,7 +217,12 @@ class Poll:
                   summary: StreamSummary, operation: str, committed: Callable[[dict], None]) -> bool:
         """Read one query job's results into the CDP, ``committed(position)`` after each page;
         False when Salesforce refused or failed the job (the caller reads through REST)."""
-        reader = bulk.BulkRead(self.client, stream.name, soql, self._describe, operation, position)
+        def waiting(seconds: float) -> None:  # while the job runs: keep the poll's lease alive
+            time.sleep(seconds)
+            self.progress(stream.name, 0)
+
+        reader = bulk.BulkRead(self.client, stream.name, soql, self._describe, operation, position,
+                               sleep=waiting)
         try:
             for records, after in reader.pages():
                 for start in range(0, len(records), PAGE_SIZE):
