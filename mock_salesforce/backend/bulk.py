@@ -33,15 +33,13 @@ from datetime import datetime, timedelta
 from .. import errors
 from ..clock import format_datetime
 from . import ids
-from .bulk_csv import DELIMITERS, LINE_ENDINGS, CsvFormat, columns
-from .soql import ast, engine, snapshots
-from .soql.aggregates import is_aggregate
+from .bulk_csv import DELIMITERS, LINE_ENDINGS, CsvFormat
+from .bulk_query import compile_bulk, row_chunks, start_snapshot
+from .soql import snapshots
 from .soql.compiler import RecordPlan
-from .soql.parser import parse
 
 OPERATIONS = ("query", "queryAll")
 DEFAULT_MAX_RECORDS = 100_000  # Salesforce picks its own default "based on the service"
-READ_CHUNK = 2_000  # rows read from the database per statement while a page streams
 MAX_JOBS = 500
 MAX_BYTES = 512 * 1024 * 1024  # of Id snapshots (18 bytes an Id): about 30 million Ids
 RETENTION = timedelta(days=7)  # Salesforce deletes query jobs after 7 days
@@ -172,19 +170,16 @@ class QueryJobs:
         """Compile the query, start its snapshot and register the job (UploadComplete)."""
         org = self._org
         include_deleted = request.operation == "queryAll"
-        check_supported(parse(request.query))
-        plan = engine.compile_soql(org, request.query, include_deleted)
-        if not isinstance(plan, RecordPlan):
-            raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")
-        csv = CsvFormat(columns(plan.shaper), request.column_delimiter, request.line_ending)
+        query = compile_bulk(org, request.query, include_deleted)
+        plan = query.plan
+        csv = CsvFormat(query.columns, request.column_delimiter, request.line_ending)
         now = org.clock.now()
         jobs_limit = org.usage.bulk_query_jobs
         if jobs_limit.take(now) is None:
             # The wording airbyte looks for before it falls back to the REST API.
             raise errors.LIMIT_EXCEEDED(f"Max bulk v2 query jobs ({jobs_limit.limit}) per 24 hrs "
                                         f"has been reached ({jobs_limit.used(now) + 1})")
-        snapshot = snapshots.take(org.store.engine, plan.count, plan.ids, plan.limit, plan.offset,
-                                  plan.id_chunks)
+        snapshot = start_snapshot(org, plan)
         with self._lock:
             self._counter += 1
             job = QueryJob(ids.make_id("750", self._counter), request, plan.sobject.name, user_id,
@@ -250,11 +245,7 @@ class QueryJobs:
 
     def _chunks(self, job: QueryJob, start: int, stop: int) -> Iterator[bytes]:
         yield job.csv.header().encode()
-        engine_ = self._org.store.engine
-        for first in range(start, stop, READ_CHUNK):
-            chunk_ids = job.snapshot.ids(first, min(stop, first + READ_CHUNK))
-            with engine_.connect() as conn:
-                rows = engine.read_rows(conn, job.plan, chunk_ids)
+        for rows in row_chunks(self._org, job.plan, job.snapshot, start, stop):
             yield job.csv.lines(rows).encode()
 
     def _evict(self, now: datetime) -> None:
@@ -264,16 +255,6 @@ class QueryJobs:
         while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or size > MAX_BYTES):
             _, oldest = self._jobs.popitem(last=False)
             size -= oldest.snapshot.size
-
-
-def check_supported(query: ast.Query) -> None:
-    """Refuse what Bulk API 2.0 cannot query (API_ERROR), before the query is compiled."""
-    if any(isinstance(item, ast.SubQuery) for item in query.select):
-        raise errors.API_ERROR("Aggregate Relationship not supported in Bulk Query")
-    if query.group_by or query.having or is_aggregate(query):
-        raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")
-    if query.offset is not None:
-        raise errors.API_ERROR("OFFSET clause not supported in Bulk Query")
 
 
 def make_locator(position: int) -> str:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mock_salesforce.backend import bulk
+from mock_salesforce.backend import bulk, bulk_query
 from mock_salesforce.backend.soql import snapshots
 
 V = "/services/data/v59.0"
@@ -202,7 +202,7 @@ def test_locator_pages_through_every_record_once(client, auth, load, completed):
 def test_a_page_streams_as_chunks_of_rows(app, load, completed, monkeypatch):
     load([{"LastName": f"L{n}"} for n in range(5)])
     job_id = completed("SELECT LastName FROM Contact ORDER BY LastName")
-    monkeypatch.setattr(bulk, "READ_CHUNK", 2)
+    monkeypatch.setattr(bulk_query, "READ_CHUNK", 2)
     page = app.extensions["mock_salesforce"].default_org.query_jobs.results(job_id, None, None)
     assert page.number_of_records == 5 and page.locator is None
     assert list(page.chunks) == [b'"LastName"\n', b'"L0"\n"L1"\n', b'"L2"\n"L3"\n', b'"L4"\n']
