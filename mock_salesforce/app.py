@@ -3,7 +3,8 @@
 Errors are rendered here, in one place: Salesforce errors as the REST envelope
 ``[{"message", "errorCode", "fields"}]``, OAuth errors as ``{"error", "error_description"}``,
 unknown routes as Salesforce's ``NOT_FOUND``; anything unexpected as ``UNKNOWN_EXCEPTION`` (never a
-traceback).
+traceback). Under ``/services/async`` (Bulk API 1.0) every error takes that API's own shape instead:
+``<error><exceptionCode>…`` (JSON ``{"exceptionCode", "exceptionMessage"}`` for JSON requests).
 """
 from __future__ import annotations
 
@@ -46,9 +47,21 @@ def _register_optional_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def _is_async() -> bool:
+    return request.path.startswith("/services/async/")
+
+
 def _register_error_handlers(app: Flask) -> None:
+    from .api import bulk1_wire
+
+    @app.errorhandler(errors.AsyncApiError)
+    def async_api_error(error: errors.AsyncApiError):
+        return bulk1_wire.error_response(error)
+
     @app.errorhandler(errors.SalesforceError)
     def salesforce_error(error: errors.SalesforceError):
+        if _is_async():  # auth, limits and faults raised on a Bulk API 1.0 call
+            return bulk1_wire.error_response(errors.async_error(error))
         return jsonify([error.to_dict()]), error.status
 
     @app.errorhandler(errors.MultipleChoices)
@@ -67,6 +80,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if _is_async():
+            return bulk1_wire.error_response(errors.InvalidUrl(
+                f"{request.method} {request.path}: {error.name}", status=error.code or 400))
         if error.code == 405:
             allowed = ",".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
             body = errors.METHOD_NOT_ALLOWED(
@@ -82,6 +98,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
+        if _is_async():
+            return bulk1_wire.error_response(errors.Unknown("An unexpected error occurred"))
         body = errors.UNKNOWN_EXCEPTION("An unexpected error occurred. Please include this ErrorId "
                                         "if you contact support: mock-salesforce")
         return jsonify([body.to_dict()]), 500

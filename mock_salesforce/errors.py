@@ -113,3 +113,56 @@ API_ERROR = _code("API_ERROR")
 INVALIDJOB = _code("INVALIDJOB")
 INVALIDJOBSTATE = _code("INVALIDJOBSTATE")
 LIMIT_EXCEEDED = _code("LIMIT_EXCEEDED")
+
+
+class AsyncApiError(Exception):
+    """A Bulk API 1.0 error: ``<error><exceptionCode>…</exceptionCode><exceptionMessage>…``
+    (or ``{"exceptionCode", "exceptionMessage"}`` for JSON requests), HTTP 400 unless stated."""
+
+    status = 400
+    exception_code = "Unknown"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict:
+        """The JSON body (the XML body carries the same two elements)."""
+        return {"exceptionCode": self.exception_code, "exceptionMessage": self.message}
+
+
+def _async_code(name: str, status: int = 400) -> type[AsyncApiError]:
+    return type(name, (AsyncApiError,), {"status": status, "exception_code": name,
+                                         "__doc__": f"Bulk API 1.0 exceptionCode {name}."})
+
+
+# Bulk API 1.0 exception codes (AsyncExceptionCode); a session error is HTTP 400 there, not 401.
+ClientInputError = _async_code("ClientInputError")
+ExceededQuota = _async_code("ExceededQuota")
+FeatureNotEnabled = _async_code("FeatureNotEnabled")
+InvalidBatch = _async_code("InvalidBatch")
+InvalidJob = _async_code("InvalidJob")
+InvalidJobState = _async_code("InvalidJobState")
+InvalidOperation = _async_code("InvalidOperation")
+InvalidSessionId = _async_code("InvalidSessionId")
+InvalidUrl = _async_code("InvalidUrl")
+InvalidXML = _async_code("InvalidXML")
+Unknown = _async_code("Unknown", 500)
+
+_ASYNC_FOR_REST = {"INVALID_SESSION_ID": InvalidSessionId, "REQUEST_LIMIT_EXCEEDED": ExceededQuota,
+                   "NOT_FOUND": InvalidUrl, "METHOD_NOT_ALLOWED": InvalidUrl,
+                   "JSON_PARSER_ERROR": ClientInputError, "INVALID_INPUT": ClientInputError,
+                   "API_DISABLED_FOR_ORG": FeatureNotEnabled}
+
+
+def async_error(error: SalesforceError) -> AsyncApiError:
+    """The Bulk API 1.0 form of a REST error raised on a ``/services/async`` call (auth, limits,
+    faults): the session and limit errors keep their meaning; anything else keeps its status."""
+    if error.error_code == "INVALID_SESSION_ID":
+        return InvalidSessionId("Invalid session id")  # Bulk 1.0's wording
+    cls = _ASYNC_FOR_REST.get(error.error_code)
+    if cls is not None:
+        return cls(error.message)
+    return Unknown(f"{error.error_code}: {error.message}", status=error.status)

@@ -10,6 +10,7 @@ from .. import errors
 
 DEFAULT_DAILY_LIMIT = 100_000
 DAILY_BULK_V2_QUERY_JOBS = 10_000
+DAILY_BULK_API_BATCHES = 15_000
 
 
 class DailyCounter:
@@ -54,11 +55,13 @@ class DailyCounter:
 
 
 class ApiUsage(DailyCounter):
-    """API requests (past the limit: REQUEST_LIMIT_EXCEEDED) and Bulk API 2.0 query jobs."""
+    """API requests (past the limit: REQUEST_LIMIT_EXCEEDED), Bulk API 2.0 query jobs and
+    Bulk API 1.0 batches."""
 
     def __init__(self, limit: int = DEFAULT_DAILY_LIMIT) -> None:
         super().__init__(limit)
         self.bulk_query_jobs = DailyCounter(DAILY_BULK_V2_QUERY_JOBS)
+        self.bulk_batches = DailyCounter(DAILY_BULK_API_BATCHES)
 
     def hit(self, now: datetime) -> int:
         """Count one request and return the usage, or raise when the limit is already used up."""
@@ -80,7 +83,8 @@ class ApiUsage(DailyCounter):
 
         return {
             "DailyApiRequests": entry(self.limit, max(self.limit - used, 0)),
-            "DailyAsyncApexExecutions": entry(250000), "DailyBulkApiBatches": entry(15000),
+            "DailyAsyncApexExecutions": entry(250000), "DailyBulkApiBatches": entry(
+                self.bulk_batches.limit, max(self.bulk_batches.limit - self.bulk_batches.used(now), 0)),
             "DailyBulkV2QueryFileStorageMB": entry(976562), "DailyBulkV2QueryJobs": entry(
                 self.bulk_query_jobs.limit,
                 max(self.bulk_query_jobs.limit - self.bulk_query_jobs.used(now), 0)),

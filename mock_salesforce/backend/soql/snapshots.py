@@ -63,6 +63,11 @@ class Snapshot:
             self._raise()
             return self.total or 0
 
+    def wait_done(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for every Id to be read; True once they are."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._done, timeout)
+
     def ids(self, start: int, stop: int) -> list[str]:
         """The Ids at positions ``[start, stop)`` (blocks until the producer has them)."""
         with self._changed:

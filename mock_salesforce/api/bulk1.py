@@ -1,0 +1,117 @@
+"""Bulk API 1.0 (``/services/async/{ver}/job…``): query jobs, batches and their results.
+
+Every call passes :func:`before_async_request`: armed faults, the version (``59.0``, no ``v``),
+the session from ``X-SFDC-Session`` (or ``Authorization: Bearer``), then the org's daily API
+limit. Errors come back in Bulk 1.0's own shape (``app.py`` renders them): a bad session is
+HTTP 400 ``InvalidSessionId``. A job create answers in the request's format; every later call
+answers in the job's ``contentType`` (JSON jobs in JSON, CSV jobs in XML, whatever the request's
+Content-Type). The state and rules live in :mod:`mock_salesforce.backend.bulk1`.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, g, request
+
+from .. import errors
+from ..backend.bulk1 import Job, JobSpec
+from . import bulk1_wire as wire
+from .common import org, user_id
+from .data import apply_faults, authenticate, bearer_token
+
+bp = Blueprint("bulk1", __name__, url_prefix="/services/async/<version>")
+
+VERSION = re.compile(r"^\d{2,3}\.\d$")
+
+
+@bp.before_request
+def before_async_request() -> None:
+    """Faults, version, session, API limit — as the data API checks its calls."""
+    apply_faults()
+    version = (request.view_args or {}).get("version", "")
+    if not VERSION.match(version):
+        raise errors.InvalidUrl(f"Invalid API version: {version}")
+    g.version = f"v{version}"
+    authenticate(request.headers.get("X-SFDC-Session") or bearer_token())
+    org().usage.hit(org().clock.now())
+
+
+def _jobs():
+    return org().bulk_jobs
+
+
+def _json_job(job: Job) -> bool:
+    return job.spec.content_type == "JSON"
+
+
+@bp.post("/job")
+def create_job(version):
+    """Open a job from a ``jobInfo`` (operation, object, contentType, concurrencyMode)."""
+    job = _jobs().create(JobSpec.from_fields(wire.read_job_fields()), user_id(), version)
+    return wire.info("jobInfo", job.info(), wire.request_is_json())
+
+
+@bp.get("/job/<job_id>")
+def job_info(version, job_id):
+    """A job's info, with its batch counts."""
+    job = _jobs().get(job_id)
+    return wire.info("jobInfo", job.info(), _json_job(job))
+
+
+@bp.post("/job/<job_id>")
+def change_job_state(version, job_id):
+    """``<state>Closed</state>`` or ``Aborted`` (XML or JSON body)."""
+    state = wire.read_job_fields().get("state")
+    job = _jobs().change_state(job_id, state)
+    return wire.info("jobInfo", job.info(), _json_job(job))
+
+
+@bp.post("/job/<job_id>/batch")
+def add_batch(version, job_id):
+    """Add a batch: the body is one SOQL query (sent as text/csv or, by JSON jobs, JSON)."""
+    data = request.get_data(cache=True)
+    try:
+        soql = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise errors.InvalidBatch("The batch body is not UTF-8") from None
+    if not soql:
+        raise errors.InvalidBatch("The batch body is empty: a query batch needs a SOQL query")
+    batch = _jobs().add_batch(job_id, soql)
+    return wire.info("batchInfo", batch.info(), _json_job(_jobs().get(job_id)))
+
+
+@bp.get("/job/<job_id>/batch")
+def list_batches(version, job_id):
+    """Every batch of the job (``batchInfoList``)."""
+    job = _jobs().get(job_id)
+    return wire.batch_list([b.info() for b in job.batches.values()], _json_job(job))
+
+
+@bp.get("/job/<job_id>/batch/<batch_id>")
+def batch_info(version, job_id, batch_id):
+    """A batch's state: Queued, InProgress, Completed, Failed (with stateMessage), NotProcessed."""
+    batch = _jobs().batch(job_id, batch_id)
+    return wire.info("batchInfo", batch.info(), _json_job(_jobs().get(job_id)))
+
+
+@bp.get("/job/<job_id>/batch/<batch_id>/request")
+def batch_request(version, job_id, batch_id):
+    """The batch's SOQL as it was sent."""
+    batch = _jobs().batch(job_id, batch_id, wait=0)
+    return current_app.response_class(batch.soql, headers={"Content-Type": "text/plain"})
+
+
+@bp.get("/job/<job_id>/batch/<batch_id>/result")
+def result_list(version, job_id, batch_id):
+    """The result ids of a completed query batch (InvalidBatch before then)."""
+    result_ids = _jobs().result_ids(job_id, batch_id)
+    return wire.result_list(result_ids, _json_job(_jobs().get(job_id)))
+
+
+@bp.get("/job/<job_id>/batch/<batch_id>/result/<result_id>")
+def result(version, job_id, batch_id, result_id):
+    """One result file, streamed: CSV (exactly ``text/csv``) or a JSON array of records."""
+    job = _jobs().get(job_id)
+    chunks = _jobs().result(job_id, batch_id, result_id)
+    content_type = wire.JSON if _json_job(job) else "text/csv"
+    return current_app.response_class(chunks, headers={"Content-Type": content_type})
