@@ -27,6 +27,9 @@ VERSION = re.compile(r"^\d{2,3}\.\d$")
 @bp.before_request
 def before_async_request() -> None:
     """Faults, version, session, API limit — as the data API checks its calls."""
+    # Read the (often chunked) body first: answering before it is read makes the server drop
+    # the connection, and jsforce's retry after a session refresh then fails with EPIPE.
+    request.get_data(cache=True)
     apply_faults()
     version = (request.view_args or {}).get("version", "")
     if not VERSION.match(version):

@@ -52,8 +52,45 @@ async function wrongPassword() {
   }
 }
 
+function collect(stream) {
+  return new Promise((resolve, reject) => {
+    const records = [];
+    stream.on('record', (record) => records.push(record));
+    stream.on('end', () => resolve(records));
+    stream.on('error', reject);
+  });
+}
+
+async function bulkQuery(conn, soql) {
+  conn.bulk.pollInterval = 100;  // jsforce polls every second by default
+  try {
+    const records = await collect(await conn.bulk.query(soql));
+    return { records };
+  } catch (error) {
+    return { error: error.message };
+  }
+}
+
+async function bulk1Query() {
+  // Bulk API 1.0: XML job, chunked POSTs, X-SFDC-SESSION, CSV results.
+  const conn = new jsforce.Connection({ oauth2, version: '59.0' });
+  await conn.login(env.MOCK_USERNAME, env.MOCK_PASSWORD);
+  return bulkQuery(conn, env.MOCK_SOQL || SOQL);
+}
+
+async function bulk1Refresh() {
+  // A stale session on Bulk 1.0 is a 400 InvalidSessionId: jsforce refreshes and retries.
+  const conn = new jsforce.Connection({ oauth2, version: '59.0', instanceUrl: env.MOCK_INSTANCE_URL,
+                                        accessToken: '00Dstale!token', refreshToken: env.MOCK_REFRESH_TOKEN });
+  let refreshed = false;
+  conn.on('refresh', () => { refreshed = true; });
+  const result = await bulkQuery(conn, SOQL);
+  return { ...result, refreshed };
+}
+
 const scenarios = { soap, 'oauth-password': oauthPassword, 'oauth-refresh': oauthRefresh,
-                    'wrong-password': wrongPassword };
+                    'wrong-password': wrongPassword, 'bulk1-query': bulk1Query,
+                    'bulk1-refresh': bulk1Refresh };
 
 scenarios[process.argv[2]]()
   .then((result) => { process.stdout.write(JSON.stringify(result) + '\n'); })

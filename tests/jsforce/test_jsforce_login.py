@@ -1,4 +1,5 @@
-"""jsforce (Node, pinned in package.json) logging in to the mock by SOAP and OAuth, then querying.
+"""jsforce (Node, pinned in package.json) logging in to the mock by SOAP and OAuth, then querying
+(REST, and Bulk API 1.0: XML jobs sent chunked with ``X-SFDC-SESSION``, CSV results).
 
 Runs ``node script.js <scenario>`` against a plain-HTTP mock; install the Node packages first
 with ``scripts/install-test-deps.sh`` (``npm ci`` here).
@@ -79,18 +80,41 @@ def test_oauth_logout_revokes_the_token(server):
     assert response.status_code == 401
 
 
-def test_refresh_token_renews_a_stale_session(server):
+def issue_tokens(server) -> dict:
+    """An access and refresh token pair, issued as the web-server flow would."""
     registry = server.registry
     codes = AuthorizationCodes(registry)
     request = codes.check({"response_type": "code", "client_id": server.config.client_id,
                            "redirect_uri": "http://127.0.0.1:1/callback"})
     code = codes.approve(request, registry.grants.find_user(server.config.username))
-    tokens = registry.grants.token({"grant_type": "authorization_code", "code": code,
-                                    "client_id": server.config.client_id,
-                                    "client_secret": server.config.client_secret,
-                                    "redirect_uri": "http://127.0.0.1:1/callback"},
-                                   LoginContext(server.url))
+    return registry.grants.token({"grant_type": "authorization_code", "code": code,
+                                  "client_id": server.config.client_id,
+                                  "client_secret": server.config.client_secret,
+                                  "redirect_uri": "http://127.0.0.1:1/callback"},
+                                 LoginContext(server.url))
+
+
+def test_refresh_token_renews_a_stale_session(server):
+    tokens = issue_tokens(server)
     result = run(server, "oauth-refresh", MOCK_REFRESH_TOKEN=tokens["refresh_token"],
                  MOCK_INSTANCE_URL=server.url)
     assert result["refreshed"] and result["totalSize"] == 2
     assert result["accessToken"] != tokens["access_token"]
+
+
+def test_bulk1_query_reads_csv_results(server):
+    result = run(server, "bulk1-query", MOCK_SOQL="SELECT Id, Name FROM Account ORDER BY Name")
+    assert [r["Name"] for r in result["records"]] == ["Acme", "Globex"]
+    assert all(r["Id"].startswith("001") for r in result["records"])
+
+
+def test_bulk1_failed_batch_reports_its_state_message(server):
+    result = run(server, "bulk1-query", MOCK_SOQL="SELECT Id, Nope__c FROM Account")
+    assert result["error"].startswith("InvalidBatch : Failed to process query: INVALID_FIELD")
+
+
+def test_bulk1_stale_session_is_refreshed_on_invalid_session_id(server):
+    result = run(server, "bulk1-refresh", MOCK_REFRESH_TOKEN=issue_tokens(server)["refresh_token"],
+                 MOCK_INSTANCE_URL=server.url)
+    assert result["refreshed"] is True
+    assert sorted(r["Name"] for r in result["records"]) == ["Acme", "Globex"]
