@@ -167,8 +167,8 @@ def test_a_bulk_read_stopped_by_the_api_limit_resumes_at_its_next_results_page(o
     service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
     armed = []
 
-    def arm_once(stream, count):  # while the first results page merges: a later page is refused
-        if stream == "Contact" and not armed:
+    def arm_once(stream, count):  # once the first records merged: a later results page is refused
+        if stream == "Contact" and count and not armed:  # (count 0: the job is still running)
             armed.append(org.control("POST", "faults", json={"kind": "403", "count": 1, "path": "/results"}))
 
     first = service.sync(progress=arm_once)
@@ -188,8 +188,8 @@ def test_a_crashed_bulk_read_whose_job_is_gone_reads_its_window_again(org, tmp_p
     reference.sync()
     service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
 
-    def crash(stream, count):
-        if stream == "Contact":
+    def crash(stream, count):  # once the first records merged (count 0: the job is still running)
+        if stream == "Contact" and count:
             raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError, match="killed"):
