@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import os
 import random
 import re
 import shutil
@@ -57,13 +56,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from _db import scratch_database
 from _server import serve
 from syncer.cdp.models import link_table, person_table
 from syncer.cdp.store import create_engine
@@ -302,22 +301,6 @@ class Bench:
             print("    " + output.strip().replace("\n", "\n    ")[-2000:], flush=True)
 
 
-def scratch_database(url: str | None, workdir: Path) -> tuple[str, Callable[[], None]]:
-    """The CDP URL to use and how to clean it up (a scratch PostgreSQL database, or a file)."""
-    if not url or url.startswith("sqlite"):
-        return url or f"sqlite:///{workdir / 'cdp.db'}", lambda: None
-    name = f"backfill_bench_{os.getpid()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def stats(values: list[float]) -> str:
     """``median m, max x`` of some seconds."""
     if not values:
@@ -396,7 +379,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="backfill-bench-"))
-    cdp_url, drop = scratch_database(args.cdp_url, workdir)
+    cdp_url, drop = scratch_database(args.cdp_url, workdir / 'cdp.db', 'backfill_bench')
     server = serve()
     try:
         org = Org(server)
