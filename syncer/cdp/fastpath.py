@@ -215,7 +215,10 @@ def fetch_in(conn: sa.Connection, prepared: Prepared, values: Iterable[Any],
     unique = list(distinct)
     params = params or {}
     rows: list[tuple] = []
-    for chunk in chunked(unique):
+    # Positional placeholders (SQLite) are chunked under the driver's limit; PostgreSQL binds
+    # every value as one array, so one statement does (and an anti-join builds its hash once).
+    chunks = chunked(unique) if prepared.order is not None else ([unique] if unique else [])
+    for chunk in chunks:
         if prepared.order is not None:
             sql, before, after = _expanded(prepared, len(chunk))
             args: Any = (*[params[name] for name in before], *chunk,

@@ -1,8 +1,8 @@
 """Page-level database work for people merges: load a page's candidates, write a planned page.
 
 Both take an open connection inside the caller's transaction. Loading costs a handful of
-``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values, well under every driver's
-parameter limit); writing costs a few executemany statements per page, never one per record.
+``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values on SQLite, well under its
+parameter limit; one array parameter on PostgreSQL); writing costs a few executemany statements per page, never one per record.
 The hot statements are prepared once per dialect (``fastpath``) and rows are read as tuples in
 a fixed column order, so a page of 2,000 records costs no per-row dict or statement building.
 """
