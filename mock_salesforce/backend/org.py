@@ -1,5 +1,5 @@
 """One org: its metadata, its record tables, its API usage, its id sequence and its Bulk jobs
-(Bulk API 2.0 query jobs and Bulk API 1.0 jobs)."""
+(Bulk API 2.0 query and ingest jobs, Bulk API 1.0 jobs)."""
 from __future__ import annotations
 
 import threading
@@ -11,6 +11,7 @@ from ..clock import Clock
 from . import ids
 from .bulk import QueryJobs
 from .bulk1 import BulkJobs
+from .bulk_ingest import IngestJobs
 from .limits import ApiUsage
 from .schema import FieldDef, Schema, SObjectDef, field_from_describe, load_describe_files
 from .standard_objects import standard_objects, sobject as standard_sobject
@@ -39,6 +40,7 @@ class Org:
         self._counter = max(id_seed, self._highest_id())
         self.query_jobs = QueryJobs(self)
         self.bulk_jobs = BulkJobs(self)
+        self.ingest_jobs = IngestJobs(self)
 
     def first_user_id(self) -> str:
         """The org's first user (its admin): the owner of records loaded without one."""
