@@ -88,9 +88,24 @@ async function bulk1Refresh() {
   return { ...result, refreshed };
 }
 
+async function bulk2Load() {
+  // Bulk API 2.0 ingest: create, chunked CSV PUT, UploadComplete, poll, the three result CSVs.
+  const conn = new jsforce.Connection({ oauth2, version: '59.0' });
+  await conn.login(env.MOCK_USERNAME, env.MOCK_PASSWORD);
+  conn.bulk2.pollInterval = 100;  // jsforce polls every second by default
+  const options = JSON.parse(env.MOCK_LOAD);
+  try {
+    const result = await conn.bulk2.loadAndWaitForResults(options);
+    const readBack = await conn.query(`SELECT Id, LastName FROM ${options.object} ORDER BY LastName`);
+    return { ...result, readBack: readBack.records.map(({ Id, LastName }) => ({ Id, LastName })) };
+  } catch (error) {
+    return { error: error.message };
+  }
+}
+
 const scenarios = { soap, 'oauth-password': oauthPassword, 'oauth-refresh': oauthRefresh,
                     'wrong-password': wrongPassword, 'bulk1-query': bulk1Query,
-                    'bulk1-refresh': bulk1Refresh };
+                    'bulk1-refresh': bulk1Refresh, 'bulk2-load': bulk2Load };
 
 scenarios[process.argv[2]]()
   .then((result) => { process.stdout.write(JSON.stringify(result) + '\n'); })

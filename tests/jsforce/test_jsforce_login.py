@@ -1,5 +1,6 @@
 """jsforce (Node, pinned in package.json) logging in to the mock by SOAP and OAuth, then querying
-(REST, and Bulk API 1.0: XML jobs sent chunked with ``X-SFDC-SESSION``, CSV results).
+(REST, and Bulk API 1.0: XML jobs sent chunked with ``X-SFDC-SESSION``, CSV results), and
+loading records with Bulk API 2.0 ingest jobs.
 
 Runs ``node script.js <scenario>`` against a plain-HTTP mock; install the Node packages first
 with ``scripts/install-test-deps.sh`` (``npm ci`` here).
@@ -118,3 +119,42 @@ def test_bulk1_stale_session_is_refreshed_on_invalid_session_id(server):
                  MOCK_INSTANCE_URL=server.url)
     assert result["refreshed"] is True
     assert sorted(r["Name"] for r in result["records"]) == ["Acme", "Globex"]
+
+
+def load(server, **options) -> dict:
+    """Run jsforce's ``bulk2.loadAndWaitForResults(options)``."""
+    return run(server, "bulk2-load", MOCK_LOAD=json.dumps(options))
+
+
+def test_bulk2_load_inserts_and_reports_each_row(server):
+    result = load(server, object="Contact", operation="insert", input=[
+        {"FirstName": "Grace", "LastName": "Hopper"}, {"FirstName": "Nameless"},
+        {"FirstName": "Edsger", "LastName": "Dijkstra"}])
+    ok = result["successfulResults"]
+    assert sorted(r["LastName"] for r in ok) == ["Dijkstra", "Hopper"]
+    assert all(r["sf__Created"] == "true" and r["sf__Id"].startswith("003") for r in ok)
+    [failed] = result["failedResults"]
+    assert failed["sf__Error"] == ("REQUIRED_FIELD_MISSING:Required fields are missing: "
+                                   "[LastName]:LastName --")
+    assert failed["FirstName"] == "Nameless" and result["unprocessedRecords"] == []
+    read_back = {r["Id"]: r["LastName"] for r in result["readBack"]}
+    assert {r["sf__Id"]: r["LastName"] for r in ok}.items() <= read_back.items()
+
+
+def test_bulk2_load_updates_and_deletes(server):
+    inserted = load(server, object="Contact", operation="insert",
+                    input=[{"LastName": "Before"}])["successfulResults"][0]["sf__Id"]
+    updated = load(server, object="Contact", operation="update",
+                   input=[{"Id": inserted, "LastName": "After"}])
+    assert updated["successfulResults"][0]["sf__Created"] == "false"
+    assert {"Id": inserted, "LastName": "After"} in updated["readBack"]
+    deleted = load(server, object="Contact", operation="delete", input=[{"Id": inserted}])
+    assert deleted["successfulResults"][0]["sf__Id"] == inserted
+    assert inserted not in [r["Id"] for r in deleted["readBack"]]
+
+
+def test_bulk2_load_of_an_unknown_field_reports_the_failed_job(server):
+    result = load(server, object="Contact", operation="insert",
+                  input=[{"LastName": "X", "Nope__c": "1"}])
+    assert result["error"] == ("Ingest job failed to complete due to: InvalidBatch : Field name "
+                               "not found : Nope__c")
