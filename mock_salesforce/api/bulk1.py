@@ -1,4 +1,4 @@
-"""Bulk API 1.0 (``/services/async/{ver}/job…``): query jobs, batches and their results.
+"""Bulk API 1.0 (``/services/async/{ver}/job…``): query and ingest jobs, batches and results.
 
 Every call passes :func:`before_async_request`: armed faults, the version (``59.0``, no ``v``),
 the session from ``X-SFDC-Session`` (or ``Authorization: Bearer``), then the org's daily API
@@ -71,8 +71,13 @@ def change_job_state(version, job_id):
 
 @bp.post("/job/<job_id>/batch")
 def add_batch(version, job_id):
-    """Add a batch: the body is one SOQL query (sent as text/csv or, by JSON jobs, JSON)."""
+    """Add a batch: one SOQL query (sent as text/csv or, by JSON jobs, JSON), or the CSV / JSON
+    records of an ingest job."""
     data = request.get_data(cache=True)
+    job = _jobs().get(job_id)
+    if job.spec.operation not in ("query", "queryAll"):  # ingest: CSV or JSON records
+        batch = _jobs().add_batch(job_id, data.decode("utf-8", "replace"), data)
+        return wire.info("batchInfo", batch.info(), _json_job(job))
     try:
         soql = data.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -106,7 +111,13 @@ def batch_request(version, job_id, batch_id):
 
 @bp.get("/job/<job_id>/batch/<batch_id>/result")
 def result_list(version, job_id, batch_id):
-    """The result ids of a completed query batch (InvalidBatch before then)."""
+    """The result ids of a completed query batch (InvalidBatch before then); an ingest batch's
+    row results: CSV ``"Id","Success","Created","Error"`` or a JSON array."""
+    job = _jobs().get(job_id)
+    if job.spec.operation not in ("query", "queryAll"):
+        content_type = wire.JSON if _json_job(job) else "text/csv"
+        return current_app.response_class(_jobs().ingest_result(job_id, batch_id),
+                                          headers={"Content-Type": content_type})
     result_ids = _jobs().result_ids(job_id, batch_id)
     return wire.result_list(result_ids, _json_job(_jobs().get(job_id)))
 

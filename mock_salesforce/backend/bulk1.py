@@ -1,4 +1,4 @@
-"""Bulk API 1.0 query jobs of one org: jobs, their batches (one SOQL each) and result files.
+"""Bulk API 1.0 jobs of one org: jobs, their batches (one SOQL or a data set each) and results.
 
 A job is created ``Open`` for one object, takes batches (each body is one SOQL query), is then
 ``Closed`` or ``Aborted``. A batch compiles its SOQL when it is added and snapshots the matching
@@ -16,8 +16,9 @@ Best guesses, not checked against a real org: the wording of InvalidJob / Invali
 InvalidJobState messages, FUNCTIONALITY_NOT_ENABLED as the code of a refused compound field or
 subquery, the refusal of a query on another object than the job's, NotProcessed for the
 unfinished batches of an aborted job, and CSV as the default ``contentType`` (Salesforce's is
-XML). Not emulated: ingest operations (insert/update/upsert/delete/hardDelete), XML and ZIP
-content types, PK chunking (``Sforce-Enable-PKChunking`` is ignored), retries, datetimes as
+XML). Ingest jobs (insert, update, upsert, delete, hardDelete) take CSV or JSON batches written
+by :mod:`.bulk1_ingest`. Not emulated: XML and ZIP content types, PK chunking
+(``Sforce-Enable-PKChunking`` is ignored), retries, datetimes as
 epoch milliseconds in JSON results (they are written as the REST API writes them).
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field as dc_field
 from datetime import datetime, timedelta
 
 from .. import errors
-from . import ids
+from . import bulk1_ingest, ids
 from .bulk_csv import CsvFormat
 from .bulk_query import BulkQuery, compile_bulk, row_chunks, start_snapshot
 from .soql import snapshots
@@ -55,15 +56,13 @@ class JobSpec:
     sobject: str
     content_type: str = "CSV"
     concurrency_mode: str = "Parallel"
+    external_id_field: str | None = None
 
     @classmethod
     def from_fields(cls, fields: dict) -> "JobSpec":
         """Validate the ``jobInfo`` of a create call (given as a dict of its elements)."""
         operation = fields.get("operation")
-        if operation in INGEST_OPERATIONS:
-            raise errors.InvalidJob(f"Bulk API 1.0 {operation} jobs are not emulated by this mock "
-                                    "(query and queryAll are)")
-        if operation not in QUERY_OPERATIONS:
+        if operation not in QUERY_OPERATIONS + INGEST_OPERATIONS:
             raise errors.InvalidJob(f"Invalid operation: {operation}")
         sobject = fields.get("object")
         if not isinstance(sobject, str) or not sobject:
@@ -77,7 +76,11 @@ class JobSpec:
                                                     fields.get("concurrencyMode") or "Parallel")
         if mode not in ("Parallel", "Serial"):
             raise errors.InvalidJob(f"Invalid concurrencyMode: {mode}")
-        return cls(operation, sobject, content_type, mode)
+        external_id = fields.get("externalIdFieldName") or None
+        if operation == "upsert" and not external_id:
+            raise errors.InvalidJob(f"External ID was blank for {sobject}. An External ID must "
+                                    "be specified for upsert.")
+        return cls(operation, sobject, content_type, mode, external_id)
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Batch:
     modstamp: datetime | None = None
     processing_ms: int = 0
     result_ids: list[str] = dc_field(default_factory=list)
+    rows: list | None = dc_field(default=None, repr=False)  # ingest: one RowResult a row
     _started: float = dc_field(default_factory=time.monotonic, repr=False)
     _state: str = "Queued"
 
@@ -112,6 +116,8 @@ class Batch:
             state = "NotProcessed"
         elif self.failure is not None:
             state = "Failed"
+        elif self.rows is not None:
+            state = "Completed"
         elif self.snapshot is not None and self.snapshot.done:
             if self.snapshot.error is not None:
                 state, self.failure = "Failed", _failed(self.snapshot.error)
@@ -127,10 +133,17 @@ class Batch:
 
     @property
     def processed(self) -> int:
-        """Records the batch found (0 until it completes)."""
+        """Records the batch found or wrote (0 until it completes)."""
+        if self.rows is not None:
+            return len(self.rows)
         if self._state != "Completed" or self.snapshot is None:
             return 0
         return self.snapshot.total or 0
+
+    @property
+    def failed(self) -> int:
+        """Ingest rows that failed."""
+        return sum(1 for row in self.rows or [] if row.failure is not None)
 
     def info(self) -> dict:
         """The ``batchInfo`` elements in Salesforce's order (datetimes as datetimes)."""
@@ -138,7 +151,8 @@ class Batch:
         if self.failure is not None and self._state == "Failed":
             body["stateMessage"] = self.failure
         body.update({"createdDate": self.created, "systemModstamp": self.modstamp or self.created,
-                     "numberRecordsProcessed": self.processed, "numberRecordsFailed": 0,
+                     "numberRecordsProcessed": self.processed,
+                     "numberRecordsFailed": self.failed,
                      "totalProcessingTime": self.processing_ms, "apiActiveProcessingTime": 0,
                      "apexProcessingTime": 0})
         return body
@@ -165,8 +179,10 @@ class Job:
     def info(self) -> dict:
         """The ``jobInfo`` elements in Salesforce's order (datetimes as datetimes)."""
         states = [batch.state for batch in self.batches.values()]
+        key = {"externalIdFieldName": self.spec.external_id_field} \
+            if self.spec.external_id_field else {}
         return {"id": self.id, "operation": self.spec.operation, "object": self.spec.sobject,
-                "createdById": self.created_by, "createdDate": self.created,
+                **key, "createdById": self.created_by, "createdDate": self.created,
                 "systemModstamp": self.modstamp or self.created, "state": self.state,
                 "concurrencyMode": self.spec.concurrency_mode,
                 "contentType": self.spec.content_type,
@@ -176,7 +192,7 @@ class Job:
                 "numberBatchesFailed": states.count("Failed"),
                 "numberBatchesTotal": len(states),
                 "numberRecordsProcessed": sum(b.processed for b in self.batches.values()),
-                "numberRetries": 0, "apiVersion": self.api_version, "numberRecordsFailed": 0,
+                "numberRetries": 0, "apiVersion": self.api_version, "numberRecordsFailed": sum(b.failed for b in self.batches.values()),
                 "totalProcessingTime": sum(b.processing_ms for b in self.batches.values()),
                 "apiActiveProcessingTime": 0, "apexProcessingTime": 0}
 
@@ -203,8 +219,15 @@ class BulkJobs:
         if sobject is None:
             raise errors.InvalidJob(f"Unable to find object: {spec.sobject}")
         now = org.clock.now()
+        key = spec.external_id_field
+        if key is not None:
+            field = sobject.field(key)
+            if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
+                raise errors.InvalidJob(f"Field name provided, {key} does not match an External "
+                                        f"ID, Salesforce Id, or indexed field for {sobject.name}")
+            key = field.name
         job = Job(self._next_id("750"), JobSpec(spec.operation, sobject.name, spec.content_type,
-                                                spec.concurrency_mode),
+                                                spec.concurrency_mode, key),
                   user_id, now, float(version))
         with self._lock:
             self._jobs[job.id] = job
@@ -243,8 +266,9 @@ class BulkJobs:
                     batch.observe(now)
         return job
 
-    def add_batch(self, job_id: str, soql: str) -> Batch:
-        """Add a query batch to an open job; a bad query makes a Failed batch, not an error."""
+    def add_batch(self, job_id: str, soql: str, data: bytes | None = None) -> Batch:
+        """Add a batch to an open job: a SOQL query (a bad one makes a Failed batch, not an
+        error), or the CSV / JSON data of an ingest job, written at once."""
         job = self.get(job_id)
         if job.state != "Open":
             raise errors.InvalidJobState(f"Job {job.id} is not open: it is {job.state}")
@@ -253,6 +277,9 @@ class BulkJobs:
         if org.usage.bulk_batches.take(now) is None:
             raise errors.ExceededQuota("ApiBatchItems Limit exceeded.")
         batch = Batch(self._next_id("751"), job.id, soql, now)
+        if job.spec.operation in INGEST_OPERATIONS:
+            self._ingest(job, batch, data or soql.encode())
+            return batch
         try:
             batch.query = compile_bulk(org, soql, job.include_deleted)
             if batch.query.sobject != job.spec.sobject:
@@ -265,6 +292,23 @@ class BulkJobs:
         with self._lock:
             job.batches[batch.id] = batch
         return batch
+
+    def _ingest(self, job: Job, batch: Batch, data: bytes) -> None:
+        org = self._org
+        batch.rows, batch.failure = bulk1_ingest.run(
+            org, org.sobject(job.spec.sobject), job.spec.operation, job.created_by,
+            job.spec.external_id_field, job.spec.content_type, data)
+        with self._lock:
+            job.batches[batch.id] = batch
+        batch.observe(org.clock.now())
+
+    def ingest_result(self, job_id: str, batch_id: str) -> bytes:
+        """The row results of an ingest batch, in the job's content type."""
+        job = self.get(job_id)
+        batch = self.batch(job_id, batch_id, wait=0)
+        if batch.state != "Completed":
+            raise errors.InvalidBatch("Batch not completed")
+        return bulk1_ingest.result_body(batch.rows or [], job.spec.content_type == "JSON")
 
     def batches(self, job_id: str) -> list[Batch]:
         """Every batch of a job, oldest first."""

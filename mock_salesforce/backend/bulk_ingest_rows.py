@@ -37,6 +37,7 @@ class RowResult:
     id: str = ""
     created: bool = False
     error: str | None = None
+    failure: errors.SalesforceError | None = None
 
 
 def parse(uploads: list[bytes], delimiter: str, line_ending: str,
@@ -53,9 +54,11 @@ def parse(uploads: list[bytes], delimiter: str, line_ending: str,
         try:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[delimiter],
                                 strict=True)
-            part = [row for row in reader if row]
+            part = list(reader)
         except csv.Error as error:
             raise JobFailure(f"ClientInputError : Invalid CSV: {error}") from None
+        while part and not part[0]:
+            part.pop(0)
         if not part:
             continue
         if header is None:
@@ -64,6 +67,10 @@ def parse(uploads: list[bytes], delimiter: str, line_ending: str,
         elif [h.lower() for h in part[0]] != [h.lower() for h in header]:
             raise JobFailure("InvalidBatch : Every upload of a job must have the same header row")
         for number, row in enumerate(part[1:], start=2):
+            if not row:  # a blank line: one empty value in a one-column file, else nothing
+                if len(header) > 1:
+                    continue
+                row = [""]
             if len(row) != len(header):
                 raise JobFailure(f"ClientInputError : Row {number} has {len(row)} columns; the "
                                  f"header has {len(header)}")
@@ -114,18 +121,25 @@ class RowWriter:
         self.user_id, self.external_id_field = user_id, external_id_field
 
     def apply(self, header: list[str], row: list[str]) -> RowResult:
-        """Write one row; its errors are reported in the result, never raised."""
-        body = body_of(header, row)
+        """Write one CSV row; its errors are reported in the result, never raised."""
+        return self.apply_body(body_of(header, row), row)
+
+    def apply_body(self, body: dict, row: list[str]) -> RowResult:
+        """Write one record body (CSV row or JSON record); errors go into the result."""
+        body = {k: v for k, v in body.items() if k != "attributes"}
         record_id = _pop(body, "Id") if self.operation != "insert" else None
+        record_id = None if record_id is None else str(record_id)
         result = RowResult(row, id=record_id or "")
         try:
             result.id, result.created = self._write(body, record_id)
         except errors.SalesforceError as error:
-            result.error = error_text(_entity(error))
+            result.failure = _entity(error)
         except errors.MultipleChoices:
             field = self.external_id_field
-            result.error = error_text(errors.DUPLICATE_EXTERNAL_ID(
-                f"Duplicate external id specified: {body.get(field) or ''}", [field]))
+            result.failure = errors.DUPLICATE_EXTERNAL_ID(
+                f"Duplicate external id specified: {body.get(field) or ''}", [field])
+        if result.failure is not None:
+            result.error = error_text(result.failure)
         return result
 
     def _write(self, body: dict, record_id: str | None) -> tuple[str, bool]:

@@ -212,3 +212,24 @@ def test_armed_fault_answers_in_the_bulk_shape(salesforce_org, base, session):
                             headers={"X-SFDC-Session": session, "Content-Type": "application/json"})
     assert response.status_code == 503
     assert response.json()["exceptionCode"] == "Unknown"
+
+
+def test_json_ingest_insert_update_upsert_delete(sf, salesforce_org):
+    salesforce_org.control("POST", "orgs/org1/fields/Contact",
+                           json={"name": "Ext__c", "type": "string", "externalId": True})
+    inserted = sf.bulk.Contact.insert([{"LastName": "One", "Ext__c": "E1"}, {"FirstName": "No"}],
+                                      batch_size=10, use_serial=True)
+    assert [(r["success"], r["created"]) for r in inserted] == [(True, True), (False, False)]
+    assert inserted[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    record_id = inserted[0]["id"]
+    updated = sf.bulk.Contact.update([{"Id": record_id, "Title": "Boss"}])
+    assert updated[0]["success"] and sf.Contact.get(record_id)["Title"] == "Boss"
+    upserted = sf.bulk.Contact.upsert([{"Ext__c": "E1", "LastName": "Uno"},
+                                       {"Ext__c": "E2", "LastName": "Dos"}], "Ext__c")
+    assert [(r["id"] == record_id, r["created"]) for r in upserted] == [(True, False),
+                                                                         (False, True)]
+    assert sf.Contact.get(record_id)["LastName"] == "Uno"
+    deleted = sf.bulk.Contact.delete([{"Id": record_id}])
+    assert deleted[0]["success"]
+    live = sf.query("SELECT LastName FROM Contact")["records"]
+    assert [r["LastName"] for r in live] == ["Dos"]

@@ -103,9 +103,20 @@ async function bulk2Load() {
   }
 }
 
+async function bulk1Load() {
+  // Bulk API 1.0 ingest: XML job, CSV batch (chunked), poll, CSV "Id","Success","Created","Error".
+  const conn = new jsforce.Connection({ oauth2, version: '59.0' });
+  await conn.login(env.MOCK_USERNAME, env.MOCK_PASSWORD);
+  conn.bulk.pollInterval = 100;
+  const { object, operation, input } = JSON.parse(env.MOCK_LOAD);
+  const results = await conn.bulk.load(object, operation, input);
+  return { results };
+}
+
 const scenarios = { soap, 'oauth-password': oauthPassword, 'oauth-refresh': oauthRefresh,
                     'wrong-password': wrongPassword, 'bulk1-query': bulk1Query,
-                    'bulk1-refresh': bulk1Refresh, 'bulk2-load': bulk2Load };
+                    'bulk1-refresh': bulk1Refresh, 'bulk2-load': bulk2Load,
+                    'bulk1-load': bulk1Load };
 
 scenarios[process.argv[2]]()
   .then((result) => { process.stdout.write(JSON.stringify(result) + '\n'); })

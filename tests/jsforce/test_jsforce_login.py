@@ -158,3 +158,14 @@ def test_bulk2_load_of_an_unknown_field_reports_the_failed_job(server):
                   input=[{"LastName": "X", "Nope__c": "1"}])
     assert result["error"] == ("Ingest job failed to complete due to: InvalidBatch : Field name "
                                "not found : Nope__c")
+
+
+def test_bulk1_load_reports_each_row(server):
+    result = run(server, "bulk1-load", MOCK_LOAD=json.dumps({
+        "object": "Contact", "operation": "insert",
+        "input": [{"LastName": "Knuth"}, {"FirstName": "Nameless"}]}))
+    ok, failed = result["results"]
+    assert ok["success"] is True and ok["id"].startswith("003") and ok["errors"] == []
+    assert failed["success"] is False
+    assert failed["errors"] == ["REQUIRED_FIELD_MISSING:Required fields are missing: "
+                                "[LastName]:LastName --"]

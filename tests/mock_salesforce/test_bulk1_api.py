@@ -2,6 +2,7 @@
 an aborted job, results before completion, unknown routes and a bad body — all in Bulk 1.0's
 ``exceptionCode`` shape, never the REST envelope."""
 import json
+import re
 
 import pytest
 
@@ -23,7 +24,7 @@ def job(bulk, **fields):
 
 
 @pytest.mark.parametrize("fields, code, message", [
-    ({"operation": "insert"}, "InvalidJob", "Bulk API 1.0 insert jobs are not emulated"),
+    ({"operation": "upsert"}, "InvalidJob", "External ID was blank for Contact"),
     ({"operation": "merge"}, "InvalidJob", "Invalid operation: merge"),
     ({"object": "Nope__c"}, "InvalidJob", "Unable to find object: Nope__c"),
     ({"contentType": "XML"}, "InvalidJob", "contentType XML is not emulated"),
@@ -100,3 +101,34 @@ def test_unknown_route_and_bad_version_answer_in_the_bulk_shape(bulk, client, to
     response = client.get("/services/async/v59.0/job/x", headers={"X-SFDC-Session": token,
                                                                   "Content-Type": JSON})
     assert response.status_code == 400 and response.json["exceptionCode"] == "InvalidUrl"
+
+
+def test_csv_ingest_batch_result_is_id_success_created_error(client, token):
+    created = client.post("/services/async/59.0/job", data=json.dumps(
+        {"operation": "insert", "object": "Contact", "contentType": "CSV"}),
+        headers={"X-SFDC-Session": token, "Content-Type": JSON})
+    job_id = created.json["id"]
+    batch = client.post(f"/services/async/59.0/job/{job_id}/batch", data="LastName,Title\nA,\n,x\n",
+                        headers={"X-SFDC-Session": token, "Content-Type": "text/csv"})
+    assert batch.status_code == 200 and batch.headers["Content-Type"] == "application/xml"
+    batch_id = re.search(r"<id>(\w+)</id>", batch.get_data(as_text=True)).group(1)
+    result = client.get(f"/services/async/59.0/job/{job_id}/batch/{batch_id}/result",
+                        headers={"X-SFDC-Session": token})
+    assert result.headers["Content-Type"] == "text/csv"
+    lines = result.get_data(as_text=True).splitlines()
+    assert lines[0] == '"Id","Success","Created","Error"'
+    assert re.fullmatch(r'"003\w{15}","true","true",""', lines[1])
+    assert lines[2] == ('"","false","false","REQUIRED_FIELD_MISSING:Required fields are missing: '
+                        '[LastName]:LastName --"')
+    info = client.get(f"/services/async/59.0/job/{job_id}/batch/{batch_id}",
+                      headers={"X-SFDC-Session": token}).get_data(as_text=True)
+    assert "<numberRecordsProcessed>2</numberRecordsProcessed>" in info
+    assert "<numberRecordsFailed>1</numberRecordsFailed>" in info
+
+
+def test_ingest_batch_with_an_unknown_field_fails(bulk):
+    job_id = job(bulk, operation="insert").json["id"]
+    batch = bulk("POST", f"job/{job_id}/batch", json.dumps([{"LastName": "A", "Nope": 1}]))
+    status = bulk("GET", f"job/{job_id}/batch/{batch.json['id']}").json
+    assert (status["state"], status["stateMessage"]) == (
+        "Failed", "InvalidBatch : Field name not found : Nope")
