@@ -216,10 +216,11 @@ class IngestJobs:
         job = self.get(job_id)
         now = self._org.clock.now()
         if state == "UploadComplete":
-            if job.state != "Open":
-                raise errors.INVALIDJOBSTATE(f"Invalid state change from {job.state} to "
-                                             "UploadComplete")
-            job.state, job.modstamp = "UploadComplete", now
+            with self._lock:  # two concurrent PATCHes: one starts the processing, one is refused
+                if job.state != "Open":
+                    raise errors.INVALIDJOBSTATE(f"Invalid state change from {job.state} to "
+                                                 "UploadComplete")
+                job.state, job.modstamp = "UploadComplete", now
             summary = job.summary()
             threading.Thread(target=self._process, args=(job,), daemon=True,
                              name=f"ingest-{job.id}").start()
