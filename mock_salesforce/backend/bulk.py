@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from .. import errors
 from ..clock import format_datetime
 from . import ids
-from .bulk_csv import DELIMITERS, LINE_ENDINGS, CsvFormat
+from .bulk_csv import CsvFormat, check_format
 from .bulk_query import compile_bulk, row_chunks, start_snapshot
 from .soql import snapshots
 from .soql.compiler import RecordPlan
@@ -69,12 +69,7 @@ class JobRequest:
             raise errors.INVALIDJOB("A query job needs a query")
         request = cls(operation, query, body.get("contentType") or "CSV",
                       body.get("columnDelimiter") or "COMMA", body.get("lineEnding") or "LF")
-        if request.content_type != "CSV":
-            raise errors.INVALIDJOB(f"Invalid contentType: {request.content_type}")
-        if request.column_delimiter not in DELIMITERS:
-            raise errors.INVALIDJOB(f"Invalid columnDelimiter: {request.column_delimiter}")
-        if request.line_ending not in LINE_ENDINGS:
-            raise errors.INVALIDJOB(f"Invalid lineEnding: {request.line_ending}")
+        check_format(request.content_type, request.column_delimiter, request.line_ending)
         return request
 
 

@@ -22,6 +22,16 @@ LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 Writer = Callable[[object], str]
 
 
+def check_format(content_type: str, column_delimiter: str, line_ending: str) -> None:
+    """A Bulk API 2.0 job's data format: CSV with a known delimiter and line ending (INVALIDJOB)."""
+    if content_type != "CSV":
+        raise errors.INVALIDJOB(f"Invalid contentType: {content_type}")
+    if column_delimiter not in DELIMITERS:
+        raise errors.INVALIDJOB(f"Invalid columnDelimiter: {column_delimiter}")
+    if line_ending not in LINE_ENDINGS:
+        raise errors.INVALIDJOB(f"Invalid lineEnding: {line_ending}")
+
+
 @dataclass(frozen=True)
 class Column:
     """One CSV column: its header, the row index it reads and the field type it writes."""

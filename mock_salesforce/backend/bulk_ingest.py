@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from .. import errors
 from ..clock import format_datetime
 from . import ids
-from .bulk_csv import DELIMITERS, LINE_ENDINGS
+from .bulk_csv import check_format
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
 
 log = logging.getLogger("mock_salesforce")
@@ -73,12 +73,7 @@ class IngestRequest:
         request = cls(operation, sobject, body.get("externalIdFieldName") or None,
                       body.get("contentType") or "CSV", body.get("columnDelimiter") or "COMMA",
                       body.get("lineEnding") or "LF")
-        if request.content_type != "CSV":
-            raise errors.INVALIDJOB(f"Invalid contentType: {request.content_type}")
-        if request.column_delimiter not in DELIMITERS:
-            raise errors.INVALIDJOB(f"Invalid columnDelimiter: {request.column_delimiter}")
-        if request.line_ending not in LINE_ENDINGS:
-            raise errors.INVALIDJOB(f"Invalid lineEnding: {request.line_ending}")
+        check_format(request.content_type, request.column_delimiter, request.line_ending)
         if operation == "upsert" and not request.external_id_field:
             raise errors.INVALIDJOB(f"External ID was blank for {sobject}. An External ID must "
                                     "be specified for upsert.")
