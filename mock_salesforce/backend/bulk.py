@@ -15,34 +15,29 @@ against a real org: INVALIDJOB for a bad job definition or ``maxRecords``, INVAL
 results of an unfinished job or aborting a finished one, INVALID_QUERY_LOCATOR for a locator
 that is not ours. Not emulated: PK chunking, ``retries`` (always 0), the results' 1 GB size
 split (pages are split by ``maxRecords`` only), and the job list's paging (an org keeps at most
-``MAX_JOBS`` jobs and ``MAX_BYTES`` of their Id snapshots, the oldest dropped first, and every
-job for ``RETENTION`` of the org clock).
+``jobs.MAX_JOBS`` jobs and ``MAX_BYTES`` of their Id snapshots, the oldest dropped first, and
+every job for ``jobs.RETENTION`` of the org clock).
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field as dc_field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import errors
 from ..clock import format_datetime
-from . import ids
 from .bulk_csv import CsvFormat, check_format
 from .bulk_query import compile_bulk, row_chunks, start_snapshot
+from .jobs import JobTable
 from .soql import snapshots
 from .soql.compiler import RecordPlan
 
 OPERATIONS = ("query", "queryAll")
 DEFAULT_MAX_RECORDS = 100_000  # Salesforce picks its own default "based on the service"
-MAX_JOBS = 500
 MAX_BYTES = 512 * 1024 * 1024  # of Id snapshots (18 bytes an Id): about 30 million Ids
-RETENTION = timedelta(days=7)  # Salesforce deletes query jobs after 7 days
 
 
 @dataclass(frozen=True)
@@ -156,10 +151,7 @@ class QueryJobs:
 
     def __init__(self, org) -> None:
         self._org = org
-        self._jobs: OrderedDict[str, QueryJob] = OrderedDict()
-        self._lock = threading.Lock()
-        # A random start keeps job ids of different server runs apart.
-        self._counter = secrets.randbelow(62 ** 6)
+        self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES)
 
     def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
         """Compile the query, start its snapshot and register the job (UploadComplete)."""
@@ -175,20 +167,13 @@ class QueryJobs:
             raise errors.LIMIT_EXCEEDED(f"Max bulk v2 query jobs ({jobs_limit.limit}) per 24 hrs "
                                         f"has been reached ({jobs_limit.used(now) + 1})")
         snapshot = start_snapshot(org, plan)
-        with self._lock:
-            self._counter += 1
-            job = QueryJob(ids.make_id("750", self._counter), request, plan.sobject.name, user_id,
-                           now, float(version.lstrip("v")), plan, csv, snapshot)
-            self._jobs[job.id] = job
-            self._evict(now)
-        return job
+        return self._jobs.add(QueryJob(self._jobs.new_id(), request, plan.sobject.name, user_id,
+                                       now, float(version.lstrip("v")), plan, csv, snapshot), now)
 
     def get(self, job_id: str) -> QueryJob:
         """A job, its state brought up to date (NOT_FOUND when unknown, deleted or expired)."""
         now = self._org.clock.now()
-        with self._lock:
-            self._evict(now)
-            job = self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+        job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.NOT_FOUND("The requested resource does not exist")
         job.observe(now)
@@ -197,9 +182,7 @@ class QueryJobs:
     def all(self) -> list[QueryJob]:
         """Every job, oldest first, states brought up to date."""
         now = self._org.clock.now()
-        with self._lock:
-            self._evict(now)
-            jobs = list(self._jobs.values())
+        jobs = self._jobs.all(now)
         for job in jobs:
             job.observe(now)
         return jobs
@@ -218,8 +201,7 @@ class QueryJobs:
         job = self.get(job_id)
         if job.state == "InProgress":
             raise errors.INVALIDJOBSTATE("Job is in progress; abort it before deleting it")
-        with self._lock:
-            self._jobs.pop(job.id, None)
+        self._jobs.remove(job.id)
 
     def results(self, job_id: str, locator: str | None, max_records: int | None) -> ResultPage:
         """A page of a completed job's results from ``locator`` (the first page without one)."""
@@ -242,14 +224,6 @@ class QueryJobs:
         yield job.csv.header().encode()
         for rows in row_chunks(self._org, job.plan, job.snapshot, start, stop):
             yield job.csv.lines(rows).encode()
-
-    def _evict(self, now: datetime) -> None:
-        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
-            del self._jobs[key]
-        size = sum(job.snapshot.size for job in self._jobs.values())
-        while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or size > MAX_BYTES):
-            _, oldest = self._jobs.popitem(last=False)
-            size -= oldest.snapshot.size
 
 
 def make_locator(position: int) -> str:

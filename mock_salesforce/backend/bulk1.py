@@ -23,18 +23,18 @@ epoch milliseconds in JSON results (they are written as the REST API writes them
 """
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field as dc_field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import errors
 from . import bulk1_ingest, ids
 from .bulk_csv import CsvFormat
 from .bulk_query import BulkQuery, compile_bulk, row_chunks, start_snapshot
+from .jobs import JobTable, external_id_field
 from .soql import snapshots
 
 QUERY_OPERATIONS = ("query", "queryAll")
@@ -42,8 +42,6 @@ INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 CONTENT_TYPES = ("CSV", "JSON")
 RESULT_RECORDS = 1_000_000  # rows per result file (Salesforce splits results at about 1 GB)
 STATUS_WAIT = 2.0  # seconds a status call waits for a batch's snapshot to finish
-MAX_JOBS = 500
-RETENTION = timedelta(days=7)
 NO_RECORDS = "Records not found for this query"  # the CSV result of a query that matched nothing
 FINISHED = ("Completed", "Failed", "NotProcessed")
 
@@ -202,15 +200,8 @@ class BulkJobs:
 
     def __init__(self, org) -> None:
         self._org = org
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
-        # A random start keeps ids of different server runs apart.
-        self._counter = secrets.randbelow(62 ** 6)
-
-    def _next_id(self, prefix: str) -> str:
-        with self._lock:
-            self._counter += 1
-            return ids.make_id(prefix, self._counter)
+        self._jobs: JobTable[Job] = JobTable()
+        self._lock = threading.Lock()  # a job's batches
 
     def create(self, spec: JobSpec, user_id: str, version: str) -> Job:
         """Open a job on an existing object (InvalidJob for an unknown one)."""
@@ -221,25 +212,15 @@ class BulkJobs:
         now = org.clock.now()
         key = spec.external_id_field
         if key is not None:
-            field = sobject.field(key)
-            if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
-                raise errors.InvalidJob(f"Field name provided, {key} does not match an External "
-                                        f"ID, Salesforce Id, or indexed field for {sobject.name}")
-            key = field.name
-        job = Job(self._next_id("750"), JobSpec(spec.operation, sobject.name, spec.content_type,
-                                                spec.concurrency_mode, key),
-                  user_id, now, float(version))
-        with self._lock:
-            self._jobs[job.id] = job
-            self._evict(now)
-        return job
+            key = external_id_field(sobject, key, errors.InvalidJob)
+        return self._jobs.add(Job(self._jobs.new_id(), JobSpec(
+            spec.operation, sobject.name, spec.content_type, spec.concurrency_mode, key),
+            user_id, now, float(version)), now)
 
     def get(self, job_id: str) -> Job:
         """A job, its batches brought up to date (InvalidJob when unknown or expired)."""
         now = self._org.clock.now()
-        with self._lock:
-            self._evict(now)
-            job = self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+        job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.InvalidJob(f"Invalid job id: {job_id}")
         for batch in list(job.batches.values()):
@@ -276,7 +257,7 @@ class BulkJobs:
         now = org.clock.now()
         if org.usage.bulk_batches.take(now) is None:
             raise errors.ExceededQuota("ApiBatchItems Limit exceeded.")
-        batch = Batch(self._next_id("751"), job.id, soql, now)
+        batch = Batch(self._jobs.new_id("751"), job.id, soql, now)
         if job.spec.operation in INGEST_OPERATIONS:
             self._ingest(job, batch, data or soql.encode())
             return batch
@@ -333,9 +314,7 @@ class BulkJobs:
         with self._lock:
             if not batch.result_ids:
                 parts = max(1, -(-batch.processed // RESULT_RECORDS))
-                batch.result_ids = [ids.make_id("752", self._counter + n + 1)
-                                    for n in range(parts)]
-                self._counter += parts
+                batch.result_ids = [self._jobs.new_id("752") for _ in range(parts)]
         return batch.result_ids
 
     def result(self, job_id: str, batch_id: str, result_id: str) -> Iterator[bytes]:
@@ -372,12 +351,6 @@ class BulkJobs:
                 yield (("" if first else ",") + ",".join(records)).encode()
                 first = False
         yield b"]"
-
-    def _evict(self, now: datetime) -> None:
-        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
-            del self._jobs[key]
-        while len(self._jobs) > MAX_JOBS:
-            self._jobs.popitem(last=False)
 
 
 def _failed(error: BaseException) -> str:

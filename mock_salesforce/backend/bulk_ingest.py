@@ -22,27 +22,23 @@ order), ``retries`` (always 0), the multipart create-and-upload request, Apex an
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field as dc_field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import errors
 from ..clock import format_datetime
-from . import ids
 from .bulk_csv import check_format
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
+from .jobs import JobTable, external_id_field
 
 log = logging.getLogger("mock_salesforce")
 
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 MAX_UPLOAD_BYTES = 150 * 1024 * 1024
 BATCH_RECORDS = 10_000  # rows Salesforce counts as one batch against DailyBulkApiBatches
-MAX_JOBS = 500
-RETENTION = timedelta(days=7)
 FINISHED = ("JobComplete", "Failed", "Aborted")
 RESULT_KINDS = ("successfulresults", "failedresults", "unprocessedrecords")
 
@@ -146,9 +142,8 @@ class IngestJobs:
 
     def __init__(self, org) -> None:
         self._org = org
-        self._jobs: OrderedDict[str, IngestJob] = OrderedDict()
-        self._lock = threading.Lock()
-        self._counter = secrets.randbelow(62 ** 6)  # keeps ids of different runs apart
+        self._jobs: JobTable[IngestJob] = JobTable()
+        self._lock = threading.Lock()  # a job's uploads and state changes
 
     def create(self, request: IngestRequest, user_id: str, version: str) -> IngestJob:
         """Open a job on an existing object (INVALIDENTITY for an unknown one)."""
@@ -158,38 +153,23 @@ class IngestJobs:
             raise errors.INVALIDENTITY(f"sObject type '{request.sobject}' is not supported.")
         key = request.external_id_field
         if request.operation == "upsert":
-            field = sobject.field(key)
-            if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
-                raise errors.INVALIDJOB(f"Field name provided, {key} does not match an External "
-                                        f"ID, Salesforce Id, or indexed field for {sobject.name}")
-            key = field.name
+            key = external_id_field(sobject, key, errors.INVALIDJOB)
         now = org.clock.now()
-        with self._lock:
-            self._counter += 1
-            job = IngestJob(ids.make_id("750", self._counter),
-                            IngestRequest(request.operation, sobject.name, key,
-                                          request.content_type, request.column_delimiter,
-                                          request.line_ending),
-                            user_id, now, float(version.lstrip("v")))
-            self._jobs[job.id] = job
-            self._evict(now)
-        return job
+        return self._jobs.add(IngestJob(self._jobs.new_id(), IngestRequest(
+            request.operation, sobject.name, key, request.content_type, request.column_delimiter,
+            request.line_ending), user_id, now, float(version.lstrip("v"))), now)
 
     def get(self, job_id: str) -> IngestJob:
         """A job (NOT_FOUND when unknown, deleted or expired)."""
         now = self._org.clock.now()
-        with self._lock:
-            self._evict(now)
-            job = self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+        job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.NOT_FOUND("The requested resource does not exist")
         return job
 
     def all(self) -> list[IngestJob]:
         """Every job, oldest first."""
-        with self._lock:
-            self._evict(self._org.clock.now())
-            return list(self._jobs.values())
+        return self._jobs.all(self._org.clock.now())
 
     def upload(self, job_id: str, data: bytes) -> IngestJob:
         """Add CSV data to an open job (INVALIDJOBSTATE once it is closed)."""
@@ -240,8 +220,7 @@ class IngestJobs:
             raise errors.INVALIDJOBSTATE(f"Job {job.id} is {job.state}; only UploadComplete, "
                                          "JobComplete, Aborted or Failed jobs can be deleted")
         job.aborting = True
-        with self._lock:
-            self._jobs.pop(job.id, None)
+        self._jobs.remove(job.id)
 
     def wait(self, job_id: str, timeout: float = 30.0) -> IngestJob:
         """A job once it has finished processing (or after ``timeout`` seconds)."""
@@ -301,12 +280,6 @@ class IngestJobs:
             job.modstamp = org.clock.now()
             job.processing_ms = int((time.monotonic() - started) * 1000)
             job.done.set()
-
-    def _evict(self, now: datetime) -> None:
-        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
-            del self._jobs[key]
-        while len(self._jobs) > MAX_JOBS:
-            self._jobs.popitem(last=False)
 
 
 def _chunks(first: list[str], rest: Iterator[str], size: int = 1000) -> Iterator[bytes]:

@@ -1,0 +1,83 @@
+"""The asynchronous jobs of one org (Bulk API 1.0 and 2.0, query and ingest) kept by id.
+
+Salesforce keeps a job for seven days; the mock also keeps at most ``MAX_JOBS`` of a kind (and,
+for query jobs, a budget of snapshot bytes), dropping the oldest first. Ids count up from a
+random start, so the ids of different server runs do not meet. Thread-safe.
+"""
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+from . import ids
+
+MAX_JOBS = 500
+RETENTION = timedelta(days=7)  # Salesforce deletes jobs after 7 days
+
+
+class _Job(Protocol):
+    id: str
+    created: datetime
+
+
+J = TypeVar("J", bound=_Job)
+
+
+class JobTable(Generic[J]):
+    """Jobs by id, oldest first, dropped after ``RETENTION`` of the org clock or past the caps."""
+
+    def __init__(self, size: Callable[[J], int] | None = None, max_bytes: int = 0) -> None:
+        self._jobs: OrderedDict[str, J] = OrderedDict()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(secrets.randbelow(62 ** 6) + 1)
+        self._size, self._max_bytes = size, max_bytes
+
+    def new_id(self, prefix: str = "750") -> str:
+        """A fresh id with this key prefix (750 job, 751 batch, 752 result)."""
+        return ids.make_id(prefix, next(self._ids))
+
+    def add(self, job: J, now: datetime) -> J:
+        """Keep a new job (and drop what is past retention or the caps)."""
+        with self._lock:
+            self._jobs[job.id] = job
+            self._evict(now)
+        return job
+
+    def find(self, job_id: str, now: datetime) -> J | None:
+        """The job with this 15- or 18-character id, or None."""
+        with self._lock:
+            self._evict(now)
+            return self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+
+    def all(self, now: datetime) -> list[J]:
+        """Every job, oldest first."""
+        with self._lock:
+            self._evict(now)
+            return list(self._jobs.values())
+
+    def remove(self, job_id: str) -> None:
+        """Forget a job."""
+        with self._lock:
+            self._jobs.pop(job_id, None)
+
+    def _evict(self, now: datetime) -> None:
+        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
+            del self._jobs[key]
+        size = sum(map(self._size, self._jobs.values())) if self._size else 0
+        while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or size > self._max_bytes > 0):
+            _, oldest = self._jobs.popitem(last=False)
+            size -= self._size(oldest) if self._size else 0
+
+
+def external_id_field(sobject, name: str | None, error: Callable[[str], Exception]) -> str:
+    """The field an upsert job matches on: an external id, an id-lookup field or ``Id``."""
+    field = sobject.field(name) if name else None
+    if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
+        raise error(f"Field name provided, {name} does not match an External ID, Salesforce Id, "
+                    f"or indexed field for {sobject.name}")
+    return field.name
