@@ -247,17 +247,16 @@ class SalesforceClient:
         """Create a query job; its id."""
         body = {"operation": operation, "query": soql, "contentType": "CSV",
                 "columnDelimiter": "COMMA", "lineEnding": "LF"}
-        return self.call(lambda sf: sf._call_salesforce(
-            "POST", f"{sf.base_url}jobs/query", name="jobs/query", json=body).json())["id"]
+        return self.call(lambda sf: sf.restful("jobs/query", method="POST", json=body))["id"]
 
     def bulk_job(self, job_id: str) -> dict:
         """A query job's info (``state``, ``errorMessage``, ``numberRecordsProcessed``…)."""
-        return self.call(lambda sf: sf._call_salesforce(
-            "GET", f"{sf.base_url}jobs/query/{job_id}", name="jobs/query").json())
+        return self.call(lambda sf: sf.restful(f"jobs/query/{job_id}"))
 
     def bulk_results(self, job_id: str, locator: str | None, max_records: int) -> tuple[str, str | None]:
         """One page of a finished job's CSV and the locator of the next (None after the last)."""
         params = {"maxRecords": max_records, **({"locator": locator} if locator else {})}
+        # Not ``restful``: that parses JSON, and results are CSV.
         response = self.call(lambda sf: sf._call_salesforce(
             "GET", f"{sf.base_url}jobs/query/{job_id}/results", name="jobs/query", params=params))
         following = response.headers.get("Sforce-Locator")
@@ -266,8 +265,7 @@ class SalesforceClient:
 
     def bulk_delete(self, job_id: str) -> None:
         """Delete a finished job and its results."""
-        self.call(lambda sf: sf._call_salesforce("DELETE", f"{sf.base_url}jobs/query/{job_id}",
-                                                 name="jobs/query"))
+        self.call(lambda sf: sf.restful(f"jobs/query/{job_id}", method="DELETE"))
 
     def collections(self, method: str, records: list[dict], all_or_none: bool = False) -> list[dict]:
         """sObject Collections create (POST) or update (PATCH), up to 200 records."""
