@@ -23,11 +23,16 @@ from typing import Any, Protocol
 DEFAULT_SOURCE = "default"
 
 
+class ConfigurationRefused(Exception):
+    """A syncer refused a configuration; the message says why (the steps match on its words)."""
+
+
 class SyncerAdapter(Protocol):
     """What a syncer under test must offer the specs."""
 
     def configure(self, settings: dict) -> None:
-        """Set the data source's configuration (the TOML document as a dict)."""
+        """Set the data source's configuration (the TOML document as a dict); a configuration
+        the syncer refuses raises :class:`ConfigurationRefused`."""
 
     def use_source(self, name: str) -> None:
         """Act on the data source called ``name`` from now on (see the module docstring)."""
@@ -122,12 +127,17 @@ class ReferenceAdapter:
         return self._now or datetime.now(timezone.utc)
 
     def configure(self, settings: dict) -> None:
+        from syncer.cdp.limits import ConfigurationError
         from syncer.config import from_dict
-        self.document = _merge(self.document, settings)
-        document = _merge(self.document, {"cdp": {"url": f"sqlite:///{self.workdir / 'cdp.db'}"},
-                                          "sync": {"state_dir": str(self.workdir / 'state')}})
+        document = _merge(_merge(self.document, settings),
+                          {"cdp": {"url": f"sqlite:///{self.workdir / 'cdp.db'}"},
+                           "sync": {"state_dir": str(self.workdir / 'state')}})
         document.setdefault("source", {})["ca_bundle"] = self.ca_bundle
-        settings_obj = from_dict(document)
+        try:
+            settings_obj = from_dict(document)
+        except ConfigurationError as error:
+            raise ConfigurationRefused(str(error)) from None
+        self.document = _merge(self.document, settings)
         from syncer.service import Syncer
         if self.syncer is not None:
             self.syncer.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from adapter import ConfigurationRefused
+
 KEY_STRATEGIES = {"Merge with any key match": "any-key",
                   "Match only if previous merge key is empty": "previous-key-empty"}
 STRATEGIES = {"Import and merge new records only": "merge-new-data",
@@ -48,10 +50,9 @@ def data_source_syncs(world):
 def configure_attempt(world, docstring):
     """Try a configuration; keep the error it is refused with, if any."""
     import tomllib
-    from syncer.cdp.limits import ConfigurationError
     try:
         world.adapter.configure(tomllib.loads(docstring))
-    except ConfigurationError as error:
+    except ConfigurationRefused as error:
         return str(error)
     return None
 
@@ -81,12 +82,11 @@ def sync_reports(world, stream, datatable):
                     "and {second:d} on {second_object}"), target_fixture="configuration_error")
 def configure_many_fields(world, first, first_object, second, second_object):
     """Select many distinct custom fields on two objects (for the caps of rule 26)."""
-    from syncer.cdp.limits import ConfigurationError
     objects = {first_object: {"custom_fields": [f"F{n}__c" for n in range(first)]},
                second_object: {"custom_fields": [f"G{n}__c" for n in range(second)]}}
     try:
         world.adapter.configure({"objects": objects})
-    except ConfigurationError as error:
+    except ConfigurationRefused as error:
         return str(error)
     return None
 
@@ -111,10 +111,9 @@ def data_source_backfills(world):
       target_fixture="configuration_error")
 def configure_outbound(world, count):
     """Choose many CDP activity types to send to Salesforce."""
-    from syncer.cdp.limits import ConfigurationError
     try:
         world.adapter.configure({"outbound": {"activities": [f"type-{n}" for n in range(count)]}})
-    except ConfigurationError as error:
+    except ConfigurationRefused as error:
         return str(error)
     return None
 
