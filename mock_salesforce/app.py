@@ -30,9 +30,10 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     app.extensions["mock_salesforce"] = backend
     app.config["MOCK_CONFIG"] = backend.config
 
-    from .api import composite, control, data, oauth, sobjects
-    for module in (data, sobjects, composite, oauth, control):
+    from .api import composite, control, data, journal, oauth, sobjects
+    for module in (data, sobjects, composite, oauth, control, journal):
         app.register_blueprint(module.bp)
+    journal.install(app)
     app.before_request(data.before_data_request)
     app.after_request(data.limit_header)
     _register_optional_blueprints(app)

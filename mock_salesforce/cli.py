@@ -51,13 +51,15 @@ def main() -> None:
               help="Describe JSON (file or directory) of custom objects and fields (repeatable).")
 @option("--api-limit", default=100_000, show_default=True, help="Daily API request limit.")
 @option("--control-secret", help="Secret for the /_mock control plane (generated when omitted).")
+@option("--log-requests", is_flag=True, help="Print one line per request (method, path, status, time).")
+@option("--no-journal", is_flag=True, help="Keep no request journal (/_mock/orgs/{org}/requests).")
 @option("--production-login-port", type=int,
         help="Also listen here as login.salesforce.com (production users only; 0: a free port).")
 @option("--sandbox-login-port", type=int,
         help="Also listen here as test.salesforce.com (sandbox users only; 0: a free port).")
 def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox, username, password,
           client_id, client_secret, callback_url, session_timeout, seed, schema, api_limit,
-          control_secret, production_login_port, sandbox_login_port) -> None:
+          control_secret, log_requests, no_journal, production_login_port, sandbox_login_port) -> None:
     """Serve the org over HTTPS until interrupted."""
     from .server import MockServer
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -67,7 +69,15 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
                         username=username, password=password, client_id=client_id,
                         client_secret=client_secret, callback_urls=list(callback_url),
                         session_timeout=session_timeout, seed=seed, schema=list(schema),
-                        api_limit=api_limit, control_secret=control_secret)
+                        api_limit=api_limit, control_secret=control_secret,
+                        journal=not no_journal or log_requests, log_requests=log_requests)
+    if log_requests:
+        requests_log = logging.getLogger("mock_salesforce.requests")
+        requests_log.setLevel(logging.INFO)
+        requests_log.propagate = False
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        requests_log.addHandler(handler)
     tls_files = None
     if not no_tls:
         tls_files = TlsFiles(Path(tls_cert), Path(tls_cert), Path(tls_key)) if tls_cert \

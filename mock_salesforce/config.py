@@ -30,6 +30,9 @@ class MockConfig:
     api_limit: int = 100_000
     control_secret: str | None = None
     id_seed: int = 0
+    journal: bool = True          # keep a request journal per org (``/_mock/orgs/{org}/requests``)
+    journal_size: int = 1_000     # entries kept per org; the oldest fall out
+    log_requests: bool = False    # print one line per request (``serve --log-requests``)
     generated: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:

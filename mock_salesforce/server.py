@@ -16,6 +16,7 @@ import requests
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from . import verification
 from .app import create_app
 from .backend.oauth.hosts import LoginDomainTag
 from .backend.registry import Registry
@@ -115,6 +116,15 @@ class OrgAccess:
         return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
                           session=self.server.session(), version=version)
 
+    def requests(self, method: str | None = None, path: str | None = None,
+                 status: str | int | None = None, since=None):
+        """What clients asked this org, oldest first (see ``mock_salesforce.verification``)."""
+        return verification.requests_made(self.server.registry.org(self.key), method, path, status, since)
+
+    def assert_requested(self, method: str, path: str, times: int | None = None, **bounds):
+        """Assert how often ``method path`` (a regular expression) was requested of this org."""
+        return verification.assert_requested(self.server.registry.org(self.key), method, path, times, **bounds)
+
     def control(self, method: str, path: str, **kwargs) -> requests.Response:
         """Call an org-scoped control-plane path (``records/Contact`` → ``orgs/{key}/records/Contact``)."""
         return self.server.control(method, f"orgs/{self.key}/{path.lstrip('/')}", **kwargs)
@@ -199,6 +209,15 @@ class MockServer:
         token = self.token()
         return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
                           session=self.session(), version=version)
+
+    def requests(self, method: str | None = None, path: str | None = None,
+                 status: str | int | None = None, since=None):
+        """What clients asked the default org, oldest first (see ``mock_salesforce.verification``)."""
+        return verification.requests_made(self.registry.default_org, method, path, status, since)
+
+    def assert_requested(self, method: str, path: str, times: int | None = None, **bounds):
+        """Assert how often ``method path`` (a regular expression) was requested of the default org."""
+        return verification.assert_requested(self.registry.default_org, method, path, times, **bounds)
 
     @property
     def default_org(self) -> OrgAccess:

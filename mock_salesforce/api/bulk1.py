@@ -37,6 +37,7 @@ def before_async_request() -> None:
     g.version = f"v{version}"
     authenticate(request.headers.get("X-SFDC-Session") or bearer_token())
     org().usage.hit(org().clock.now())
+    g.api_cost = 1
 
 
 def _jobs():

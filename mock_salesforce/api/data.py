@@ -64,6 +64,7 @@ def before_data_request() -> None:
     g.version = requested
     authenticate(bearer_token())
     org().usage.hit(org().clock.now())
+    g.api_cost = 1
 
 
 def limit_header(response):

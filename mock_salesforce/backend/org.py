@@ -1,4 +1,4 @@
-"""One org: its metadata, its record tables, its API usage, its id sequence and its Bulk jobs
+"""One org: its metadata, its record tables, its API usage and request journal, its id sequence and its Bulk jobs
 (Bulk API 2.0 query and ingest jobs, Bulk API 1.0 jobs)."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from . import ids
 from .bulk import QueryJobs
 from .bulk1 import BulkJobs
 from .bulk_ingest import IngestJobs
+from .journal import DEFAULT_CAPACITY, Journal
 from .limits import ApiUsage
 from .schema import FieldDef, Schema, SObjectDef, field_from_describe, load_describe_files
 from .standard_objects import standard_objects, sobject as standard_sobject
@@ -23,13 +24,15 @@ class Org:
 
     def __init__(self, org_id: str, key: str, name: str, engine: sa.Engine, clock: Clock, *,
                  is_sandbox: bool = False, api_limit: int = 100_000,
-                 schema_files: list[str] | None = None, id_seed: int = 0) -> None:
+                 schema_files: list[str] | None = None, id_seed: int = 0,
+                 journal_size: int = DEFAULT_CAPACITY) -> None:
         self.id = org_id
         self.key = key
         self.name = name
         self.is_sandbox = is_sandbox
         self.clock = clock
         self.usage = ApiUsage(api_limit)
+        self.journal = Journal(journal_size)
         self.schema = Schema(standard_objects())
         for path in schema_files or []:
             for document in load_describe_files(path):

@@ -84,7 +84,8 @@ class Registry:
     def _load(self, record: OrgRecord) -> Org:
         org = Org(record.id, record.key, record.name, self.engine, self.clock,
                   is_sandbox=record.is_sandbox, api_limit=self.config.api_limit,
-                  schema_files=self.config.schema, id_seed=record.id_seed)
+                  schema_files=self.config.schema, id_seed=record.id_seed,
+                  journal_size=self.config.journal_size)
         self.orgs[org.id] = org
         return org
 

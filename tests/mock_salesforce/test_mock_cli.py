@@ -94,3 +94,27 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         result = subprocess.run([sys.executable, "-m", "mock_salesforce.cli", "serve", "--no-tls",
                                  "--port", str(port)], capture_output=True, text=True, timeout=30)
     assert result.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_log_requests_prints_one_line_per_request(tmp_path, stop):
+    import contextlib
+    import queue
+    import threading
+    process, banner = start(tmp_path, "--password", "pw", "--client-secret", "cs", "--log-requests")
+    stop(process)
+    ca = re.search(r"CA certificate\s+(\S+)", banner).group(1)
+    requests.post(f"{url_of(banner)}/services/oauth2/token", verify=ca, data={
+        "grant_type": "password", "client_id": "3MVG9mock.connected.app.client.id",
+        "client_secret": "cs", "username": "admin@mock-salesforce.example.com", "password": "wrong"})
+    requests.get(f"{url_of(banner)}/services/data/v59.0/sobject", verify=ca)
+    received = queue.Queue()
+    threading.Thread(target=lambda: [received.put(line) for line in process.stdout], daemon=True).start()
+    lines = []
+    with contextlib.suppress(queue.Empty):
+        while len(lines) < 2:
+            line = received.get(timeout=10)
+            if "→" in line:
+                lines.append(line)
+    assert re.search(r"POST /services/oauth2/token → 400 invalid_grant \d+ms", lines[0]), lines
+    assert re.search(r"GET /services/data/v59.0/sobject → 401 INVALID_SESSION_ID", lines[1]), lines
+    assert "pw" not in "".join(lines)
