@@ -30,8 +30,8 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     app.extensions["mock_salesforce"] = backend
     app.config["MOCK_CONFIG"] = backend.config
 
-    from .api import composite, control, data, journal, oauth, sobjects
-    for module in (data, sobjects, composite, oauth, control, journal):
+    from .api import composite, console, control, data, journal, oauth, sobjects
+    for module in (data, sobjects, composite, oauth, control, journal, console):
         app.register_blueprint(module.bp)
     journal.install(app)
     app.before_request(data.before_data_request)

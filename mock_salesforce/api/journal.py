@@ -31,8 +31,9 @@ bp = Blueprint("journal", __name__, url_prefix="/_mock")
 bp.before_request(require_secret)
 log = logging.getLogger("mock_salesforce.requests")
 
-UNJOURNALED = ("/_mock", "/static")
+UNJOURNALED = ("/_mock", "/static", "/favicon.ico")  # the control plane, console assets, browsers
 _XML_CODE = re.compile(rb"<exceptionCode>([^<]+)</exceptionCode>")
+_XML_MESSAGE = re.compile(rb"<exceptionMessage>([^<]*)</exceptionMessage>")
 
 
 def install(app: Flask) -> None:
@@ -59,11 +60,12 @@ def _record(response):
         # the view parsed the form, which Werkzeug does not keep as bytes
         body = urlencode(list(req.form.items(multi=True))).encode()
     query = environ.get("QUERY_STRING", "")
+    error_code, error_message = _error(response)
     entry = journal.Entry(
         id=org.journal.next_id(), at=org.clock.now(), method=req.method, path=req.path,
         query=journal.mask_text(query) if query else "", headers=journal.environ_headers(environ),
         body_size=len(body), body_excerpt=journal.excerpt(body) if body else "",
-        status=response.status_code, error_code=_error_code(response),
+        status=response.status_code, error_code=error_code, error_message=error_message,
         duration_ms=round((time.perf_counter() - g.journal_started) * 1000, 2),
         api_cost=g.get("api_cost", 0), user_agent=environ.get("HTTP_USER_AGENT", ""),
         org_id=org.id, user_id=getattr(g.get("principal"), "user_id", None),
@@ -87,22 +89,24 @@ def _owner():
     return backend.default_org
 
 
-def _error_code(response) -> str | None:
-    """The Salesforce error code of an error answer (REST, OAuth or Bulk 1.0 shape)."""
+def _error(response) -> tuple[str | None, str | None]:
+    """The Salesforce error code and message of an error answer (REST, OAuth or Bulk 1.0 shape)."""
     if response.status_code < 400 or response.is_streamed:
-        return None
+        return None, None
     data = response.get_data()
     if response.mimetype.endswith("xml"):
-        found = _XML_CODE.search(data)
-        return found.group(1).decode() if found else None
+        code, message = _XML_CODE.search(data), _XML_MESSAGE.search(data)
+        return (code.group(1).decode() if code else None,
+                message.group(1).decode(errors="replace") if message else None)
     try:
         body = json.loads(data)
     except ValueError:
-        return None
+        return None, None
     first = body[0] if isinstance(body, list) and body else body
-    if isinstance(first, dict):
-        return first.get("errorCode") or first.get("error") or first.get("exceptionCode")
-    return None
+    if not isinstance(first, dict):
+        return None, None
+    return (first.get("errorCode") or first.get("error") or first.get("exceptionCode"),
+            first.get("message") or first.get("error_description") or first.get("exceptionMessage"))
 
 
 def _near_misses() -> tuple[str, ...]:

@@ -44,6 +44,7 @@ class Entry:
     body_excerpt: str            # the first EXCERPT_BYTES of the body, secrets masked
     status: int
     error_code: str | None       # errorCode / error / exceptionCode of an error answer
+    error_message: str | None    # its message / error_description / exceptionMessage
     duration_ms: float           # until the answer's headers were ready
     api_cost: int                # DailyApiRequests this request used
     user_agent: str

@@ -46,6 +46,13 @@ class DailyCounter:
                 self._buckets.append([hour, 1])
             return used + 1
 
+    def hourly(self, now: datetime, hours: int = 24) -> list[int]:
+        """Events per hour over the last ``hours`` hours, oldest first (this hour last)."""
+        hour = int(now.timestamp() // 3600)
+        with self._lock:
+            counts = {number: count for number, count in self._buckets}
+        return [counts.get(hour - back, 0) for back in range(hours - 1, -1, -1)]
+
     def set_used(self, now: datetime, used: int) -> None:
         """Pretend ``used`` events happened this hour (control plane)."""
         with self._lock:

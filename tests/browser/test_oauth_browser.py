@@ -6,8 +6,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
@@ -20,10 +18,6 @@ from mock_salesforce.server import MockServer
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-password"
 SECRET = "browser-secret"
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--no-proxy-server",
-                 # The mock's CA is not in Chromium's store; TLS is still what carries the pages.
-                 "--ignore-certificate-errors", "--window-size=1200,900")
 
 
 class CallbackReceiver:
@@ -72,18 +66,6 @@ def server(tmp_path_factory, receiver):
                         callback_urls=[receiver.url])
     with MockServer(config) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in CHROMIUM_ARGS:
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture

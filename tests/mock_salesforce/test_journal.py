@@ -28,8 +28,8 @@ def test_the_ring_keeps_the_newest_and_filters():
     ring = journal.Journal(capacity=3)
     at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for status, path in [(200, "/a"), (404, "/b"), (201, "/c"), (400, "/query")]:
-        ring.add(journal.Entry(ring.next_id(), at, "GET", path, "", {}, 0, "", status, None, 1.0, 1,
-                               "", "00D", None))
+        ring.add(journal.Entry(ring.next_id(), at, "GET", path, "", {}, 0, "", status, None, None,
+                               1.0, 1, "", "00D", None))
     assert [e.path for e in ring.entries()] == ["/b", "/c", "/query"]
     assert [e.path for e in ring.entries(status="4xx")] == ["/b", "/query"]
     assert [e.path for e in ring.entries(path="/q.*")] == ["/query"]
@@ -65,6 +65,7 @@ def test_every_request_is_journaled_with_its_answer(salesforce_org):
     assert create.user_id and create.org_id == salesforce_org.registry.default_org.id
     assert "simple-salesforce" in create.user_agent or "python-requests" in create.user_agent
     assert (refused.status, refused.error_code) == (400, "REQUIRED_FIELD_MISSING")
+    assert "LastName" in refused.error_message
     assert query.path == f"{V}/query/" and "q=SELECT" in query.query
     assert created["id"]
 
@@ -128,3 +129,12 @@ def test_the_journal_can_be_switched_off(tmp_path):
     with MockServer(config) as server:
         server.token()
         assert server.requests() == []
+
+
+def test_bulk_1_errors_are_journaled_with_their_exception_code(salesforce_org):
+    salesforce_org.session().post(f"{salesforce_org.url}/services/async/59.0/job", data="<jobInfo/>",
+                                  headers={"X-SFDC-Session": "not-a-session",
+                                           "Content-Type": "application/xml"})
+    entry = salesforce_org.requests("POST", "/services/async/.*")[-1]
+    assert (entry.status, entry.error_code) == (400, "InvalidSessionId")
+    assert entry.error_message and entry.headers["X-SFDC-Session"] == "****"
