@@ -133,7 +133,7 @@ def test_the_journal_can_be_switched_off(tmp_path):
 
 def test_bulk_1_errors_are_journaled_with_their_exception_code(salesforce_org):
     salesforce_org.session().post(f"{salesforce_org.url}/services/async/59.0/job", data="<jobInfo/>",
-                                  headers={"X-SFDC-Session": "not-a-session",
+                                  headers={"X-SFDC-Session": "bad",
                                            "Content-Type": "application/xml"})
     entry = salesforce_org.requests("POST", "/services/async/.*")[-1]
     assert (entry.status, entry.error_code) == (400, "InvalidSessionId")
