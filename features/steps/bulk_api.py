@@ -1,9 +1,9 @@
 """Steps about the Bulk API (rule 43): when the data source reads through it, and what the org counted.
 
-Which API a sync used is observed in Salesforce, not in the syncer: the org counts every Bulk API
-2.0 query job it creates in its daily limits (``DailyBulkV2QueryJobs``), and a syncer deletes its
-finished jobs, so that count — not the job list — says how many jobs a scenario's syncs started.
-A job creation Salesforce refuses (a child subquery, a compound field) is not counted.
+Which API a sync used is observed in Salesforce, not in the syncer: the org's request journal
+says how many Bulk API 2.0 query jobs the scenario's syncs created (a syncer deletes its finished
+jobs, so the job list cannot). A job creation Salesforce refuses (a child subquery, a compound
+field) is not counted.
 """
 from __future__ import annotations
 
@@ -49,6 +49,5 @@ def people_named(world, count, name):
 
 
 def _jobs_counted(world) -> int:
-    """Max − Remaining of the org's ``DailyBulkV2QueryJobs`` (the org is fresh each scenario)."""
-    entry = world.sf.restful("limits")["DailyBulkV2QueryJobs"]
-    return entry["Max"] - entry["Remaining"]
+    """Bulk API 2.0 query jobs the org created in this scenario (its journal is fresh each scenario)."""
+    return len(world.server.requests("POST", r"/services/data/v[\d.]+/jobs/query/?", status=200))
