@@ -30,22 +30,14 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     app.extensions["mock_salesforce"] = backend
     app.config["MOCK_CONFIG"] = backend.config
 
-    from .api import composite, console, control, data, journal, oauth, sobjects
-    for module in (data, sobjects, composite, oauth, control, journal, console):
-        app.register_blueprint(module.bp)
+    from .api import blueprints, data, journal
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
     journal.install(app)
     app.before_request(data.before_data_request)
     app.after_request(data.limit_header)
-    _register_optional_blueprints(app)
     _register_error_handlers(app)
     return app
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Blueprints of later features (query, identity…) register themselves through ``api.extra``."""
-    from .api import extra
-    for blueprint in extra.blueprints():
-        app.register_blueprint(blueprint)
 
 
 def _is_async() -> bool:
