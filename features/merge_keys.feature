@@ -4,7 +4,7 @@ Feature: Merge keys for people
   "Match only if previous merge key is empty" lets a key match only people whose earlier keys
   are all empty, so the fallback is never checked against anyone who has a primary identifier.
 
-  # The illustration the seed refers to (integration-rules.md A′): email primary, phone
+  # The illustration the seed refers to (docs/rules.md A′): email primary, phone
   # fallback, the hidden Salesforce id shown. "—" is empty.
   Scenario Outline: Row <row>: existing <existing>, incoming <incoming>, <key strategy>
     Given people are merged with "overwrite" and "<key strategy>"

@@ -3,7 +3,7 @@
 Nothing here touches a database. ``plan_batch`` (people) and ``plan_org_batch`` (organisations)
 walk a page in order against a candidate index, decide per record whether it creates, merges or
 is skipped, and change the snapshots in the index to their new state; the store then writes the
-snapshots and links marked dirty. Rules implemented (``docs/integration-rules.md``):
+snapshots and links marked dirty. Rules implemented (``docs/rules.md``):
 
 - keys: hidden Salesforce Id (per data source, always first, rule 6), then email, then phone;
   organisations: hidden Account Id, then name (rule 13);
