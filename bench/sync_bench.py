@@ -27,12 +27,19 @@ The merge, not the transfer, bounds it (~25 µs of CPU a record; ``bench/merge_b
 Bulk saves API calls rather than time. A 2x-of-transfer target is out of reach here: paging plus
 the cheapest insert of each page, with no merge at all, is already 1.7–2.0x of the transfer.
 
-Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest]``. The mock runs in
-its own process; the syncer runs as ``syncer sync`` in another.
+``--fields all`` (issue 17, equal work): the syncer maps every readable Contact and Account field
+the org describes (as tap-salesforce and airbyte-source-salesforce read them), up to the CDP's
+caps of 100 custom person and 50 custom organization fields, and both floors read the same
+fields (the floor with writes stores the extra ones as each row's JSON). Each run also prints
+the syncer's own CPU (user + system of its process) per record.
+
+Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest] [--fields all]``.
+The mock runs in its own process; the syncer runs as ``syncer sync`` in another.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import resource
@@ -44,12 +51,29 @@ from pathlib import Path
 
 from _server import serve
 
-ACCOUNT_SOQL = "SELECT Id, Name, Website, Industry, SystemModstamp FROM Account"
-CONTACT_SOQL = ("SELECT Id, FirstName, LastName, Email, Phone, MailingCity, MailingCountry, AccountId, "
-                "SystemModstamp FROM Contact")
+ACCOUNT_FIELDS = ["Id", "Name", "Website", "Industry", "SystemModstamp"]
+CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone", "MailingCity", "MailingCountry",
+                  "AccountId", "SystemModstamp"]
+UNMAPPABLE = {"address", "location", "base64"}  # compound fields come as their parts; no files
+CAPS = {"Contact": 100, "Account": 50}           # the CDP's custom field caps (rule 26)
 
 
-def insert_floor(sf, path: Path) -> tuple[int, float]:
+def all_fields(sf, sobject: str, defaults: list[str]) -> list[str]:
+    """Every readable field of ``sobject`` beyond ``defaults``, as the connectors read them, up to
+    the CDP's cap for that object."""
+    described = getattr(sf, sobject).describe()["fields"]
+    extra = [d["name"] for d in described
+             if d["type"] not in UNMAPPABLE and d["name"] not in defaults]
+    if len(extra) > CAPS[sobject]:
+        print(f"{sobject}: {len(extra)} more readable fields; the CDP takes {CAPS[sobject]}")
+    return extra[:CAPS[sobject]]
+
+
+def soql(fields: list[str], sobject: str) -> str:
+    return f"SELECT {', '.join(fields)} FROM {sobject}"
+
+
+def insert_floor(sf, path: Path, extra: dict[str, list[str]]) -> tuple[int, float]:
     """(records, seconds) of REST paging with a plain batched insert of every page."""
     from datetime import datetime, timezone
 
@@ -59,19 +83,24 @@ def insert_floor(sf, path: Path) -> tuple[int, float]:
     with engine.begin() as conn:
         person_table.metadata.create_all(conn, tables=[org_table, person_table])
     now, count = datetime.now(timezone.utc).isoformat(" "), 0
+
+    def values(record: dict, sobject: str) -> str:  # extra fields as the row's JSON, '{}' without
+        return json.dumps({name: record.get(name) for name in extra[sobject]})
     # Driver-level executemany of plain tuples: the cheapest write SQLAlchemy offers.
     tables = (
-        (ACCOUNT_SOQL, "INSERT INTO cdp_organization (name, name_key, field_values, archived, created_at, "
-                       "updated_at) VALUES (?, ?, '{}', 0, ?, ?)",
-         lambda r: (r["Name"], r["Name"].lower(), now, now)),
-        (CONTACT_SOQL, "INSERT INTO cdp_person (first_name, last_name, email, phone, field_values, "
-                       "email_permission, sms_permission, email_unsubscribed_in_cdp, "
-                       "sms_unsubscribed_in_cdp, archived, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, '{}', 1, 0, 0, 0, 0, ?, ?)",
-         lambda r: (r["FirstName"], r["LastName"], r["Email"], r["Phone"], now, now)))
+        (soql(ACCOUNT_FIELDS + extra["Account"], "Account"),
+         "INSERT INTO cdp_organization (name, name_key, field_values, archived, created_at, "
+         "updated_at) VALUES (?, ?, ?, 0, ?, ?)",
+         lambda r: (r["Name"], r["Name"].lower(), values(r, "Account"), now, now)),
+        (soql(CONTACT_FIELDS + extra["Contact"], "Contact"),
+         "INSERT INTO cdp_person (first_name, last_name, email, phone, field_values, "
+         "email_permission, sms_permission, email_unsubscribed_in_cdp, "
+         "sms_unsubscribed_in_cdp, archived, created_at, updated_at) "
+         "VALUES (?, ?, ?, ?, ?, 1, 0, 0, 0, 0, ?, ?)",
+         lambda r: (r["FirstName"], r["LastName"], r["Email"], r["Phone"], values(r, "Contact"), now, now)))
     started = time.perf_counter()
-    for soql, sql, row in tables:
-        result = sf.query(soql)
+    for text, sql, row in tables:
+        result = sf.query(text)
         while True:
             with engine.begin() as conn:
                 conn.exec_driver_sql(sql, [row(r) for r in result["records"]])
@@ -99,17 +128,18 @@ def load(server, contacts: int) -> None:
         ).raise_for_status()
 
 
-def syncer(config: Path, *args: str) -> tuple[str, float, int]:
-    """Run a syncer command; return (stdout, seconds, peak RSS of that child in MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def syncer(config: Path, *args: str) -> tuple[str, float, int, float]:
+    """Run a syncer command; return (stdout, seconds, peak RSS of that child in MB, its CPU seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "syncer.cli", "--config", str(config), *args],
                             capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode:
         raise SystemExit(result.stdout + result.stderr)
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) // 1024
-    return result.stdout, elapsed, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result.stdout, elapsed, max(before.ru_maxrss, after.ru_maxrss) // 1024, cpu
 
 
 def change(server, ids: list[str], title: str) -> None:
@@ -129,31 +159,44 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=100)
     parser.add_argument("--rest", action="store_true", help="sync with bulk_api = false (REST only)")
+    parser.add_argument("--fields", choices=("default", "all"), default="default",
+                        help="all: map every readable Contact and Account field (equal work with connectors)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     server = serve()
     try:
         load(server, args.contacts)
         config = workdir / "syncer.toml"
+        extra = {"Contact": [], "Account": []}
+        if args.fields == "all":
+            sf = server.client()
+            extra = {"Contact": all_fields(sf, "Contact", CONTACT_FIELDS),
+                     "Account": all_fields(sf, "Account", ACCOUNT_FIELDS)}
+            print(f"fields read: Contact {len(CONTACT_FIELDS) + len(extra['Contact'])}, "
+                  f"Account {len(ACCOUNT_FIELDS) + len(extra['Account'])}")
+        mapped = "".join(f"[objects.{sobject}]\ncustom_fields = {json.dumps(names)}\n"
+                         for sobject, names in extra.items() if names)
         server.write_syncer_config(config, f"sqlite:///{workdir / 'cdp.db'}",
-                                   "bulk_api = false\n" if args.rest else "")
+                                   ("bulk_api = false\n" if args.rest else "") + mapped)
         syncer(config, "connect", "--username", server.username, "--password", server.password)
-        output, seconds, peak = syncer(config, "sync")
+        output, seconds, peak, cpu = syncer(config, "sync")
         total = args.contacts + args.contacts // 5
         sf = server.client()
         started = time.perf_counter()
         floor_records = 0
-        for soql in (ACCOUNT_SOQL, CONTACT_SOQL):
-            floor_records += sum(1 for _ in sf.query_all_iter(soql, include_deleted=True))
+        for text in (soql(ACCOUNT_FIELDS + extra["Account"], "Account"),
+                     soql(CONTACT_FIELDS + extra["Contact"], "Contact")):
+            floor_records += sum(1 for _ in sf.query_all_iter(text, include_deleted=True))
         floor_seconds = time.perf_counter() - started
         floor_calls = math.ceil(args.contacts / 2000) + math.ceil((args.contacts // 5) / 2000)
         print(f"initial sync: {total} records in {seconds:.1f} s = {total / seconds:,.0f} records/s "
-              f"(process start-up included)")
+              f"(process start-up included); syncer CPU {cpu / total * 1e6:.0f} µs a record")
         print(f"transfer floor (simple-salesforce query_all_iter): {floor_records / floor_seconds:,.0f} records/s; "
               f"ratio floor/syncer = {(floor_records / floor_seconds) / (total / seconds):.2f}")
-        inserted, insert_seconds = insert_floor(sf, workdir / "floor.db")
+        inserted, insert_seconds = insert_floor(sf, workdir / "floor.db", extra)
         print(f"floor with writes (paging + a plain insert of each page): {inserted / insert_seconds:,.0f} "
-              f"records/s; ratio floor/this = {(floor_records / floor_seconds) / (inserted / insert_seconds):.2f}")
+              f"records/s; ratio floor/this = {(floor_records / floor_seconds) / (inserted / insert_seconds):.2f}; "
+              f"ratio this/syncer = {(inserted / insert_seconds) / (total / seconds):.2f}")
         print(f"API calls: {calls(output)} (REST floor: {floor_calls} query pages + 2 describes + 1 server-time "
               f"read; {'REST' if args.rest else 'Bulk API 2.0 above 2,000 rows'})")
         print(f"peak RSS of the syncer process: {peak} MB")
@@ -168,7 +211,7 @@ def main() -> None:
         sf = server.client()
         ids = [r["Id"] for r in sf.query(f"SELECT Id FROM Contact LIMIT {args.changed}")["records"]]
         change(server, ids, "Changed")
-        output, seconds, _ = syncer(config, "sync")
+        output, seconds, _, _ = syncer(config, "sync")
         print(f"incremental poll after {args.changed} changes in {args.contacts} contacts: {seconds:.2f} s wall "
               f"(process start-up included), {calls(output)} API calls")
         # The same again inside one process: the poll itself, without interpreter start-up and imports.
