@@ -187,6 +187,7 @@ class CandidateIndex(_Index):
         self.by_phone: dict[str, list[PersonSnapshot]] = {}
         self.converted: dict[str, PersonSnapshot] = {}  # Contact Id → the converted lead's person
         self.orgs_by_account: dict[str, int] = {}  # this source's Account Id → organisation id
+        self.org_rederive: list[PersonSnapshot] = []  # people whose contact left its Account
         self._people: set[PersonSnapshot] = set()
 
     @classmethod

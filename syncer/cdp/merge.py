@@ -185,9 +185,11 @@ def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_
             person.organization_id, person.dirty = org_id, True
     elif previous_account is not None and record.account_id != previous_account \
             and person.organization_id == index.orgs_by_account.get(previous_account):
-        # The contact left the account that gave the link; a not-yet-synced new account is
-        # linked when its organisation arrives (store.link_people_to_organizations).
+        # The contact left the account that gave the link: the person follows the contacts it
+        # still holds (``orglinks.rederive`` after the page is written), or has none; a
+        # not-yet-synced new account is linked when its organisation arrives (``apply_orgs``).
         person.organization_id, person.dirty = None, True
+        index.org_rederive.append(person)
 
 
 def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:

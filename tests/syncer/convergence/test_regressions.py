@@ -37,3 +37,24 @@ def test_a_deleted_contacts_organization_does_not_come_back_with_a_new_contact(
         assert_converges(pair, history)
     finally:
         pair.close()
+
+
+def test_a_contact_leaving_its_account_leaves_the_organization_another_contact_gives(
+        salesforce_org, org):
+    # Rule 17 through a move: two contacts share a person (same email, "any key"); the one that
+    # gave the organisation leaves its Account, so the other contact's Account gives it again.
+    pair, history = pair_for(salesforce_org, key="any-key"), History()
+    try:
+        acme, globex = org.create("Account", {"Name": "Acme"}), org.create("Account", {"Name": "Globex"})
+        org.create("Contact", {"LastName": "Lee", "Email": "ann@example.org", "AccountId": acme})
+        pair.poll()
+        org.advance(3600)
+        second = org.create("Contact", {"LastName": "Lee", "Email": "ann@example.org",
+                                        "AccountId": globex})
+        pair.poll()
+        org.advance(3600)  # past the poll's lookback: only the moved contact is read again
+        org.update("Contact", second, {"AccountId": None})
+        pair.poll()
+        assert_converges(pair, history)
+    finally:
+        pair.close()
