@@ -23,7 +23,9 @@ _L, _P = link_table.c, person_table.c
 def people_linked_through(conn: sa.Connection, data_source_id: int,
                           removed: Sequence[tuple[int | None, str | None]]) -> set[int]:
     """Of ``(person id, AccountId)`` pairs of removed contact links, the people whose
-    organisation is the one that Account gave them."""
+    organisation that Account gave them: the organisation holding it, or — when the Account
+    itself was deleted first (its stream polls before contacts) — an organisation that holds
+    no Account Id of this source any more."""
     pairs = [(person, account) for person, account in removed if person and account]
     if not pairs:
         return set()
@@ -32,14 +34,17 @@ def people_linked_through(conn: sa.Connection, data_source_id: int,
         org_of.update(conn.execute(sa.select(_L.sf_id, _L.organization_id).where(
             _L.data_source_id == data_source_id, _L.sf_id.in_(chunk),
             _L.organization_id.is_not(None))).all())
-    given = {(person, org_of[account]) for person, account in pairs if account in org_of}
-    if not given:
-        return set()
     current: dict[int, int | None] = {}
-    for chunk in chunked(sorted({person for person, _ in given})):
+    for chunk in chunked(sorted({person for person, _ in pairs})):
         current.update(conn.execute(sa.select(_P.id, _P.organization_id)
-                                    .where(_P.id.in_(chunk))).all())
-    return {person for person, org in given if current.get(person) == org}
+                                    .where(_P.id.in_(chunk), _P.organization_id.is_not(None))).all())
+    unheld = {org for org in set(current.values()) - set(org_of.values())
+              if conn.execute(sa.select(_L.id).where(_L.organization_id == org,
+                                                     _L.data_source_id == data_source_id)
+                              .limit(1)).first() is None}
+    return {person for person, account in pairs if person in current
+            and (current[person] == org_of[account] if account in org_of
+                 else current[person] in unheld)}
 
 
 def rederive(conn: sa.Connection, person_ids: Iterable[int], now: datetime) -> int:

@@ -174,6 +174,7 @@ class History:
 
     values: dict[str, dict[str, set]] = field(default_factory=dict)
     held: dict[str, set[str]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # opportunity → its primary contact
 
     def record(self, sobject: str, sf_id: str, values: dict[str, Any]) -> None:
         """Remember the values a record now has (Salesforce field names)."""
@@ -224,8 +225,9 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
        holds several): a field keeps the value its last merged record wrote, which may be a
        record it no longer holds, so each field is "a value one of its records once had".
        Its organisation still follows the records it holds (rule 17): it must be equal.
-    5. **Activities** of a person whose record was since deleted stay on that person (rule 39);
-       a fresh sync has no person for them. Activities present in both must agree.
+    5. **Activities** whose primary contact was since deleted stay on its person (rule 39); a
+       fresh sync has no person for them (``History.roles``). Every activity of a fresh sync
+       must be in the incremental CDP with the same attributes and person.
 
     Everything else must be equal: the set of hidden Ids held, which people and organisations
     are live, email and SMS permissions (rules 18–20), organisations and their fields.
@@ -282,16 +284,11 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
         elif inc.type != new.type or inc.attributes != new.attributes or (
                 inc.person != new.person and not any_key and merge is not MergeStrategy.IGNORE):
             diffs.append(f"activity {key_}: incremental {inc}, fresh {new}")
+    live = held(fresh)
     for key_, inc in incremental.activities.items():
-        if key_ not in fresh.activities and not history.values.get("deleted", {}).get(key_) \
-                and not _orphaned(inc, fresh):
+        if key_ not in fresh.activities and history.roles.get(key_) in live:
             diffs.append(f"activity {key_} only in the incremental CDP: {inc}")
     return diffs
-
-
-def _orphaned(activity: ActivityState, fresh: Snapshot) -> bool:
-    """An activity whose person's records are all gone from the org (see 5.)."""
-    return not (activity.person & set().union(*fresh.people))
 
 
 def _strategy(name: str) -> tuple[MergeStrategy, bool]:

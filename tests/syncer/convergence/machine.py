@@ -219,6 +219,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
             opportunity = data.draw(st.sampled_from(self.opportunities), label="opportunity")
         self.org.create("OpportunityContactRole", {"OpportunityId": opportunity,
                                                    "ContactId": contact, "IsPrimary": True})
+        self.history.roles[opportunity] = contact
         self._step(f"primary role {opportunity} → {contact}")
 
     @rule(seconds=st.sampled_from((1, 61, 3600)))

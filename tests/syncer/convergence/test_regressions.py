@@ -58,3 +58,25 @@ def test_a_contact_leaving_its_account_leaves_the_organization_another_contact_g
         assert_converges(pair, history)
     finally:
         pair.close()
+
+
+def test_an_account_deleted_with_its_contact_leaves_the_converted_leads_person(
+        salesforce_org, org):
+    # Found by the property (overwrite, "previous key empty"), shrunk by hand: a lead's person
+    # also holds its converted contact, which links it to the new Account. Deleting the Account
+    # deletes the contact; the Account stream polls first, so when the contact's removal came
+    # the organisation no longer held the Account Id, and the person kept an organisation with
+    # no Salesforce Account at all.
+    pair, history = pair_for(salesforce_org), History()
+    try:
+        lead = org.create("Lead", {"LastName": "Lee", "Company": "Lee Co", "Phone": "+61400000001"})
+        pair.poll()
+        converted = org.convert(lead)
+        pair.poll()
+        org.advance(3600)
+        org.delete("Contact", converted["contactId"])  # Salesforce's cascade
+        org.delete("Account", converted["accountId"])
+        pair.poll()
+        assert_converges(pair, history)
+    finally:
+        pair.close()
