@@ -245,7 +245,8 @@ def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outco
         return Outcome(sf_id, SKIPPED, key, IGNORED_EXISTING, {}, person, link)
     changes = _merge_fields(person.fields, record.fields, rules.strategy, rules.policy, index,
                             person)
-    if rules.permissions:
+    if rules.permissions and person.created_by == index.data_source_id:
+        # Rule 19: only the people this source created follow its permission fields.
         changes.update(update_permissions(person, rules.settings, record.fields))
     if person.archived:
         person.archived, person.dirty = False, True  # rule 33: a merged record is restored
