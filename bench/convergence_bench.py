@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "syncer")]
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 from convergence.harness import GRID  # noqa: E402
@@ -49,6 +49,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", help="one cell, e.g. overwrite/any-key")
+    parser.add_argument("--no-shrink", action="store_true",
+                        help="report a failing sequence as found (faster when hunting)")
     args = parser.parse_args()
     grid = [cell for cell in GRID if not args.only or "/".join(cell) == args.only]
     per_cell = max(1, args.sequences // len(grid))
@@ -65,8 +67,9 @@ def main() -> int:
             before = dict(Counting.totals)
             started = time.monotonic()
             machine = Counting.configure(server, strategy, key)
+            phases = [Phase.explicit, Phase.generate] if args.no_shrink else list(Phase)
             run = settings(max_examples=per_cell, stateful_step_count=args.steps,
-                           derandomize=False, deadline=None, database=None,
+                           derandomize=False, deadline=None, database=None, phases=phases,
                            suppress_health_check=list(HealthCheck))
             outcome = "no difference"
             try:

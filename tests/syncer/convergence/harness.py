@@ -63,8 +63,9 @@ class Org:
         return self.server.control("POST", "orgs/default/convert-lead", json=body).json()
 
     def advance(self, seconds: float) -> None:
-        """Move the org clock forward."""
+        """Move the org clock forward (the user's session may idle out: log in again)."""
         self.server.control("POST", "clock", json={"advance": seconds})
+        self.sf = self.server.client()
 
     def query_all(self, soql: str) -> list[dict]:
         """Every row of a query, deleted ones included."""
