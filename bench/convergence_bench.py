@@ -2,9 +2,9 @@
 merge strategy × key strategy, each poll compared with a fresh sync (not a timed test).
 
     python bench/convergence_bench.py [--sequences 1000] [--steps 20] [--seed 0]
-                                      [--only overwrite/previous-key-empty]
+                                      [--only overwrite/previous-key-empty,...] [--no-shrink]
 
-``--sequences`` is the total over the grid (split evenly between its ten cells). Prints, per
+``--sequences`` is the total over the chosen cells (split evenly; all ten by default). Prints, per
 cell and in total, the sequences, steps and polls run, and the first failing sequence (shrunk)
 if there is one. The CI version is ``tests/syncer/convergence/test_convergence.py``.
 """
@@ -48,11 +48,12 @@ def main() -> int:
     parser.add_argument("--sequences", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", help="one cell, e.g. overwrite/any-key")
+    parser.add_argument("--only", help="cells, comma-separated, e.g. overwrite/any-key")
     parser.add_argument("--no-shrink", action="store_true",
                         help="report a failing sequence as found (faster when hunting)")
     args = parser.parse_args()
-    grid = [cell for cell in GRID if not args.only or "/".join(cell) == args.only]
+    wanted = set(args.only.split(",")) if args.only else None
+    grid = [cell for cell in GRID if wanted is None or "/".join(cell) in wanted]
     per_cell = max(1, args.sequences // len(grid))
     data = Path(tempfile.mkdtemp(prefix="converge-bench-"))
     config = MockConfig(data_dir=data, db_url=str(data / "org.db"), password="mock-password",

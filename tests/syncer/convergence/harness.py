@@ -113,6 +113,7 @@ class PersonState:
     sms_permission: bool
     archived: bool
     organization: Ids | None  # the hidden Account Ids of the person's organisation
+    row: int = field(default=0, compare=False)  # the CDP row (for ``History``; never compared)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class OrgState:
     ids: Ids
     fields: tuple
     archived: bool
+    row: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -151,13 +153,13 @@ def snapshot(service: Syncer) -> Snapshot:
     org_ids = {o.id: Ids(s.sf_id for s in o.sf_ids) for o in readers.iter_organizations(engine)}
     orgs, orgless = {}, []
     for o in readers.iter_organizations(engine):
-        state = OrgState(org_ids[o.id], tuple(sorted(o.fields.items())), o.archived)
+        state = OrgState(org_ids[o.id], tuple(sorted(o.fields.items())), o.archived, o.id)
         (orgs.__setitem__(state.ids, state) if state.ids else orgless.append(state))
     people, personless, by_row = {}, [], {}
     for p in readers.iter_people(engine):
         org = org_ids.get(p.organization_id) if p.organization_id is not None else None
         state = PersonState(Ids(s.sf_id for s in p.sf_ids), tuple(sorted(p.fields.items())),
-                            p.email_permission, p.sms_permission, p.archived, org)
+                            p.email_permission, p.sms_permission, p.archived, org, p.id)
         by_row[p.id] = state.ids
         (people.__setitem__(state.ids, state) if state.ids else personless.append(state))
     activities = {a.sf_id: ActivityState(a.sf_id, a.type, by_row.get(a.person_id, Ids()),
@@ -170,11 +172,13 @@ def snapshot(service: Syncer) -> Snapshot:
 
 @dataclass
 class History:
-    """Every value each record ever had in the org, and the CDP groupings the incremental
-    CDP ever showed (``held``: for each hidden Id, every hidden Id it ever shared a person with)."""
+    """Every value each record ever had in the org, and what the incremental CDP ever showed:
+    ``held`` — for each hidden Id, every hidden Id it ever shared a person with; ``rows`` — for
+    each person or organisation row, every hidden Id it ever held."""
 
     values: dict[str, dict[str, set]] = field(default_factory=dict)
     held: dict[str, set[str]] = field(default_factory=dict)
+    rows: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # opportunity → its primary contact
 
     def record(self, sobject: str, sf_id: str, values: dict[str, Any]) -> None:
@@ -192,6 +196,14 @@ class History:
         for ids in snap.people:
             for sf_id in ids:
                 self.held.setdefault(sf_id, set()).update(ids)
+        for kind, states in (("person", [*snap.people.values(), *snap.people_without_ids]),
+                             ("org", [*snap.orgs.values(), *snap.orgs_without_ids])):
+            for state in states:
+                self.rows.setdefault((kind, state.row), set()).update(state.ids)
+
+    def once_held(self, kind: str, state) -> set[str]:
+        """Every hidden Id the row of ``state`` (incremental CDP) ever held, its own included."""
+        return set(state.ids) | self.rows.get((kind, state.row), set())
 
     def ever_shared(self, ids: Ids) -> set[str]:
         """Every hidden Id any of ``ids`` ever shared a person with (``ids`` included)."""
@@ -212,10 +224,12 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
        sees it. So records holding no hidden Id are compared only as "archived".
     2. **Never-overwrite strategies** ("merge new data", "new records only"): the incremental
        CDP keeps values a fresh sync would replace. Each field of a person or organisation is
-       then either equal, or a value one of its records once had (``History``); under "merge
-       new data" every field a fresh sync sets is set. "New records only" leaves a matched
-       person completely untouched (rule 4), archive state and organisation included, so those
-       are also only required to be ones the person once had.
+       then either equal, or a value once held by one of its records or by a record the same
+       row held before (an archived row whose records were deleted is claimed again by email,
+       phone or name, rules 7 and 16; ``History``); under "merge new data" every field a fresh
+       sync sets is set. "New records only" leaves a matched person completely untouched
+       (rule 4), archive state and organisation included, so for people only the hidden Ids
+       are compared, and an organisation's archive state is not.
     3. **"Merge with any key match"**: people are never split or joined afterwards, so records
        that shared an email or phone when merged stay together when their keys part, and
        records that come to share a key stay apart. The grouping of hidden Ids into people is
@@ -258,13 +272,14 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
             diffs.append(f"organisation {sorted(ids)} grouped differently: {inc} vs {new}")
             continue
         diffs += _fields("organisation", ids, inc.fields, new.fields, never_overwrite, merge,
-                         history)
+                         history, history.once_held("org", inc))
         if inc.archived != new.archived and not (merge is MergeStrategy.IGNORE):
             diffs.append(f"organisation {sorted(ids)} archived {inc.archived} vs {new.archived}")
 
     for ids in sorted(set(incremental.people) | set(fresh.people), key=sorted):
         inc, new = incremental.people.get(ids), fresh.people.get(ids)
-        changed = history.ever_shared(ids) != set(ids) or len(ids) > 1
+        changed = history.ever_shared(ids) != set(ids) or len(ids) > 1 or (
+            inc is not None and history.once_held("person", inc) != set(ids))
         if inc is None or new is None:
             if not (any_key and changed):
                 diffs.append(f"person {sorted(ids)} grouped differently: {inc} vs {new}")
@@ -272,7 +287,7 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
         if merge is MergeStrategy.IGNORE:
             continue  # rule 4: see 2.; the hidden Ids (compared above) are all it must share
         diffs += _fields("person", ids, inc.fields, new.fields, never_overwrite or changed, merge,
-                         history)
+                         history, history.once_held("person", inc))
         for name in ("archived", "email_permission", "sms_permission", "organization"):
             if getattr(inc, name) != getattr(new, name):
                 diffs.append(f"person {sorted(ids)} {name}: incremental {getattr(inc, name)!r}, "
@@ -298,7 +313,7 @@ def _strategy(name: str) -> tuple[MergeStrategy, bool]:
 
 
 def _fields(kind: str, ids: Ids, inc: tuple, new: tuple, lenient: bool, merge: MergeStrategy,
-            history: History) -> list[str]:
+            history: History, once_held: set[str]) -> list[str]:
     if inc == new:
         return []
     if not lenient:
@@ -306,7 +321,7 @@ def _fields(kind: str, ids: Ids, inc: tuple, new: tuple, lenient: bool, merge: M
     inc_d, new_d = dict(inc), dict(new)
     diffs = []
     once: dict[str, set] = {}
-    for sf_id in history.ever_shared(ids):
+    for sf_id in history.ever_shared(ids) | once_held:
         for field_id, values in history.values.get(sf_id, {}).items():
             once.setdefault(field_id, set()).update(values)
     for field_id in set(inc_d) | set(new_d):

@@ -11,7 +11,7 @@ from .machine import ConvergenceMachine
 
 #: Bounded for CI (derandomized: the same sequences every run); bench/convergence_bench.py runs
 #: the long version.
-CI = settings(max_examples=3, stateful_step_count=8, derandomize=True, deadline=None,
+CI = settings(max_examples=2, stateful_step_count=8, derandomize=True, deadline=None,
               database=None, suppress_health_check=list(HealthCheck))
 
 
