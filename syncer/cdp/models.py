@@ -224,7 +224,9 @@ def _add_person_creator(conn: sa.Connection) -> None:
     created by the source of its oldest link, so its permissions keep following that source's
     mapping as before; a CSV person an Id was merged into before the upgrade is counted too.
     """
-    conn.execute(sa.text("ALTER TABLE cdp_person ADD COLUMN created_by_source_id INTEGER"))
+    columns = {c["name"] for c in sa.inspect(conn).get_columns(person_table.name)}
+    if "created_by_source_id" not in columns:  # as version 2's ``checkfirst``: idempotent
+        conn.execute(sa.text("ALTER TABLE cdp_person ADD COLUMN created_by_source_id INTEGER"))
     conn.execute(sa.text(
         "UPDATE cdp_person SET created_by_source_id = (SELECT l.data_source_id FROM cdp_sf_link l "
         "WHERE l.person_id = cdp_person.id ORDER BY l.id LIMIT 1)"))
