@@ -64,18 +64,32 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     Then the data source is "Disconnected"
     And the CDP has 1 person
 
-  # Rule 47 as the seed states it: deleting the connection keeps people; re-adding starts afresh.
+  # Rule 47 as the seed states it: deleting the connection keeps people and activities;
+  # re-adding starts afresh.
   Scenario: Deleting a disconnected data source keeps people; adding the org again is a new source
-    Given the data source has synced
+    Given contact "C1" has a task "Intro call" created 2 days ago
+    And the data source has synced
     And the data source is disconnected
     When the data source is deleted
     Then the CDP has 1 person
     And no person holds contact "C1"
+    And the person with email "l@x.org" has 1 task activity
     When the data source syncs
     Then the CDP has 1 person
     And the sync reports for Contact:
       | outcome      | count |
       | merged:email | 1     |
+
+  # Rule 24 as the seed states it: the resync after a reconnect imports the changes since the
+  # last request, activity created while the source was disconnected included.
+  Scenario: A task logged while the data source was disconnected arrives after reconnecting
+    Given the data source has synced
+    And the data source is disconnected
+    And 3 days pass
+    And contact "C1" logs a task "Call while away" in Salesforce
+    When the data source is reconnected
+    And the data source syncs
+    Then the person holding contact "C1" has a task activity "Call while away"
 
   # Rule 55.
   Scenario: Renaming the data source

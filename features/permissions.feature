@@ -1,7 +1,8 @@
 Feature: Email and SMS permissions of people from Salesforce
   New contacts are subscribed to email and unsubscribed from SMS unless the mapped Salesforce
-  fields say otherwise; existing people keep their permissions unless a mapping updates the CDP,
-  and an unsubscribe made in the CDP always wins.
+  fields say otherwise. A person who was already in the CDP before Salesforce keeps their
+  permissions, mapped or not; the people Salesforce adds follow later changes of the mapped
+  fields. An unsubscribe made in the CDP always wins.
 
   # Rule 18, default: nothing mapped.
   Scenario: A new person is subscribed to email and not to SMS
@@ -48,6 +49,66 @@ Feature: Email and SMS permissions of people from Salesforce
     Then the person holding contact "C1" has:
       | field            | value |
       | email permission | false |
+
+  # Rule 19 as the seed words it: a mapping does not change the permissions of a person who was
+  # already in the CDP.
+  Scenario: A person already in the CDP keeps their permissions even with a mapping
+    Given the data source is configured with:
+      """
+      [permissions.email]
+      field = "HasOptedOutOfEmail"
+      value_for_false = true
+      value_for_true = false
+      """
+    And the CDP already has these people:
+      | email   | first name |
+      | l@x.org | Lee        |
+    And Salesforce has these contacts:
+      | ref | last name | email   | opted out of email |
+      | C1  | Lee       | l@x.org | true               |
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | true  |
+    When contact "C1" changes in Salesforce:
+      | opted out of email |
+      | false              |
+    And the person with email "l@x.org" unsubscribes from email in the CDP
+    And contact "C1" changes in Salesforce:
+      | opted out of email |
+      | true               |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | false |
+
+  # Rule 19: the people Salesforce adds follow later changes of the mapped field.
+  Scenario: A person added from Salesforce follows later changes of the mapped permission
+    Given the data source is configured with:
+      """
+      [permissions.email]
+      field = "HasOptedOutOfEmail"
+      value_for_false = true
+      value_for_true = false
+      """
+    And Salesforce has these contacts:
+      | ref | last name | email   | opted out of email |
+      | C1  | Lee       | l@x.org | false              |
+    And the data source has synced
+    When contact "C1" changes in Salesforce:
+      | opted out of email |
+      | true               |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | false |
+    When contact "C1" changes in Salesforce:
+      | opted out of email |
+      | false              |
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field            | value |
+      | email permission | true  |
 
   # Rule 20: a CDP unsubscribe wins over Salesforce's "subscribed".
   Scenario: Salesforce never re-subscribes someone who unsubscribed in the CDP

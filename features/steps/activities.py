@@ -35,6 +35,22 @@ def old_task(world, contact, subject, days):
         "CreatedDate": stamp, "LastModifiedDate": now, "SystemModstamp": now}]})
 
 
+@given(parsers.parse('contact "{contact}" logs a task "{subject}" in Salesforce'))
+@when(parsers.parse('contact "{contact}" logs a task "{subject}" in Salesforce'))
+def task_logged(world, contact, subject):
+    """A completed task created now (by the org's clock)."""
+    world.sf.Task.create({"WhoId": world.sf_id(contact), "Subject": subject, "Status": "Completed"})
+
+
+@then(parsers.parse('the person with email "{email}" has {count:d} {kind} activities'))
+@then(parsers.parse('the person with email "{email}" has {count:d} {kind} activity'))
+def activities_by_email(world, email, count, kind):
+    """How many activities of a type the person with this email has."""
+    person = world.person_with(email=email)
+    found = [a for a in world.adapter.activities() if a["person_id"] == person["id"] and a["type"] == kind]
+    assert len(found) == count, world.adapter.activities()
+
+
 @then(parsers.parse('the person holding contact "{label}" has {count:d} {kind} activities'))
 @then(parsers.parse('the person holding contact "{label}" has {count:d} {kind} activity'))
 def activities_of(world, label, count, kind):

@@ -83,6 +83,7 @@ class PersonSnapshot:
     dirty: bool = False
     #: The written columns as loaded (``writer.PERSON_WRITE`` order): writes SET only what changed.
     stored: tuple | None = None
+    created_by: int | None = None  # the data source that created the person (rule 19)
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -187,6 +188,7 @@ class CandidateIndex(_Index):
         self.by_phone: dict[str, list[PersonSnapshot]] = {}
         self.converted: dict[str, PersonSnapshot] = {}  # Contact Id → the converted lead's person
         self.orgs_by_account: dict[str, int] = {}  # this source's Account Id → organisation id
+        self.org_rederive: list[PersonSnapshot] = []  # people whose contact left its Account
         self._people: set[PersonSnapshot] = set()
 
     @classmethod
@@ -237,7 +239,8 @@ class CandidateIndex(_Index):
         """A person planned in this batch (indexed once its key fields are set)."""
         # Positional, in field order: keywords and default factories cost a third more.
         return PersonSnapshot(None, self.now, {} if fields is None else fields, True, False, False,
-                              False, False, None, set(), self._next_seq(), True)
+                              False, False, None, set(), self._next_seq(), True, None,
+                              self.data_source_id)
 
     def set_field(self, person: PersonSnapshot, field_id: str, value: Any) -> None:
         """Change a person's field, keeping the email/phone indexes current."""

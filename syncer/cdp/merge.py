@@ -185,9 +185,11 @@ def _link_organization(person: PersonSnapshot, record: IncomingRecord, previous_
             person.organization_id, person.dirty = org_id, True
     elif previous_account is not None and record.account_id != previous_account \
             and person.organization_id == index.orgs_by_account.get(previous_account):
-        # The contact left the account that gave the link; a not-yet-synced new account is
-        # linked when its organisation arrives (store.link_people_to_organizations).
+        # The contact left the account that gave the link: the person follows the contacts it
+        # still holds (``orglinks.rederive`` after the page is written), or has none; a
+        # not-yet-synced new account is linked when its organisation arrives (``apply_orgs``).
         person.organization_id, person.dirty = None, True
+        index.org_rederive.append(person)
 
 
 def _create_person(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:
@@ -243,7 +245,8 @@ def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outco
         return Outcome(sf_id, SKIPPED, key, IGNORED_EXISTING, {}, person, link)
     changes = _merge_fields(person.fields, record.fields, rules.strategy, rules.policy, index,
                             person)
-    if rules.permissions:
+    if rules.permissions and person.created_by == index.data_source_id:
+        # Rule 19: only the people this source created follow its permission fields.
         changes.update(update_permissions(person, rules.settings, record.fields))
     if person.archived:
         person.archived, person.dirty = False, True  # rule 33: a merged record is restored

@@ -21,7 +21,8 @@ Evolution. ``cdp_schema_version`` holds one row with the schema version of the d
 To change the schema: edit the tables, add ``MIGRATIONS[n] = upgrade_fn`` (``upgrade_fn(conn)``
 issues the ``ALTER``/backfill statements for both SQLite and PostgreSQL), bump
 ``SCHEMA_VERSION`` to *n*, and add a test that opens a version *n − 1* database.
-Version 1 is the initial schema and has no migration; version 2 adds ``cdp_custom_record``.
+Version 1 is the initial schema and has no migration; version 2 adds ``cdp_custom_record``;
+version 3 adds ``cdp_person.created_by_source_id`` (rule 19).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from sqlmodel import Field, SQLModel
 
 from . import fields as f
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: version → function upgrading a database from version - 1 to version.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
 
@@ -119,6 +120,9 @@ class Person(CDPModel, table=True):
     sms_unsubscribed_in_cdp: bool = False
     archived: bool = False
     organization_id: int | None = Field(default=None, foreign_key="cdp_organization.id")
+    # Rule 19: the data source that created the person (NULL: a CSV or API import, or anyone
+    # else); only its mapped permission fields change the person's permissions later.
+    created_by_source_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -211,6 +215,24 @@ def _add_custom_records(conn: sa.Connection) -> None:
 
 
 MIGRATIONS[2] = _add_custom_records
+
+
+def _add_person_creator(conn: sa.Connection) -> None:
+    """Version 3: which data source created each person (rule 19).
+
+    Earlier databases did not record it: a person holding a hidden Id is taken to have been
+    created by the source of its oldest link, so its permissions keep following that source's
+    mapping as before; a CSV person an Id was merged into before the upgrade is counted too.
+    """
+    columns = {c["name"] for c in sa.inspect(conn).get_columns(person_table.name)}
+    if "created_by_source_id" not in columns:  # as version 2's ``checkfirst``: idempotent
+        conn.execute(sa.text("ALTER TABLE cdp_person ADD COLUMN created_by_source_id INTEGER"))
+    conn.execute(sa.text(
+        "UPDATE cdp_person SET created_by_source_id = (SELECT l.data_source_id FROM cdp_sf_link l "
+        "WHERE l.person_id = cdp_person.id ORDER BY l.id LIMIT 1)"))
+
+
+MIGRATIONS[3] = _add_person_creator
 
 
 class SchemaVersionError(RuntimeError):

@@ -2,8 +2,12 @@
 
 - A new person is subscribed to email unless the mapped field carries the "value for false";
   unsubscribed from SMS unless the mapped field carries the "value for true" (rule 18).
-- An existing person's permissions change only through a mapping that reads Salesforce
-  ("update CDP from Salesforce" or two-way, rule 19); a one-way-out mapping is never read (21).
+- A person this source did not create (a CSV import, another source) keeps the permissions it
+  has when a Salesforce record merges into it, mapping or not (rule 19, the seed: "will not have
+  their email or SMS permissions changed"). For the people this source created, a mapping that
+  reads Salesforce ("update CDP from Salesforce" or two-way) follows later changes of the
+  field; a one-way-out mapping is never read (rule 21). The planner checks the creator
+  (``PersonSnapshot.created_by``) before calling ``update_permissions``.
 - An unsubscribe made in the CDP wins: Salesforce never re-subscribes that person (rule 20).
   A Salesforce "false" still unsubscribes; it does not set the CDP-unsubscribe flag, so a later
   Salesforce "true" may subscribe again.
@@ -33,7 +37,7 @@ def initial_permissions(settings: PeopleSettings, incoming: dict[str, Any]) -> t
 
 def update_permissions(person: PersonSnapshot, settings: PeopleSettings,
                        incoming: dict[str, Any]) -> dict[str, bool]:
-    """Apply rules 19–21 to an existing person; return the permission fields that changed."""
+    """Apply rules 19–21 to a person this source created; return the permission fields that changed."""
     changes: dict[str, bool] = {}
     email = _read(settings.email_permission, incoming.get(f.EMAIL_PERMISSION))
     # A CDP-side unsubscribe blocks a Salesforce "subscribe" (rule 20), never an unsubscribe.

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from . import custom_objects, fields as f
-from . import readers
+from . import orglinks, readers
 from .activities import ActivityRecord, ActivitySummary, write_activities
 from .candidates import IncomingRecord, as_utc
 from .fastpath import gc_paused
@@ -197,6 +197,8 @@ class CDP:
             index = load_people_candidates(conn, source_id, incoming, settings, now)
             outcomes = plan_batch(incoming, index, settings)
             apply_people(conn, source_id, outcomes, now)
+            if index.org_rederive:  # rule 17: see ``orglinks``
+                orglinks.rederive(conn, [p.id for p in index.org_rederive], now)
         return PageSummary.of(outcomes)
 
     def merge_organizations_page(self, data_source: DataSource | int,
@@ -294,9 +296,15 @@ class CDP:
         with self.writing() as conn:
             for chunk in chunked(list(dict.fromkeys(sf_ids))):
                 where = (_L.data_source_id == source_id, _L.sf_id.in_(chunk))
-                rows = list(conn.execute(sa.select(_L.person_id, _L.organization_id).where(*where)))
+                rows = list(conn.execute(sa.select(_L.person_id, _L.organization_id,
+                                                   _L.account_id).where(*where)))
                 if unlink:
+                    # Rule 17: whoever this contact linked to its Account's organisation
+                    # follows the contacts it still holds (see ``orglinks``).
+                    linked = orglinks.people_linked_through(
+                        conn, source_id, [(r.person_id, r.account_id) for r in rows])
                     conn.execute(sa.delete(link_table).where(*where))
+                    orglinks.rederive(conn, linked, utcnow())
                 for table, column, ids in (
                         (person_table, _L.person_id, {r.person_id for r in rows} - {None}),
                         (org_table, _L.organization_id, {r.organization_id for r in rows} - {None})):

@@ -34,7 +34,7 @@ Row = dict[str, Any]
 #: The person columns a merge writes, in the order of ``PersonSnapshot.stored`` tuples.
 PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
                 "email_permission", "sms_permission", "email_unsubscribed_in_cdp",
-                "sms_unsubscribed_in_cdp", "archived", "organization_id")
+                "sms_unsubscribed_in_cdp", "archived", "organization_id", "created_by_source_id")
 _COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
 assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_WRITE)), \
     "person_values relies on this order"
@@ -70,7 +70,7 @@ def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
 def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
     """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored):
     id, first_name, last_name, email, phone, field_values, the four flags, archived,
-    organization_id, created_at."""
+    organization_id, created_by_source_id, created_at."""
     values = row[5].copy()  # field_values: a copy, the planner changes it
     first, last, email, phone = row[1:5]
     if first is not None:
@@ -83,7 +83,7 @@ def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
         values[f.PHONE] = phone
     # Positional, in field order (see ``CandidateIndex.new_person``).
     return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
-                          row[10], row[11], set(), 0, False, row[_STORED])
+                          row[10], row[11], set(), 0, False, row[_STORED], row[12])
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -165,7 +165,8 @@ def person_values(person: PersonSnapshot) -> tuple:
     pop = rest.pop
     return (pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
             person.email_permission, person.sms_permission, person.email_unsubscribed_in_cdp,
-            person.sms_unsubscribed_in_cdp, person.archived, person.organization_id)
+            person.sms_unsubscribed_in_cdp, person.archived, person.organization_id,
+            person.created_by)
 
 
 # --- writing (people and organisations) ---------------------------------------------------

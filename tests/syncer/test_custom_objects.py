@@ -369,7 +369,7 @@ def test_a_version_1_database_gains_the_custom_records_table(db_url):
     cdp = CDP(db_url)
     try:
         with cdp.engine.connect() as conn:
-            assert models.database_version(conn) == 2
+            assert models.database_version(conn) == models.SCHEMA_VERSION
             assert sa.inspect(conn).has_table("cdp_custom_record")
         source = cdp.create_data_source("Salesforce A")
         assert cdp.write_custom_records(source, "Membership__c", [member("a01A")]) == {

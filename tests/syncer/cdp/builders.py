@@ -22,10 +22,12 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 def person(pid: int, *sf_ids: str, email: str | None = None, phone: str | None = None,
            source: int = SOURCE, age_days: int = 0, **values: Any) -> tuple[PersonSnapshot, list]:
-    """An existing person holding ``sf_ids`` of ``source``; returns (snapshot, its links)."""
+    """An existing person holding ``sf_ids`` of ``source`` (and created by it when it holds
+    any; by a CSV import otherwise); returns (snapshot, its links)."""
     fields = {f.EMAIL: f.normalize_email(email), f.PHONE: f.normalize_phone(phone), **values}
     snapshot = PersonSnapshot(pid, T0 - timedelta(days=age_days),
-                              {k: v for k, v in fields.items() if v is not None})
+                              {k: v for k, v in fields.items() if v is not None},
+                              created_by=source if sf_ids else None)
     links = [(source, LinkState(sf_id, "Contact", snapshot, id=100 + pid)) for sf_id in sf_ids]
     return snapshot, links
 

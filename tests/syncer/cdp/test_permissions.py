@@ -12,7 +12,7 @@ from syncer.cdp.settings import (
     PermissionMapping,
 )
 
-from .builders import contact, people_index, person
+from .builders import OTHER_SOURCE, contact, people_index, person
 
 TO_CDP = PermissionDirection.TO_CDP
 OUT = PermissionDirection.TO_SALESFORCE
@@ -78,6 +78,22 @@ def test_existing_permission_follows_a_mapping_that_reads_salesforce(direction):
     outcome = plan(contact("003A", **{f.EMAIL_PERMISSION: "Opted Out"}), existing_person(),
                    email=mapping)
     assert (outcome.target.email_permission, outcome.changes) == (False, {f.EMAIL_PERMISSION: False})
+
+
+@pytest.mark.parametrize("creator", [None, OTHER_SOURCE], ids=["csv", "another-source"])
+@pytest.mark.parametrize("key", ["email", "sf_id"])
+def test_a_person_this_source_did_not_create_keeps_its_permissions_with_a_mapping(creator, key):
+    # Rule 19 as the seed words it: merged by email (first sight) or by its hidden Id (later
+    # changes of the field), a person created elsewhere keeps both permissions.
+    existing, links = person(1, *(["003A"] if key == "sf_id" else []), email="a@x.org")
+    existing.created_by = creator
+    existing.email_permission, existing.sms_permission = True, True
+    outcome = plan(contact("003A", "a@x.org", **{f.EMAIL_PERMISSION: "Opted Out",
+                                                 f.SMS_PERMISSION: "Opted Out"}),
+                   (existing, links), email=OPT, sms=OPT)
+    assert outcome.target is existing
+    assert (existing.email_permission, existing.sms_permission) == (True, True)
+    assert f.EMAIL_PERMISSION not in outcome.changes
 
 
 def test_existing_sms_permission_is_subscribed_by_the_value_for_true():

@@ -48,7 +48,7 @@ class StatementLog:
 
 def test_new_database_is_created_at_the_current_schema_version(cdp):
     with cdp.engine.connect() as conn:
-        assert models.database_version(conn) == models.SCHEMA_VERSION == 2
+        assert models.database_version(conn) == models.SCHEMA_VERSION == 3
 
 
 def test_reopening_a_database_keeps_its_data(db_url, cdp, source):
@@ -73,6 +73,22 @@ def test_older_database_runs_the_pending_migrations_in_order(db_url, cdp, monkey
     assert models.migrate(cdp.engine) == now + 2
     with cdp.engine.connect() as conn:
         assert (ran, models.database_version(conn)) == ([now + 1, now + 2], now + 2)
+
+
+def test_a_version_2_database_learns_who_created_its_people(db_url, cdp, source):
+    # Rule 19 needs the creator: people holding a hidden Id are taken to be their source's,
+    # people without one (CSV) are nobody's.
+    cdp.merge_people_page(source, [contact("003A", "a@x.org")])
+    csv = cdp.add_person({f.EMAIL: "csv@x.org"})
+    with cdp.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE cdp_person DROP COLUMN created_by_source_id"))
+        conn.execute(sa.update(models.version_table).values(version=2))
+    again = CDP(db_url)
+    with again.engine.connect() as conn:
+        creators = dict(conn.execute(sa.text("SELECT email, created_by_source_id FROM cdp_person")).all())
+        assert models.database_version(conn) == 3
+    again.close()
+    assert creators == {"a@x.org": source.id, "csv@x.org": None} and csv
 
 
 # --- data sources -------------------------------------------------------------------------
