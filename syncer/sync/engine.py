@@ -215,7 +215,7 @@ class Poll:
 
     def read_bulk(self, stream: Stream, soql: str, position: dict | None, mapping: dict[str, str],
                   summary: StreamSummary, operation: str, committed: Callable[[dict], None]) -> bool:
-        """Read one query job's results into the CDP, ``committed(position)`` after each page;
+        """Read one query job's results into the CDP, ``committed(position)`` after each chunk;
         False when Salesforce refused or failed the job (the caller reads through REST)."""
         def waiting(seconds: float) -> None:  # while the job runs: keep the poll's lease alive
             time.sleep(seconds)
@@ -224,12 +224,11 @@ class Poll:
         reader = bulk.BulkRead(self.client, stream.name, soql, self._describe, operation, position,
                                sleep=waiting)
         try:
-            for records, after in reader.pages():
-                for start in range(0, len(records), PAGE_SIZE):
-                    page = records[start:start + PAGE_SIZE]
-                    self._apply(stream, page, mapping, summary)
-                    summary.read += len(page)
-                    self.progress(stream.name, len(page))
+            for records, after in reader.chunks(PAGE_SIZE):
+                if records:  # one merge transaction, then its position within the results page
+                    self._apply(stream, records, mapping, summary)
+                    summary.read += len(records)
+                    self.progress(stream.name, len(records))
                 committed(after)
                 self._check_budget()
         except bulk.BulkUnavailable as error:
