@@ -16,7 +16,8 @@ merges are idempotent, so re-reading committed records loses nothing.
 
 REST is kept, with the reason logged and counted, for what Bulk cannot serve: a child subquery
 (an opportunity's primary contact role), a compound address/location field or a base64 field in
-the SELECT (map the component fields instead), and a job Salesforce refuses or fails.
+the SELECT (a *mapped* compound never gets there: ``compound.py`` reads it as its parts), and a
+job Salesforce refuses or fails.
 
 CSV values are typed back into the REST shapes the merge already knows, from the describe:
 booleans, numbers, nulls (an empty cell), datetimes (``…Z`` → ``…+0000``) and parent paths

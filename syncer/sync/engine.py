@@ -20,7 +20,7 @@ from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, FatalError, SalesforceClient
-from . import bulk, custom, filters, state
+from . import bulk, compound, custom, filters, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -297,12 +297,15 @@ class Poll:
         mapping = dict(stream.mapping) if stream.custom else self.settings.fields.get(stream.name, {})
         if stream.role is Role.ACTIVITY:
             return {}
-        described = {f["name"] for f in self._describe(stream.name)["fields"]}
+        fields = self._describe(stream.name)["fields"]
+        described = {f["name"] for f in fields}
         missing = [name for name in mapping if name not in described]
         if missing:
             summary.skipped_fields = missing
             log.warning("%s: fields not in the org, skipped: %s", stream.name, ", ".join(missing))
-        return {k: v for k, v in mapping.items() if k in described}
+        # A mapped address or location field is read as its parts (and so stays Bulk-readable).
+        return compound.expand({k: v for k, v in mapping.items() if k in described}, fields,
+                               keep_names=stream.role is Role.CUSTOM_OBJECT)
 
     def _describe(self, sobject: str) -> dict:
         """An object's describe, fetched once per poll (new fields show up next poll, rule 44)."""
