@@ -150,7 +150,7 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
         bulk_api=_boolean(sync, "bulk_api", True),
         bulk_threshold=int(_positive(sync, "bulk_threshold", 2000)),
-        filters=_filters(data.get("filters", {}), objects), auto_archive=bool(sync.get("auto_archive", False)),
+        filters=_filters(data.get("filters", {}), objects, custom_objects), auto_archive=bool(sync.get("auto_archive", False)),
         outbound_activities=tuple(chosen),
         permission_fields={channel: section["field"] for channel, section
                            in data.get("permissions", {}).items() if isinstance(section, dict)
@@ -158,12 +158,14 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         custom_objects=custom_objects)
 
 
-def _filters(section: dict, objects: tuple[str, ...]) -> dict:
-    """Selective-sync filters: Contact, Lead and Account, each on its own (rule 30)."""
-    _only(section, {"Contact", "Lead", "Account"}, "[filters]")
+def _filters(section: dict, objects: tuple[str, ...], custom_objects: dict | None = None) -> dict:
+    """Selective-sync filters: Contact, Lead and Account, each on its own (rule 30), and those of
+    the configured custom objects (rule 53)."""
+    custom_objects = custom_objects or {}
+    _only(section, {"Contact", "Lead", "Account", *custom_objects}, "[filters]")
     parsed = {}
     for sobject, document in section.items():
-        if sobject not in objects:
+        if sobject not in objects and sobject not in custom_objects:
             raise ConfigurationError(f"[filters.{sobject}] filters an object that is not synced")
         parsed[sobject] = filters.parse(document, f"[filters.{sobject}]")
     return parsed

@@ -88,7 +88,7 @@ class Poll:
         """The selected standard streams, then the custom objects the org can serve now; the
         custom objects it cannot are reported as skipped (in their summary and the poll's note)."""
         streams, skipped = custom.plan(self.settings.custom_objects, self.client.describe_global,
-                                       self._describe)
+                                       self._describe, self.settings.filters)
         for item in skipped:
             self.summary.streams.setdefault(item.name, StreamSummary()).skipped = item.reason
             log.warning("custom object %s skipped: %s", item.name, item.reason)
@@ -117,7 +117,7 @@ class Poll:
                                       tuple(sorted(group.fields() if group else ())))
         fields = ", ".join(select)
         conditions = [stream.where] if stream.where else []
-        if group is not None and not self.settings.auto_archive:
+        if self._filtered_by_salesforce(stream):
             conditions.append(filters.to_soql(group))  # selective sync, done by Salesforce
         if initial and stream.role is Role.ACTIVITY:
             # Rule 24: the first import brings only the last 90 days of activity.
@@ -240,8 +240,15 @@ class Poll:
         return True
 
     def _filter(self, stream: Stream) -> filters.Group | None:
-        """The selective-sync filter of a person or organisation stream, if any (rule 30)."""
+        """The selective-sync filter of a person, organisation or custom-object stream, if any
+        (rules 30 and 53)."""
         return None if stream.role is Role.ACTIVITY else self.settings.filters.get(stream.name)
+
+    def _filtered_by_salesforce(self, stream: Stream) -> bool:
+        """The filter goes into the query: always for custom-object records, which have no
+        archived state to move to [OD], else unless auto-archive must see the records that left."""
+        return self._filter(stream) is not None and (
+            not self.settings.auto_archive or stream.role is Role.CUSTOM_OBJECT)
 
     def _apply(self, stream: Stream, page: list[dict], mapping: dict[str, str],
                summary: StreamSummary) -> None:
