@@ -20,7 +20,7 @@ from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, FatalError, SalesforceClient
-from . import bulk, compound, custom, filters, state
+from . import bulk, compound, custom, filters, formulas, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -51,7 +51,7 @@ class PollSummary:
     api_calls: int = 0
 
 
-class Poll:
+class Poll(formulas.FormulaRefresh):
     """One poll of one data source (initial sync when a stream has no cursor yet)."""
 
     def __init__(self, cdp: CDP, source: DataSource, settings: Settings, client: SalesforceClient,
@@ -72,7 +72,8 @@ class Poll:
         self.cdp.update_data_source(self.source.id, state=UPDATING, bookmarks=dict(self.bookmarks))
         try:
             for stream in self.streams():
-                self.sync_stream(stream)
+                initial = state.Cursor.from_json(self.bookmarks.get(stream.name)).committed is None
+                self.refresh_formulas(stream, initial, self.sync_stream(stream))  # rule 40
         except ApiLimitError as error:
             self.summary.outcome, self.summary.note = "api-limit", f"paused: API limit ({error})"
         except AuthError as error:
