@@ -11,8 +11,8 @@ A results page (10,000 rows) is merged in chunks of 2,000 rows, and after each c
 committed the job id, the page's locator and the rows of that page committed so far are saved in
 the stream's cursor; a killed sync fetches that page again and goes on after its last committed
 row, in the same job (Salesforce keeps jobs and their results for seven days, and a locator
-names the same rows each time it is read). A job that is gone, failed or aborted starts the window again with a new job;
-merges are idempotent, so re-reading committed records loses nothing.
+names the same rows each time it is read). A job that is gone, failed or aborted starts the
+window again with a new job; merges are idempotent, so re-reading committed records loses nothing.
 
 REST is kept, with the reason logged and counted, for what Bulk cannot serve: a child subquery
 (an opportunity's primary contact role), a compound address/location field or a base64 field in
