@@ -214,6 +214,90 @@ Feature: Custom objects and Set identifiers
     And the CDP has 3 people
     And the CDP has 0 organizations named "Rainy Day Insurance"
 
+  # Rules 53 and 30: a custom object's own selective-sync conditions choose its records.
+  Scenario: Only the custom records that meet their object's conditions are synced
+    Given the data source is configured with:
+      """
+      [custom_objects.Membership__c]
+      fields = ["Level__c"]
+      identify = "relationship"
+      field = "Member__c"
+
+      [filters.Membership__c]
+      match = "all"
+      conditions = [ { field = "Level__c", operator = "=", value = "Gold" } ]
+      """
+    When the data source syncs
+    Then the CDP has these Membership__c records:
+      | ref | person  | Level__c |
+      | M1  | w@x.org | Gold     |
+    And the CDP has 2 people
+
+  # Rule 30: each object's conditions apply on their own — the contact conditions do not stop a
+  # custom object's unique identifier from creating a person; the object's own conditions do.
+  Scenario: A custom object's own conditions decide which of its records create people
+    Given Salesforce has the custom object "Subscription__c" with these fields:
+      | field    | type   |
+      | Plan__c  | string |
+      | Email__c | email  |
+    And these Subscription__c records are in Salesforce:
+      | ref | Plan__c | Email__c  |
+      | S1  | Pro     | p@x.org   |
+      | S2  | Basic   | new@x.org |
+    And the data source is configured with:
+      """
+      [filters.Contact]
+      match = "all"
+      conditions = [ { field = "LeadSource", operator = "=", value = "Web" } ]
+
+      [custom_objects.Subscription__c]
+      fields = ["Plan__c"]
+      identify = "unique"
+      field = "Email__c"
+      match = "email"
+      create_people = true
+
+      [filters.Subscription__c]
+      match = "all"
+      conditions = [ { field = "Plan__c", operator = "=", value = "Pro" } ]
+      """
+    When the data source syncs
+    Then no person holds contact "C2"
+    And the CDP has 2 people
+    And the CDP has these Subscription__c records:
+      | ref | person  | Plan__c |
+      | S1  | p@x.org | Pro     |
+
+  # Rules 53 and 32: an object synced as people is auto-archived by its own conditions.
+  Scenario: A custom object synced as people is auto-archived when a record stops meeting its conditions
+    Given Salesforce has the custom object "Company__c" with these fields:
+      | field     | type   |
+      | Name      | string |
+      | Region__c | string |
+      | Email__c  | email  |
+    And these Company__c records are in Salesforce:
+      | ref | Name                | Region__c | Email__c            |
+      | O1  | Rainy Day Insurance | APAC      | hello@rainy.example |
+    And the data source is configured with:
+      """
+      [sync]
+      auto_archive = true
+
+      [custom_objects.Company__c]
+      sync_as = "person"
+      fields = { Name = "str::last", Email__c = "str::email", Region__c = "str:cm:region" }
+
+      [filters.Company__c]
+      match = "all"
+      conditions = [ { field = "Region__c", operator = "=", value = "APAC" } ]
+      """
+    And the data source has synced
+    When the Company__c record "O1" changes in Salesforce:
+      | Region__c |
+      | EMEA      |
+    And the data source syncs
+    Then the person with email "hello@rainy.example" is archived
+
   # Rule 39 for custom objects: a deleted record is kept in the CDP, flagged deleted.
   Scenario: A custom record deleted in Salesforce
     Given the data source is configured with:

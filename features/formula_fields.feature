@@ -2,7 +2,8 @@ Feature: Formula and roll-up fields
   Salesforce does not change a record's SystemModstamp when one of its formula or roll-up
   summary fields takes a new value — for example when the account a contact's formula reads
   from changes. Polls ask Salesforce only for records whose SystemModstamp moved, so the new
-  value reaches the CDP when the record itself changes next, or with a backfill.
+  value reaches the CDP when the record itself changes next, or with a backfill — or, when the
+  admin turns on the daily refresh of formula and roll-up fields (off by default), within a day.
 
   Background:
     Given the Salesforce contact formula field "Account_Tier__c" exists
@@ -43,3 +44,37 @@ Feature: Formula and roll-up fields
     Then the person holding contact "C1" has:
       | field               | value    |
       | str:cm:account-tier | Platinum |
+
+  # Rule 40: the daily refresh is off unless the admin turns it on.
+  Scenario: Without the daily refresh a formula field's new value waits, days later too
+    When 2 days pass
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value |
+      | str:cm:account-tier | Gold  |
+
+  # Rule 40, optional: the daily refresh re-reads formula fields when turned on, then once a day.
+  Scenario: With the daily refresh a formula field's new value arrives within a day
+    Given the data source is configured with:
+      """
+      [sync]
+      formula_refresh = "daily"
+      """
+    When the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value    |
+      | str:cm:account-tier | Platinum |
+    And the sync reports for Contact:
+      | outcome            | count |
+      | formulas:refreshed | 1     |
+    When Salesforce recalculates the formula field "Account_Tier__c" of contact "C1" to "Diamond"
+    And 15 minutes pass
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value    |
+      | str:cm:account-tier | Platinum |
+    When 24 hours pass
+    And the data source syncs
+    Then the person holding contact "C1" has:
+      | field               | value   |
+      | str:cm:account-tier | Diamond |

@@ -16,7 +16,7 @@ from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirecti
 from .cdp import fields as f
 from .cdp.limits import ConfigurationError, validate_selection
 from .cdp.settings import UI_STRATEGIES
-from .sync import custom, filters
+from .sync import custom, filters, formulas
 
 PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
@@ -69,6 +69,7 @@ class Settings:
     api_allocation_percent: float = 80
     bulk_api: bool = True        # rule 43: Bulk API 2.0 for initial loads and backfills …
     bulk_threshold: int = 2000   # … that count more rows than this
+    formula_refresh: str = formulas.OFF  # rule 40: "daily" re-reads formula and roll-up fields
     filters: dict[str, Any] = field(default_factory=dict)  # object → filters.Group
     auto_archive: bool = False
     outbound_activities: tuple[str, ...] = ()
@@ -85,6 +86,7 @@ class Settings:
                 "poll_interval_minutes": self.poll_interval_minutes,
                 "activity_retention_days": self.activity_retention_days,
                 "bulk_api": self.bulk_api, "bulk_threshold": self.bulk_threshold,
+                "formula_refresh": self.formula_refresh,
                 "filters": {name: filters.to_soql(group) for name, group in self.filters.items()},
                 "auto_archive": self.auto_archive,
                 "outbound_activities": list(self.outbound_activities),
@@ -118,7 +120,7 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
                    "client_secret", "callback_port", "ca_bundle"}, "[source]")
     _only(sync, {"objects", "poll_interval_minutes", "activity_retention_days",
                  "api_allocation_percent", "state_dir", "auto_archive", "bulk_api",
-                 "bulk_threshold"}, "[sync]")
+                 "bulk_threshold", "formula_refresh"}, "[sync]")
     # login_url is the production login host (or a My Domain); sandbox_login_url the sandbox one.
     connection = Connection(
         production_login_url=source.get("login_url") or PRODUCTION_LOGIN,
@@ -150,7 +152,8 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         api_allocation_percent=_positive(sync, "api_allocation_percent", 80),
         bulk_api=_boolean(sync, "bulk_api", True),
         bulk_threshold=int(_positive(sync, "bulk_threshold", 2000)),
-        filters=_filters(data.get("filters", {}), objects), auto_archive=bool(sync.get("auto_archive", False)),
+        formula_refresh=_formula_refresh(sync),
+        filters=_filters(data.get("filters", {}), objects, custom_objects), auto_archive=bool(sync.get("auto_archive", False)),
         outbound_activities=tuple(chosen),
         permission_fields={channel: section["field"] for channel, section
                            in data.get("permissions", {}).items() if isinstance(section, dict)
@@ -158,15 +161,25 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         custom_objects=custom_objects)
 
 
-def _filters(section: dict, objects: tuple[str, ...]) -> dict:
-    """Selective-sync filters: Contact, Lead and Account, each on its own (rule 30)."""
-    _only(section, {"Contact", "Lead", "Account"}, "[filters]")
+def _filters(section: dict, objects: tuple[str, ...], custom_objects: dict | None = None) -> dict:
+    """Selective-sync filters: Contact, Lead and Account, each on its own (rule 30), and those of
+    the configured custom objects (rule 53)."""
+    custom_objects = custom_objects or {}
+    _only(section, {"Contact", "Lead", "Account", *custom_objects}, "[filters]")
     parsed = {}
     for sobject, document in section.items():
-        if sobject not in objects:
+        if sobject not in objects and sobject not in custom_objects:
             raise ConfigurationError(f"[filters.{sobject}] filters an object that is not synced")
         parsed[sobject] = filters.parse(document, f"[filters.{sobject}]")
     return parsed
+
+
+def _formula_refresh(sync: dict) -> str:
+    value = sync.get("formula_refresh", formulas.OFF)
+    if value not in formulas.CHOICES:
+        raise ConfigurationError(f"[sync] formula_refresh must be {' or '.join(map(repr, formulas.CHOICES))}, "
+                                 f"not {value!r}")
+    return value
 
 
 def _only(section: dict, allowed: set[str], where: str) -> None:

@@ -38,6 +38,13 @@ def custom_records_in_salesforce(world, sobject, datatable):
             world.labels[row["ref"]] = created["id"]
 
 
+@when(parsers.parse('the {sobject} record "{label}" changes in Salesforce:'))
+def custom_record_changes(world, sobject, label, datatable):
+    """Update a labelled record with the field/value pairs of the table (API names, one row)."""
+    for row in rows(datatable):
+        getattr(world.sf, sobject).update(world.sf_id(label), {k: v for k, v in row.items() if k != "ref"})
+
+
 @when(parsers.parse('the {sobject} record "{label}" is deleted in Salesforce'))
 def custom_record_deleted(world, sobject, label):
     """Delete a labelled record (it goes to the recycle bin)."""

@@ -93,7 +93,7 @@ class Backfill(Poll):
         if stream.role is Role.ACTIVITY:
             since = self.started - timedelta(days=self.settings.activity_retention_days)
             conditions.append(f"{stream.activity_time} >= {state.soql_datetime(since)}")
-        if group is not None and not self.settings.auto_archive:
+        if self._filtered_by_salesforce(stream):
             conditions.append(filters.to_soql(group))
         if "total" not in mine:
             mine["total"] = self.client.call(lambda sf: sf.query(

@@ -7,14 +7,17 @@ read as one Bulk API 2.0 query job instead — ``queryAll`` for a sync, which se
 
 Resumable without ORDER BY: Salesforce's docs warn that ORDER BY turns off a Bulk job's PK
 chunking and invites QUERY_TIMEOUT, so the job is unordered and the *locator* is the checkpoint.
-After each result page is committed, the job id and the next locator are saved in the stream's
-cursor; a killed sync goes on with the next unread page of the same job (Salesforce keeps jobs
-for seven days). A job that is gone, failed or aborted starts the window again with a new job;
-merges are idempotent, so re-reading committed records loses nothing.
+A results page (10,000 rows) is merged in chunks of 2,000 rows, and after each chunk is
+committed the job id, the page's locator and the rows of that page committed so far are saved in
+the stream's cursor; a killed sync fetches that page again and goes on after its last committed
+row, in the same job (Salesforce keeps jobs and their results for seven days, and a locator
+names the same rows each time it is read). A job that is gone, failed or aborted starts the
+window again with a new job; merges are idempotent, so re-reading committed records loses nothing.
 
 REST is kept, with the reason logged and counted, for what Bulk cannot serve: a child subquery
 (an opportunity's primary contact role), a compound address/location field or a base64 field in
-the SELECT (map the component fields instead), and a job Salesforce refuses or fails.
+the SELECT (a *mapped* compound never gets there: ``compound.py`` reads it as its parts), and a
+job Salesforce refuses or fails.
 
 CSV values are typed back into the REST shapes the merge already knows, from the describe:
 booleans, numbers, nulls (an empty cell), datetimes (``…Z`` → ``…+0000``) and parent paths
@@ -34,7 +37,7 @@ from ..salesforce import FatalError, SalesforceClient
 
 log = logging.getLogger("syncer")
 THRESHOLD = 2000          # Airbyte's docs: Bulk for "more than 2,000 records"
-RESULT_PAGE = 10_000      # rows per results call (one cursor save per page)
+RESULT_PAGE = 10_000      # rows per results call (merged and saved in chunks of the sync's page size)
 _NUMBER = {"int", "double", "currency", "percent", "long"}
 _REST_ONLY = {"address": "compound address field", "location": "compound location field",
               "base64": "base64 field"}
@@ -97,20 +100,41 @@ class BulkRead:
         self.operation, self.position, self.sleep = operation, dict(position or {}), sleep
         self._converters: dict[tuple[str, ...], Callable[[list[str]], dict]] = {}
 
-    def pages(self) -> Iterator[tuple[list[dict], dict]]:
-        """``(records, position after them)`` per results page; save the position only once the
-        records are committed. The next page is fetched while the caller merges this one."""
+    def chunks(self, size: int) -> Iterator[tuple[list[dict], dict]]:
+        """``(records, position after them)`` per chunk of at most ``size`` rows of a results page;
+        save the position only once the records are committed. A position names the results page
+        (its locator) and how many of its rows are committed, so a resumed read skips exactly
+        those: the position never passes uncommitted rows and never falls behind committed ones.
+        The next results page is fetched while the caller merges this one's chunks."""
         if self.position.get("done"):
             return  # every page was committed before a crash: nothing left to read
-        job, locator, new = self._start()
-        if new:  # saved before reading, so a stop before the first page goes on with this job
-            yield [], {"job": job, "locator": None, "done": False}
+        job, new = self._start()
+        if new:  # saved before the job is awaited: a stop before the first chunk goes on with it
+            yield [], self._at(None, 0, False)
+        self._await(job)
+        locator, skip = self.position.get("locator"), self.position.get("offset", 0)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk") as pool:
             pending = pool.submit(self._fetch, job, locator)
             while pending is not None:
                 records, following = pending.result()
                 pending = pool.submit(self._fetch, job, following) if following else None
-                yield records, {"job": job, "locator": following, "done": following is None}
+                start, skip = min(skip, len(records)), 0
+                if start == len(records):  # an empty page (or one committed to its last row)
+                    yield [], self._at(following, 0, following is None)
+                while start < len(records):
+                    chunk = records[start:start + size]
+                    start += len(chunk)
+                    self.position["rows"] = self.position.get("rows", 0) + len(chunk)
+                    if start < len(records):
+                        yield chunk, self._at(locator, start, False)
+                    else:  # the page's last chunk: the position moves on to the next page
+                        yield chunk, self._at(following, 0, following is None)
+                locator = following
+
+    def _at(self, locator: str | None, offset: int, done: bool) -> dict:
+        """The position ``offset`` rows into the results page at ``locator`` (None: the first)."""
+        self.position.update(locator=locator, offset=offset, done=done)
+        return dict(self.position)
 
     def close(self) -> None:
         """Delete the finished job (Salesforce would after seven days); a failure is only logged."""
@@ -121,8 +145,8 @@ class BulkRead:
                 log.info("bulk job %s not deleted: %s", job, error)
 
     # -- internals ----------------------------------------------------------------------------
-    def _start(self) -> tuple[str, str | None, bool]:
-        """The job to read, where to start and whether it is new (an unusable one is replaced)."""
+    def _start(self) -> tuple[str, bool]:
+        """The job to read and whether it is new (an unusable one is replaced)."""
         job = self.position.get("job")
         if job:
             try:
@@ -131,15 +155,13 @@ class BulkRead:
                 log.warning("bulk job %s gone (%s): reading %s's window again", job, error, self.sobject)
                 info = None
             if info and info.get("state") in ("JobComplete", "InProgress", "UploadComplete"):
-                self._await(job)
-                return job, self.position.get("locator"), False
+                return job, False
         try:
             job = self.client.bulk_create(self.soql, self.operation)
         except FatalError as error:
             raise BulkUnavailable(str(error)) from None
-        self.position = {"job": job, "locator": None}
-        self._await(job)
-        return job, None, True
+        self.position = {"job": job, "locator": None, "offset": 0, "rows": 0}
+        return job, True
 
     def _await(self, job: str) -> None:
         delay = 0.1

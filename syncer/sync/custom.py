@@ -19,8 +19,16 @@ an object such as Organization as an organization or as a contact instead, throu
 merge (its record Id is the hidden key); ``fields`` then maps to CDP field ids (a list gets
 automatic ids) and counts towards the custom field caps of rule 26.
 
+A selective-sync filter (``[filters.Membership__c]``, rule 53 with rule 30) chooses which of an
+object's records sync, on its own: the Contact and Lead filters never gate a custom object, nor
+its filter the contacts. Only matching records are read, so only they can create people through
+a unique identifier. Custom-object records have no archived state, so one that stops matching
+keeps its last synced values and is no longer updated [OD]; an object synced as people or
+organizations is auto-archived like contacts and accounts (rule 32).
+
 Each poll checks the org (rule 44): an object that is not there or not queryable, or whose
-identifier is not a usable field, is skipped with its reason; the other streams carry on.
+identifier or filter names a field it cannot use, is skipped with its reason; the other streams
+carry on.
 """
 from __future__ import annotations
 
@@ -31,6 +39,7 @@ from dataclasses import dataclass
 from ..cdp import fields as f
 from ..cdp.custom_objects import BY_SF_ID, CustomRecord
 from ..cdp.limits import ConfigurationError
+from .filters import Group
 from .streams import Role, Stream, parse_stamp, path_value
 
 OBJECT, ORGANIZATION, PERSON = "object", "organization", "person"
@@ -219,8 +228,10 @@ class Skipped:
 
 
 def plan(objects: Mapping[str, CustomObject], describe_global: Callable[[], dict],
-         describe: Callable[[str], dict]) -> tuple[list[Stream], list[Skipped]]:
-    """The streams of the configured custom objects the org can serve; the others with reasons."""
+         describe: Callable[[str], dict],
+         filters: Mapping[str, Group] | None = None) -> tuple[list[Stream], list[Skipped]]:
+    """The streams of the configured custom objects the org can serve (their selective-sync
+    ``filters`` included); the others with reasons."""
     if not objects:
         return [], []
     in_org = {o["name"].lower(): o for o in describe_global()["sobjects"]}
@@ -232,7 +243,7 @@ def plan(objects: Mapping[str, CustomObject], describe_global: Callable[[], dict
         elif not summary.get("queryable", True):
             reason = "not queryable"
         else:
-            reason = _unusable(obj, describe)
+            reason = _unusable(obj, describe) or _unfilterable((filters or {}).get(obj.name), obj, describe)
         if reason:
             skipped.append(Skipped(obj.name, reason))
         else:
@@ -271,6 +282,15 @@ def _unusable(obj: CustomObject, describe: Callable[[str], dict]) -> str | None:
     if parent_field.lower() not in {d["name"].lower() for d in describe(parent)["fields"]}:
         return f"identifier field {parent_field} not on {parent}"
     return None
+
+
+def _unfilterable(group: Group | None, obj: CustomObject, describe: Callable[[str], dict]) -> str | None:
+    """Why the object's selective-sync filter cannot be asked of the org (a field it lacks)."""
+    if group is None:
+        return None
+    known = {d["name"].lower() for d in describe(obj.name)["fields"]}
+    missing = sorted(name for name in group.fields() if "." not in name and name.lower() not in known)
+    return f"filter field {missing[0]} not in the org" if missing else None
 
 
 def to_custom_record(obj: CustomObject, record: dict, mapping: Mapping[str, str]) -> CustomRecord:

@@ -20,7 +20,7 @@ from ..cdp import CDP, DataSource
 from ..cdp import sources as housekeeping
 from ..config import Settings
 from ..salesforce import ApiLimitError, AuthError, FatalError, SalesforceClient
-from . import bulk, custom, filters, state
+from . import bulk, compound, custom, filters, formulas, state
 from .streams import Role, Stream, parse_stamp, selected, to_activity, to_cdp_record
 
 log = logging.getLogger("syncer")
@@ -51,7 +51,7 @@ class PollSummary:
     api_calls: int = 0
 
 
-class Poll:
+class Poll(formulas.FormulaRefresh):
     """One poll of one data source (initial sync when a stream has no cursor yet)."""
 
     def __init__(self, cdp: CDP, source: DataSource, settings: Settings, client: SalesforceClient,
@@ -72,7 +72,8 @@ class Poll:
         self.cdp.update_data_source(self.source.id, state=UPDATING, bookmarks=dict(self.bookmarks))
         try:
             for stream in self.streams():
-                self.sync_stream(stream)
+                initial = state.Cursor.from_json(self.bookmarks.get(stream.name)).committed is None
+                self.refresh_formulas(stream, initial, self.sync_stream(stream))  # rule 40
         except ApiLimitError as error:
             self.summary.outcome, self.summary.note = "api-limit", f"paused: API limit ({error})"
         except AuthError as error:
@@ -88,7 +89,7 @@ class Poll:
         """The selected standard streams, then the custom objects the org can serve now; the
         custom objects it cannot are reported as skipped (in their summary and the poll's note)."""
         streams, skipped = custom.plan(self.settings.custom_objects, self.client.describe_global,
-                                       self._describe)
+                                       self._describe, self.settings.filters)
         for item in skipped:
             self.summary.streams.setdefault(item.name, StreamSummary()).skipped = item.reason
             log.warning("custom object %s skipped: %s", item.name, item.reason)
@@ -117,7 +118,7 @@ class Poll:
                                       tuple(sorted(group.fields() if group else ())))
         fields = ", ".join(select)
         conditions = [stream.where] if stream.where else []
-        if group is not None and not self.settings.auto_archive:
+        if self._filtered_by_salesforce(stream):
             conditions.append(filters.to_soql(group))  # selective sync, done by Salesforce
         if initial and stream.role is Role.ACTIVITY:
             # Rule 24: the first import brings only the last 90 days of activity.
@@ -215,7 +216,7 @@ class Poll:
 
     def read_bulk(self, stream: Stream, soql: str, position: dict | None, mapping: dict[str, str],
                   summary: StreamSummary, operation: str, committed: Callable[[dict], None]) -> bool:
-        """Read one query job's results into the CDP, ``committed(position)`` after each page;
+        """Read one query job's results into the CDP, ``committed(position)`` after each chunk;
         False when Salesforce refused or failed the job (the caller reads through REST)."""
         def waiting(seconds: float) -> None:  # while the job runs: keep the poll's lease alive
             time.sleep(seconds)
@@ -224,12 +225,11 @@ class Poll:
         reader = bulk.BulkRead(self.client, stream.name, soql, self._describe, operation, position,
                                sleep=waiting)
         try:
-            for records, after in reader.pages():
-                for start in range(0, len(records), PAGE_SIZE):
-                    page = records[start:start + PAGE_SIZE]
-                    self._apply(stream, page, mapping, summary)
-                    summary.read += len(page)
-                    self.progress(stream.name, len(page))
+            for records, after in reader.chunks(PAGE_SIZE):
+                if records:  # one merge transaction, then its position within the results page
+                    self._apply(stream, records, mapping, summary)
+                    summary.read += len(records)
+                    self.progress(stream.name, len(records))
                 committed(after)
                 self._check_budget()
         except bulk.BulkUnavailable as error:
@@ -241,8 +241,15 @@ class Poll:
         return True
 
     def _filter(self, stream: Stream) -> filters.Group | None:
-        """The selective-sync filter of a person or organisation stream, if any (rule 30)."""
+        """The selective-sync filter of a person, organisation or custom-object stream, if any
+        (rules 30 and 53)."""
         return None if stream.role is Role.ACTIVITY else self.settings.filters.get(stream.name)
+
+    def _filtered_by_salesforce(self, stream: Stream) -> bool:
+        """The filter goes into the query: always for custom-object records, which have no
+        archived state to move to [OD], else unless auto-archive must see the records that left."""
+        return self._filter(stream) is not None and (
+            not self.settings.auto_archive or stream.role is Role.CUSTOM_OBJECT)
 
     def _apply(self, stream: Stream, page: list[dict], mapping: dict[str, str],
                summary: StreamSummary) -> None:
@@ -298,12 +305,15 @@ class Poll:
         mapping = dict(stream.mapping) if stream.custom else self.settings.fields.get(stream.name, {})
         if stream.role is Role.ACTIVITY:
             return {}
-        described = {f["name"] for f in self._describe(stream.name)["fields"]}
+        fields = self._describe(stream.name)["fields"]
+        described = {f["name"] for f in fields}
         missing = [name for name in mapping if name not in described]
         if missing:
             summary.skipped_fields = missing
             log.warning("%s: fields not in the org, skipped: %s", stream.name, ", ".join(missing))
-        return {k: v for k, v in mapping.items() if k in described}
+        # A mapped address or location field is read as its parts (and so stays Bulk-readable).
+        return compound.expand({k: v for k, v in mapping.items() if k in described}, fields,
+                               keep_names=stream.role is Role.CUSTOM_OBJECT)
 
     def _describe(self, sobject: str) -> dict:
         """An object's describe, fetched once per poll (new fields show up next poll, rule 44)."""

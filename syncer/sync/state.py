@@ -23,7 +23,7 @@ class Cursor:
     window_end: datetime | None = None          # end of the window in progress, if any
     checkpoint: tuple[datetime, str | None] | None = None  # last committed (SystemModstamp, Id);
     # Id None: every record stamped before SystemModstamp is committed (a halved window's part)
-    bulk: dict | None = None  # a window read by Bulk job: {"job", "locator", "done"} as committed (rule 43)
+    bulk: dict | None = None  # a window read by Bulk job: {"job", "locator", "offset", "rows", "done"} (rule 43)
 
     def to_json(self) -> dict:
         """A JSON-safe form for the data source's bookmarks."""
@@ -72,8 +72,9 @@ def page_committed(cursor: Cursor, last_stamp: datetime, last_id: str) -> Cursor
 
 
 def bulk_page_committed(cursor: Cursor, position: dict) -> Cursor:
-    """After a Bulk results page is committed (``{"job", "locator", "done"}``): a crash resumes
-    at the job's next page, or only closes the window when every page was committed."""
+    """After a chunk of a Bulk results page is committed (``{"job", "locator", "offset", "rows",
+    "done"}``: the page's locator, its rows committed, the job's rows committed): a crash resumes
+    after the last committed row, or only closes the window when every page was committed."""
     return replace(cursor, bulk=dict(position))
 
 

@@ -166,6 +166,26 @@ def test_objects_the_org_cannot_serve_are_skipped_with_a_reason(client, name, ta
     assert (streams, skipped) == ([], [custom.Skipped(name, reason)])
 
 
+GOLD = {"match": "all", "conditions": [{"field": "Level__c", "operator": "=", "value": "Gold"}]}
+
+
+def test_a_configured_custom_object_may_have_a_selective_sync_filter():
+    settings = from_dict({"custom_objects": {"Membership__c": MEMBERSHIP},
+                          "filters": {"Membership__c": GOLD}})
+    assert settings.to_json()["filters"] == {"Membership__c": "(Level__c = 'Gold')"}
+    with pytest.raises(ConfigurationError, match=r"\[filters\]: unknown setting\(s\) Invoice__c"):
+        from_dict({"custom_objects": {"Membership__c": MEMBERSHIP}, "filters": {"Invoice__c": GOLD}})
+
+
+def test_a_filter_on_a_field_the_object_lacks_skips_the_object(client):
+    group = from_dict({"custom_objects": {"Membership__c": MEMBERSHIP},
+                       "filters": {"Membership__c": {"conditions": [
+                           {"field": "Tier__c", "operator": "=", "value": "A"}]}}}).filters
+    streams, skipped = custom.plan(configured(Membership__c=MEMBERSHIP), client.describe_global,
+                                   client.describe, group)
+    assert (streams, skipped) == ([], [custom.Skipped("Membership__c", "filter field Tier__c not in the org")])
+
+
 def test_a_path_through_a_parent_object_is_read_and_normalised(client, org):
     sf = org.client()
     attendee = sf.Attendee__c.create({"Email__c": "Ann@X.org"})["id"]
@@ -208,6 +228,32 @@ def test_a_poll_reads_custom_objects_after_people_and_reports_what_it_skipped(sy
     assert syncer.source().status_note == summary.note
     (record,) = syncer.cdp.custom_records()
     assert record.person_id == next(syncer.cdp.people()).id
+
+
+@pytest.mark.parametrize("auto_archive", [False, True])
+def test_a_filter_chooses_the_custom_records_a_poll_reads(org, tmp_path, auto_archive):
+    # Custom-object records have no archived state: with auto-archive or without, the filter
+    # is asked of Salesforce, and a record that stops matching keeps its last values.
+    config = org.config
+    service = Syncer(from_dict({
+        "source": {"login_url": org.url, "client_id": config.client_id,
+                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
+        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
+        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state"), "auto_archive": auto_archive},
+        "custom_objects": {"Membership__c": MEMBERSHIP}, "filters": {"Membership__c": GOLD}}))
+    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
+                                client_secret=config.client_secret, username=config.username,
+                                password=config.password))
+    sf = org.client()
+    gold, _ = (sf.Membership__c.create({"Level__c": level})["id"] for level in ("Gold", "Silver"))
+    service.sync()
+    assert [(r.sf_id, r.fields) for r in service.cdp.custom_records()] == [(gold, {"Level__c": "Gold"})]
+    sf.Membership__c.update(gold, {"Level__c": "Bronze"})
+    org.control("POST", "clock", json={"advance": 900})
+    summary = service.sync()
+    assert summary.streams["Membership__c"].read == 0
+    assert [(r.sf_id, r.fields) for r in service.cdp.custom_records()] == [(gold, {"Level__c": "Gold"})]
+    service.close()
 
 
 def test_a_backfill_reads_custom_objects_too(syncer, org):

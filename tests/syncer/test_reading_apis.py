@@ -12,7 +12,7 @@ from syncer.cdp import readers
 from syncer.config import from_dict
 from syncer.salesforce import Credentials, FatalError
 from syncer.service import Syncer
-from syncer.sync import bulk, state
+from syncer.sync import bulk, engine, state
 
 DESCRIBES = {
     "Contact": {"fields": [
@@ -283,3 +283,87 @@ def test_a_first_window_too_big_to_count_is_read_through_bulk(org, tmp_path):
     assert summary.streams["Account"].api == "Bulk API 2.0"  # its COUNT() timed out
     assert summary.streams["Contact"].api == "REST"
     assert bulk_jobs_created(org) == 1 and snapshot(service) == snapshot(reference)
+
+
+def test_repeated_crashes_inside_a_results_page_make_progress_every_time(org, tmp_path, monkeypatch):
+    # Results pages of 10 rows merged in chunks of 3: every run is killed as its second chunk
+    # merges, before that chunk's position is saved — always before the page's end. The saved
+    # position must still move on with each run (it names the page and its committed rows), so
+    # each run re-reads at most the one chunk it lost, and the runs end.
+    monkeypatch.setattr(bulk, "RESULT_PAGE", 10)
+    monkeypatch.setattr(engine, "PAGE_SIZE", 3)
+    reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
+    committed_rows, read, runs = [0], 0, 0
+
+    def crash_at_second_chunk(stream, count):
+        nonlocal read, chunks
+        if stream == "Contact" and count:
+            read, chunks = read + count, chunks + 1
+            if chunks == 2:
+                raise RuntimeError("killed")
+
+    while True:
+        runs, chunks = runs + 1, 0
+        assert runs <= CONTACTS, "no progress"
+        try:
+            summary = service.sync(progress=crash_at_second_chunk)
+            break
+        except RuntimeError:
+            position = service.source().bookmarks["Contact"]["bulk"]
+            assert position["rows"] > committed_rows[-1]  # progress strictly grows
+            assert position["rows"] <= read  # never past what was merged
+            committed_rows.append(position["rows"])
+    assert summary.outcome == "ok" and summary.streams["Contact"].api == "Bulk API 2.0"
+    assert runs >= 5 and committed_rows == sorted(set(committed_rows))
+    assert read <= CONTACTS + 3 * (runs - 1)  # each crash lost one chunk at most
+    assert bulk_jobs_created(org) == 1
+    assert snapshot(service) == snapshot(reference)
+
+
+class FakeJobs:
+    """A Bulk client answering from a fixed list of rows, ``page`` rows a results call."""
+
+    def __init__(self, rows: int, page: int) -> None:
+        self.rows, self.page, self.created = [f"r{n}" for n in range(rows)], page, 0
+
+    def bulk_create(self, soql, operation):
+        self.created += 1
+        return "750J"
+
+    def bulk_job(self, job):
+        return {"state": "JobComplete"}
+
+    def bulk_results(self, job, locator, size):
+        start = int(locator or 0)
+        end = min(start + self.page, len(self.rows))
+        text = "Id\n" + "".join(f"{r}\n" for r in self.rows[start:end])
+        return text, (str(end) if end < len(self.rows) else None)
+
+
+def test_a_bulk_position_names_the_results_page_and_its_committed_rows():
+    describe = {"X": {"fields": [{"name": "Id", "type": "id"}]}}.__getitem__
+    read = bulk.BulkRead(FakeJobs(12, 5), "X", "SELECT Id FROM X", describe)
+    out = [(len(records), {k: p[k] for k in ("locator", "offset", "rows", "done")})
+           for records, p in read.chunks(2)]
+    assert out == [
+        (0, {"locator": None, "offset": 0, "rows": 0, "done": False}),  # the new job, saved first
+        (2, {"locator": None, "offset": 2, "rows": 2, "done": False}),
+        (2, {"locator": None, "offset": 4, "rows": 4, "done": False}),
+        (1, {"locator": "5", "offset": 0, "rows": 5, "done": False}),
+        (2, {"locator": "5", "offset": 2, "rows": 7, "done": False}),
+        (2, {"locator": "5", "offset": 4, "rows": 9, "done": False}),
+        (1, {"locator": "10", "offset": 0, "rows": 10, "done": False}),
+        (2, {"locator": None, "offset": 0, "rows": 12, "done": True})]
+
+
+def test_a_bulk_read_resumed_mid_page_skips_exactly_the_committed_rows():
+    describe = {"X": {"fields": [{"name": "Id", "type": "id"}]}}.__getitem__
+    jobs = FakeJobs(12, 5)
+    position = {"job": "750J", "locator": "5", "offset": 3, "rows": 8, "done": False}
+    read = bulk.BulkRead(jobs, "X", "SELECT Id FROM X", describe, position=position)
+    ids = [r["Id"] for records, _ in read.chunks(2) for r in records]
+    assert ids == ["r8", "r9", "r10", "r11"] and jobs.created == 0
+    done = bulk.BulkRead(jobs, "X", "SELECT Id FROM X", describe, position={"job": "750J", "done": True})
+    assert list(done.chunks(2)) == []
