@@ -124,8 +124,15 @@ def set_usage(key):
 
 @bp.post("/orgs/<key>/ids")
 def seed_ids(key):
-    """Make the next ids deterministic: ``{"start": N}``."""
-    _org(key).seed_ids(int(_body().get("start", 0)))
+    """Make the next ids deterministic: ``{"start": N}`` (objects whose ids already reach N
+    continue after their highest id: ids never collide)."""
+    start = _body().get("start", 0)
+    if not isinstance(start, int) or isinstance(start, bool):
+        raise ControlError('expected {"start": <integer>}')
+    try:
+        _org(key).seed_ids(start)
+    except ValueError as error:
+        raise ControlError(str(error)) from None
     return jsonify({"ok": True})
 
 
