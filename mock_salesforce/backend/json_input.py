@@ -33,7 +33,7 @@ def loads(data: bytes | str) -> object:
         raise BadJson(f"Unexpected character in the request body: {error}") from None
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
         raise BadJson("Invalid Unicode escape: a lone surrogate is not a character")
-    if _deeper_than(value, MAX_DEPTH):
+    if len(raw) > 2 * MAX_DEPTH and _deeper_than(value, MAX_DEPTH):  # shorter cannot nest so deep
         raise BadJson(f"Document nesting depth exceeds the maximum allowed ({MAX_DEPTH})")
     return value
 

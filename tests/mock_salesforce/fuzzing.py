@@ -210,3 +210,21 @@ def csv_bodies(headers: list[str]) -> st.SearchStrategy[bytes]:
 
 def _quote(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n') else cell
+
+
+def json_operations(document: dict, values: dict, overrides: dict) -> list[tuple[str, str]]:
+    """(method, path) of every described operation that takes a JSON body, its path parameters
+    filled from ``values`` (``overrides``: a path fragment → the job id to use there)."""
+    operations = []
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "application/json" not in content or template.endswith("/reset"):
+                continue
+            path = template
+            for fragment, job_id in overrides.items():
+                if fragment in path:
+                    path = path.replace("{job_id}", job_id)
+            path = re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x"), path)
+            operations.append((method.upper(), path))
+    return operations

@@ -104,3 +104,35 @@ def _send(client, tally: Tally, method: str, path: str, headers: dict, *, json_b
     tally.record(family_of(path), f"{method} {path}", response.status_code,
                  response.headers.get("Content-Type", ""), response.get_data(), elapsed, path)
 
+
+
+def test_any_json_body_on_every_json_operation(app, client, everyone):
+    """Wrong JSON types anywhere in a body (``{"ids": "x"}``, a number for a name…) must be
+    refused in the family's shape, on real objects, records and jobs."""
+    from fuzzing import JSON_VALUES, json_operations
+
+    import hypothesis.strategies as st
+    tally = Tally()
+    auth = {"Authorization": everyone["Authorization"]}
+    contact = client.post(f"{V}/sobjects/Contact", json={"LastName": "Body"}, headers=auth).json["id"]
+    query_job = client.post(f"{V}/jobs/query", headers=auth, json={
+        "operation": "query", "query": "SELECT Id FROM Contact"}).json["id"]
+    ingest_job = client.post(f"{V}/jobs/ingest", headers=auth, json={
+        "object": "Contact", "operation": "insert"}).json["id"]
+    values = {"version": "v59.0", "sobject": "Contact", "record_id": contact, "field_name": "Id",
+              "value": contact, "key": "default", "username": "nobody@example.com",
+              "client_id": "nope", "job_id": query_job, "locator": "x"}
+    operations = json_operations(client.get("/_mock/openapi.json").json, values,
+                                 {"/jobs/ingest/": ingest_job})
+    bodies = st.one_of(JSON_VALUES, st.dictionaries(
+        st.sampled_from(["records", "ids", "fields", "allOrNone", "attributes", "operation", "query",
+                         "object", "externalIdFieldName", "state", "contentType", "start", "name",
+                         "username", "password", "LastName", "Email", "leadId", "advance", "set"]),
+        JSON_VALUES, max_size=4))
+
+    def send(body):
+        for method, path in operations:
+            _send(client, tally, method, path, everyone, json_body=body)
+
+    drive(bodies, 25 * SCALE, send)
+    _check(tally)

@@ -179,3 +179,18 @@ def test_non_post_on_the_token_endpoint_answers_in_oauth_shape(client, method):
     response = getattr(client, method)("/services/oauth2/token")
     assert response.status_code == 400
     assert response.json == {"error": "invalid_request", "error_description": "must use HTTP POST"}
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/_mock/clock", {"advance": [1]}), ("/_mock/clock", {"set": 5}),
+    ("/_mock/clock", {"advance": 1e20}), ("/_mock/orgs/default/apps", {"name": [1]}),
+    ("/_mock/orgs/default/objects", {"name": 5}), ("/_mock/orgs/default/objects", {"name": None}),
+    ("/_mock/orgs/default/objects", {"name": "X__c", "fields": [5]}),
+    ("/_mock/orgs/default/usage", {"used": [1]}), ("/_mock/orgs/default/usage", {"limit": "x"}),
+    ("/_mock/orgs/default/users", {"username": [1], "password": 5}),
+    ("/_mock/orgs/default/fields/Contact", {"name": "A__c", "type": 5}),
+])
+def test_control_plane_bodies_of_the_wrong_types_are_control_errors(client, control, path, body):
+    """Found by the fuzzing (``test_any_json_body_on_every_json_operation``): each was a 500."""
+    response = client.post(path, json=body, headers=control)
+    assert response.status_code == 400 and isinstance(response.json["error"], str)
