@@ -39,7 +39,7 @@ def everyone(token, control) -> dict:
                          ids=["rest", "bulk", "auth", "control"])
 def test_generated_requests_of_every_family(app, everyone, tags):
     tally = Tally()
-    fuzz_schema(app, tally, everyone, tags=tags, examples=12 * SCALE)
+    fuzz_schema(app, tally, everyone, tags=tags, examples=6 * SCALE)
     _check(tally)
 
 
@@ -97,10 +97,10 @@ def test_csv_uploads(app, client, auth, token):
 
 def _send(client, tally: Tally, method: str, path: str, headers: dict, *, json_body=None,
           data=None, query=None, content_type=None) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     response = client.open(path, method=method, headers=headers, json=json_body, data=data,
                            query_string=query, content_type=content_type)
-    elapsed = time.perf_counter() - started
+    elapsed = (time.perf_counter() - started, time.thread_time() - cpu)
     tally.record(family_of(path), f"{method} {path}", response.status_code,
                  response.headers.get("Content-Type", ""), response.get_data(), elapsed, path)
 
