@@ -1,13 +1,13 @@
 """The OpenAPI 3.1 description of every route the mock serves, at ``/_mock/openapi.json``.
 
 It documents the emulated surface (data API, OAuth, identity, SOAP login, Bulk 2.0 and 1.0, the
-Setup pages) and the control plane, with each family's error envelope, and it drives the
+Setup pages), the control plane and the web console, with each family's error envelope, and it drives the
 property-based fuzzing in ``tests/robustness``. A test keeps it true: every Flask route of the
 app is described here and every path here is a route.
 """
 from __future__ import annotations
 
-from . import bulk, control, rest, web
+from . import bulk, console, control, rest, web
 from .build import COMPONENTS
 
 INFO = {
@@ -25,7 +25,7 @@ INFO = {
 def document() -> dict:
     """The OpenAPI document (a new dict each call)."""
     paths: dict = {}
-    for family in (rest, bulk, web, control):
+    for family in (rest, bulk, web, control, console):
         for path, operations in family.paths().items():
             paths.setdefault(path, {}).update(operations)
     return {"openapi": "3.1.0", "info": INFO,
@@ -42,4 +42,5 @@ TAGS = [("data", "REST data API: versions, limits, describe, records, SOQL, repl
         ("identity", "Login page, identity URL, OpenID userinfo"),
         ("soap", "Partner SOAP API login() and logout()"),
         ("setup", "Setup pages for connected apps (HTML)"),
-        ("control", "The mock's control plane for tests (X-Mock-Secret)")]
+        ("control", "The mock's control plane for tests (X-Mock-Secret)"),
+        ("console", "The web console (HTML; the control secret once, then a cookie)")]

@@ -107,6 +107,9 @@ def _shaped(family: str, status: int, content_type: str, text: str, path: str) -
         return "<exceptionCode>" in text and "<exceptionMessage>" in text
     if family == "soap":
         return "<soapenv:Fault>" in text
+    if family == "control" and path.startswith("/_mock/console") and \
+            ("html" in content_type or status in (302, 303)):
+        return True  # the console's pages answer in HTML; its JSON errors as below
     if family == "control":
         return (isinstance(body, dict) and isinstance(body.get("error"), str)) or _rest_shaped(body)
     # identity and web pages: HTML, OAuth's shape, a REST envelope or the identity service's bare 403

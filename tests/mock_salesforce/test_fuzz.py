@@ -35,7 +35,7 @@ def everyone(token, control) -> dict:
 
 
 @pytest.mark.parametrize("tags", [["data", "composite"], ["bulk2", "bulk1"],
-                                  ["oauth", "identity", "soap", "setup"], ["control"]],
+                                  ["oauth", "identity", "soap", "setup"], ["control", "console"]],
                          ids=["rest", "bulk", "auth", "control"])
 def test_generated_requests_of_every_family(app, everyone, tags):
     tally = Tally()

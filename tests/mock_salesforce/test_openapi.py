@@ -48,6 +48,7 @@ def test_every_operation_names_its_error_envelope(client):
             assert error in document["components"]["responses"], f"{method.upper()} {path}"
             family = "OAuthError" if path == "/services/oauth2/token" else \
                 "AsyncError" if path.startswith("/services/async") else \
+                "HtmlError" if path.startswith("/_mock/console") else \
                 "ControlError" if path.startswith("/_mock") else \
                 "RestError" if path.startswith("/services/data") else error
             assert error == family, f"{method.upper()} {path}"

@@ -194,3 +194,24 @@ def test_control_plane_bodies_of_the_wrong_types_are_control_errors(client, cont
     """Found by the fuzzing (``test_any_json_body_on_every_json_operation``): each was a 500."""
     response = client.post(path, json=body, headers=control)
     assert response.status_code == 400 and isinstance(response.json["error"], str)
+
+
+@pytest.mark.parametrize("body", [{"advance": 1e11}, {"advance": -1e11}, {"set": "9999-12-31T00:00:00Z"},
+                                  {"set": "0001-01-02T00:00:00Z"}])
+def test_the_clock_cannot_be_moved_off_the_calendar(client, control, auth, body):
+    """A clock moved past year 9999 made every later request a 500 (found by fuzzing)."""
+    response = client.post("/_mock/clock", json=body, headers=control)
+    assert response.status_code == 400 and "error" in response.json
+    assert client.get(f"{V}/limits", headers=auth).status_code == 200
+
+
+def test_console_clock_past_the_calendar_is_refused(client, control):
+    response = client.post("/_mock/console/clock", data={"advance": "1e400"}, headers=control)
+    assert response.status_code == 302
+    assert "Clock not moved" in client.get(response.headers["Location"], headers=control).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("delay", [float("inf"), 1e9])
+def test_a_delay_fault_is_bounded(client, control, delay):
+    response = client.post("/_mock/faults", json={"kind": "delay", "delay": delay}, headers=control)
+    assert response.status_code == 400 and "error" in response.json
