@@ -6,11 +6,44 @@ from __future__ import annotations
 
 import pytest
 
+from mock_salesforce.app import create_app
 from mock_salesforce.backend.ids import make_id
+from mock_salesforce.config import MockConfig
 
 V = "/services/data/v59.0"
 DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
 DEEP_ARRAY = "[" * 1000 + "]" * 1000
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """One org for the whole module: every test here sends one bad request and reads its answer
+    (a fresh org per test would cost CI a second each)."""
+    data_dir = tmp_path_factory.mktemp("robustness")
+    app = create_app(MockConfig(db_url=str(data_dir / "org.db"), data_dir=data_dir, password="pw",
+                                client_secret="secret", control_secret="control"))
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def token(client) -> str:
+    """An access token of the module's org."""
+    config = client.application.config["MOCK_CONFIG"]
+    return client.post("/services/oauth2/token", data={
+        "grant_type": "password", "client_id": config.client_id, "client_secret": "secret",
+        "username": config.username, "password": "pw"}).json["access_token"]
+
+
+@pytest.fixture(scope="module")
+def auth(token) -> dict:
+    """Bearer headers of the module's org."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def control() -> dict:
+    """Control-plane headers of the module's org."""
+    return {"X-Mock-Secret": "control"}
 
 
 def _json(headers: dict) -> dict:
