@@ -11,18 +11,29 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from . import errors
+from .backend import json_input
 from .backend.registry import Registry
 from .config import MockConfig
 
 log = logging.getLogger("mock_salesforce")
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """``request.get_json()`` through the mock's one JSON reader (deep nesting and lone
+    surrogates are bad JSON, a ``ValueError``, instead of a crash further on)."""
+
+    def loads(self, s, **kwargs):
+        return json_input.loads(s)
+
+
 def create_app(config: MockConfig | None = None, registry: Registry | None = None) -> Flask:
     """Build the app (and its backend, unless one is given)."""
     app = Flask(__name__)
+    app.json = _JSONProvider(app)
     app.json.sort_keys = False
     app.json.compact = True
     app.url_map.strict_slashes = False
@@ -76,6 +87,10 @@ def _register_error_handlers(app: Flask) -> None:
         if _is_async():
             return bulk1_wire.error_response(errors.InvalidUrl(
                 f"{request.method} {request.path}: {error.name}", status=error.code or 400))
+        if error.code == 405 and request.path.startswith("/services/oauth2/"):
+            # OAuth endpoints answer a wrong method in OAuth's shape (wording as recalled from
+            # Salesforce's token endpoint; not a recorded response).
+            return jsonify(errors.OAuthError("invalid_request", "must use HTTP POST").to_dict()), 400
         if error.code == 405:
             allowed = ",".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
             body = errors.METHOD_NOT_ALLOWED(

@@ -25,14 +25,27 @@ class Clock:
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     def advance(self, seconds: float) -> datetime:
-        """Move the clock forward (or back, with a negative number)."""
+        """Move the clock forward (or back, with a negative number); ValueError past the
+        calendar (every later request would fail to read the time)."""
         with self._lock:
-            self._offset += timedelta(seconds=seconds)
+            try:
+                offset = self._offset + timedelta(seconds=seconds)
+                base = self._frozen if self._frozen is not None else datetime.now(timezone.utc)
+                base + offset + timedelta(days=3660)  # and room for the org to keep living
+                base + offset - timedelta(days=3660)
+            except (OverflowError, ValueError):
+                raise ValueError(f"cannot move the clock by {seconds} seconds") from None
+            self._offset = offset
         return self.now()
 
     def set(self, when: datetime, frozen: bool = False) -> datetime:
         """Jump to ``when``; with ``frozen`` the clock stays there until moved again."""
         when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        try:  # the org must be able to look ten years ahead and back (token lifetimes, SOQL)
+            when + timedelta(days=3660)
+            when - timedelta(days=3660)
+        except OverflowError:
+            raise ValueError(f"cannot set the clock to {when.isoformat()}") from None
         with self._lock:
             if frozen:
                 self._frozen, self._offset = when, timedelta(0)

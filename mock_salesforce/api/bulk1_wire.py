@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 from flask import Response, current_app, request
 
 from .. import errors
+from ..backend import json_input
 from ..clock import format_datetime
 
 NS = "http://www.force.com/2009/06/asyncapi/dataload"
@@ -32,8 +33,8 @@ def read_job_fields() -> dict:
     data = request.get_data(cache=True)
     if request_is_json():
         try:
-            body = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as error:
+            body = json_input.loads(data)
+        except json_input.BadJson as error:
             raise errors.ClientInputError(f"Failed to parse JSON: {error}") from None
         if not isinstance(body, dict):
             raise errors.ClientInputError("The request body must be a JSON object")

@@ -1,12 +1,12 @@
 """What every blueprint needs: the caller's org and user, the API version, the JSON body."""
 from __future__ import annotations
 
-import json
 import re
 
 from flask import current_app, g, request
 
 from .. import errors
+from ..backend import json_input
 from ..backend.org import Org
 from ..backend.registry import Registry
 
@@ -44,9 +44,9 @@ def json_body() -> object:
     if not data:
         raise errors.JSON_PARSER_ERROR("The request body is empty or missing")
     try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise errors.JSON_PARSER_ERROR(f"Unexpected character in the request body: {error}") from None
+        return json_input.loads(data)
+    except json_input.BadJson as error:
+        raise errors.JSON_PARSER_ERROR(str(error)) from None
 
 
 def flag(name: str) -> bool:

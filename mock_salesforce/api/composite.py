@@ -42,6 +42,16 @@ def delete_many(version):
     return jsonify([r.to_dict() for r in composite.delete_many(org(), record_ids, flag("allOrNone"))])
 
 
+def _texts(body: dict, key: str) -> list[str]:
+    """A list of strings from the body (a guess at the wording: Salesforce's reader refuses
+    anything else as Jackson would, with JSON_PARSER_ERROR)."""
+    value = body.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise errors.JSON_PARSER_ERROR(f"Cannot deserialize instance of `java.util.ArrayList` "
+                                       f"out of the value of '{key}': expected an array of strings")
+    return value
+
+
 @bp.route("/<sobject>", methods=["GET", "POST"])
 def retrieve_many(version, sobject):
     """Retrieve records by ids with chosen fields (``{ids, fields}`` or ``?ids=&fields=``)."""
@@ -50,7 +60,7 @@ def retrieve_many(version, sobject):
         body = json_body()
         if not isinstance(body, dict):
             raise errors.JSON_PARSER_ERROR("Expected {\"ids\": [...], \"fields\": [...]}")
-        record_ids, field_names = body.get("ids") or [], body.get("fields") or []
+        record_ids, field_names = _texts(body, "ids"), _texts(body, "fields")
     else:
         record_ids = [i for i in request.args.get("ids", "").split(",") if i]
         field_names = [f for f in request.args.get("fields", "").split(",") if f]

@@ -15,6 +15,7 @@ from ..backend import dml
 from ..backend.schema import field_from_describe
 from ..clock import parse_datetime
 from ..errors import ControlError
+from . import control_input
 from .common import registry
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
@@ -28,13 +29,7 @@ def require_secret() -> None:
         raise ControlError("missing or wrong X-Mock-Secret", 403)
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ControlError("expected a JSON object")
-    return body
+_body = control_input.body
 
 
 def _org(key: str):
@@ -64,7 +59,7 @@ def orgs():
 def load(key, sobject):
     """Insert records in one transaction; audit fields (CreatedDate, SystemModstamp…) may be set."""
     org = _org(key)
-    body = _body()
+    body = control_input.texts(_body(), "userId")
     records = body.get("records")
     if not isinstance(records, list):
         raise ControlError("expected {\"records\": [...]}")
@@ -80,12 +75,12 @@ def add_field(key, sobject):
     """Create a custom field from a describe ``fields[]`` entry (``{"name": "X__c", "type": ...}``)."""
     org = _org(key)
     definition = org.sobject(sobject)
-    entry = _body()
+    entry = control_input.texts(_body(), "name", "type", "label")
     if not str(entry.get("name", "")).endswith("__c"):
         raise ControlError("custom field names end in __c")
     try:
         field = field_from_describe({"custom": True, **entry})
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, TypeError) as error:
         raise ControlError(str(error)) from None
     org.add_field(definition, field)
     return jsonify(field.describe()), 201
@@ -94,9 +89,13 @@ def add_field(key, sobject):
 @bp.post("/orgs/<key>/objects")
 def add_object(key):
     """Create a custom object (or add fields to one) from a describe document."""
+    document = control_input.texts(_body(), "name", "label", "keyPrefix")
+    if not document.get("name") or not isinstance(document.get("fields", []), list) or \
+            not all(isinstance(f, dict) for f in document.get("fields", [])):
+        raise ControlError('bad describe document: expected {"name": ..., "fields": [{...}]}')
     try:
-        definition = _org(key).apply_describe(_body())
-    except (KeyError, ValueError) as error:
+        definition = _org(key).apply_describe(document)
+    except (KeyError, ValueError, TypeError) as error:
         raise ControlError(f"bad describe document: {error}") from None
     return jsonify({"name": definition.name, "keyPrefix": definition.key_prefix}), 201
 
@@ -105,7 +104,7 @@ def add_object(key):
 def convert_lead(key):
     """Convert a lead (Salesforce's convertLead): ``{"leadId", "accountId"?}`` → new contact id."""
     org = _org(key)
-    body = _body()
+    body = control_input.texts(_body(), "leadId", "accountId")
     if not body.get("leadId"):
         raise ControlError("expected {\"leadId\": ...}")
     return jsonify(dml.convert_lead(org, body["leadId"], org.first_user_id(), body.get("accountId"))), 201
@@ -117,15 +116,22 @@ def set_usage(key):
     org = _org(key)
     body = _body()
     if "limit" in body:
-        org.usage.limit = int(body["limit"])
-    org.usage.set_used(org.clock.now(), int(body.get("used", 0)))
+        org.usage.limit = control_input.integer(body, "limit", 0)
+    org.usage.set_used(org.clock.now(), control_input.integer(body, "used", 0))
     return jsonify({"used": org.usage.used(org.clock.now()), "limit": org.usage.limit})
 
 
 @bp.post("/orgs/<key>/ids")
 def seed_ids(key):
-    """Make the next ids deterministic: ``{"start": N}``."""
-    _org(key).seed_ids(int(_body().get("start", 0)))
+    """Make the next ids deterministic: ``{"start": N}`` (objects whose ids already reach N
+    continue after their highest id: ids never collide)."""
+    start = _body().get("start", 0)
+    if not isinstance(start, int) or isinstance(start, bool):
+        raise ControlError('expected {"start": <integer>}')
+    try:
+        _org(key).seed_ids(start)
+    except ValueError as error:
+        raise ControlError(str(error)) from None
     return jsonify({"ok": True})
 
 
@@ -137,14 +143,16 @@ def clock():
         body = _body()
         try:
             if "set" in body:
-                backend.clock.set(parse_datetime(body["set"]), frozen=bool(body.get("frozen")))
+                control_input.texts(body, "set")
+                backend.clock.set(parse_datetime(body["set"] or ""), frozen=bool(body.get("frozen")))
             elif "advance" in body:
-                backend.clock.advance(float(body["advance"]))
+                # a century either way: further would leave the calendar
+                backend.clock.advance(control_input.number(body, "advance", 0, 3.2e9))
             elif body.get("reset"):
                 backend.clock.reset()
             else:
                 raise ControlError("expected advance, set or reset")
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             raise ControlError(str(error)) from None
     return jsonify(backend.clock.state())
 

@@ -11,19 +11,19 @@ from flask import Blueprint, jsonify, request
 from ..backend.oauth.apps import AppAdmin
 from ..errors import ControlError
 from .common import registry
+from . import control_input
 from .control import require_secret
 
 bp = Blueprint("control_apps", __name__, url_prefix="/_mock")
 bp.before_request(require_secret)
 
 
+TEXTS = ("name", "username", "password", "sandboxName", "firstName", "lastName", "client_id",
+         "client_secret", "user")
+
+
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ControlError("expected a JSON object")
-    return body
+    return control_input.texts(control_input.body(), *TEXTS)
 
 
 def _admin() -> AppAdmin:

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from .. import errors
 from ..clock import format_datetime
-from .bulk_csv import CsvFormat, check_format
+from .bulk_csv import CsvFormat, check_format, job_text
 from .bulk_query import compile_bulk, row_chunks, start_snapshot
 from .jobs import JobTable
 from .soql import snapshots
@@ -62,8 +62,8 @@ class JobRequest:
         query = body.get("query")
         if not isinstance(query, str) or not query.strip():
             raise errors.INVALIDJOB("A query job needs a query")
-        request = cls(operation, query, body.get("contentType") or "CSV",
-                      body.get("columnDelimiter") or "COMMA", body.get("lineEnding") or "LF")
+        request = cls(operation, query, job_text(body, "contentType", "CSV"),
+                      job_text(body, "columnDelimiter", "COMMA"), job_text(body, "lineEnding", "LF"))
         check_format(request.content_type, request.column_delimiter, request.line_ending)
         return request
 

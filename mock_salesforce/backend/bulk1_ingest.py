@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from .. import errors
+from . import json_input
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
 from .schema import SObjectDef
 
@@ -32,8 +33,8 @@ def run(org, sobject: SObjectDef, operation: str, user_id: str, external_id_fiel
 
 def _records(data: bytes, sobject: SObjectDef) -> list[dict]:
     try:
-        records = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
+        records = json_input.loads(data)
+    except json_input.BadJson as error:
         raise JobFailure(f"InvalidBatch : Failed to parse JSON: {error}") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise JobFailure("InvalidBatch : A JSON batch must be an array of records")

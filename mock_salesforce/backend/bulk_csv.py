@@ -22,6 +22,19 @@ LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 Writer = Callable[[object], str]
 
 
+def job_text(body: dict, key: str, default: str | None = None) -> str | None:
+    """A text property of a job definition. Salesforce's JSON reader turns a number or boolean
+    into its text (``5`` → ``"5"``); an array or object there is INVALIDJOB."""
+    value = body.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, (dict, list)):
+        raise errors.INVALIDJOB(f"Invalid {key}: expected a string")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def check_format(content_type: str, column_delimiter: str, line_ending: str) -> None:
     """A Bulk API 2.0 job's data format: CSV with a known delimiter and line ending (INVALIDJOB)."""
     if content_type != "CSV":

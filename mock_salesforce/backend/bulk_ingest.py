@@ -30,7 +30,7 @@ from datetime import datetime
 
 from .. import errors
 from ..clock import format_datetime
-from .bulk_csv import check_format
+from .bulk_csv import check_format, job_text
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
 from .jobs import JobTable, external_id_field
 
@@ -66,9 +66,9 @@ class IngestRequest:
         sobject = body.get("object")
         if not isinstance(sobject, str) or not sobject:
             raise errors.INVALIDJOB("An ingest job needs an object")
-        request = cls(operation, sobject, body.get("externalIdFieldName") or None,
-                      body.get("contentType") or "CSV", body.get("columnDelimiter") or "COMMA",
-                      body.get("lineEnding") or "LF")
+        request = cls(operation, sobject, job_text(body, "externalIdFieldName"),
+                      job_text(body, "contentType", "CSV"),
+                      job_text(body, "columnDelimiter", "COMMA"), job_text(body, "lineEnding", "LF"))
         check_format(request.content_type, request.column_delimiter, request.line_ending)
         if operation == "upsert" and not request.external_id_field:
             raise errors.INVALIDJOB(f"External ID was blank for {sobject}. An External ID must "

@@ -37,6 +37,14 @@ def _sobject_of(org, record: object):
     attributes = record.get("attributes") or {}
     if not isinstance(attributes, dict) or not attributes.get("type"):
         raise errors.INVALID_INPUT("Each record must have attributes.type")
+    if not isinstance(attributes["type"], str):
+        # Salesforce's reader takes a number or boolean as its text (no such object, then);
+        # an array or object in a text property is a parser error.
+        if isinstance(attributes["type"], (dict, list)):
+            raise errors.JSON_PARSER_ERROR("Cannot deserialize instance of `java.lang.String` "
+                                           "out of START_ARRAY token", ["type"])
+        return org.sobject(str(attributes["type"]).lower()
+                           if isinstance(attributes["type"], bool) else str(attributes["type"]))
     return org.sobject(attributes["type"])
 
 

@@ -36,6 +36,9 @@ class Fault:
                 "rate": self.rate, "fired": self.fired}
 
 
+MAX_DELAY = 3600.0  # seconds: a delay fault stands for a slow server, not one that never answers
+
+
 class FaultInjector:
     """The armed faults of a server; the API layer asks it before answering each request."""
 
@@ -48,8 +51,8 @@ class FaultInjector:
         """Add a fault; raises ValueError for an unknown kind or bad numbers."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
-        if count < 1 or not 0 < rate <= 1 or delay < 0:
-            raise ValueError("count must be >= 1, rate in (0, 1], delay >= 0")
+        if count < 1 or not 0 < rate <= 1 or not 0 <= delay <= MAX_DELAY:
+            raise ValueError(f"count must be >= 1, rate in (0, 1], delay from 0 to {MAX_DELAY} s")
         fault = Fault(kind, count, path, delay, rate, seed)
         fault._random.seed(seed)
         with self._lock:

@@ -12,6 +12,7 @@ _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _CHECKSUM = string.ascii_uppercase + "012345"
 _ID_CHARS = frozenset(string.ascii_letters + string.digits)
 POD = "5g"
+MAX_NUMBER = 62 ** 9  # record numbers take 9 base-62 digits; past that ids would wrap around
 
 
 def _checksum(id15: str) -> str:

@@ -41,6 +41,7 @@ class Org:
         self.store.create_all(self.schema.objects())
         self._id_lock = threading.Lock()
         self._counter = max(id_seed, self._highest_id())
+        self._floors: dict[str, int] = {}  # key prefix → highest counter in use, after a re-seed
         self.query_jobs = QueryJobs(self)
         self.bulk_jobs = BulkJobs(self)
         self.ingest_jobs = IngestJobs(self)
@@ -108,21 +109,36 @@ class Org:
         """The next record id for this object."""
         with self._id_lock:
             self._counter += 1
+            floor = self._floors.get(sobject.key_prefix)
+            if floor is not None and self._counter <= floor:
+                self._counter = floor + 1  # never hand out an id a record already has
             return ids.make_id(sobject.key_prefix, self._counter)
 
     def seed_ids(self, start: int) -> None:
-        """Make id generation deterministic from ``start`` (control plane)."""
+        """Make id generation deterministic from ``start`` (control plane).
+
+        Objects whose records already use ids at or past ``start`` continue after their highest
+        id instead, so a seed can never make an insert collide with an existing record.
+        """
+        if not 0 <= start < ids.MAX_NUMBER:
+            raise ValueError(f"start must be an integer from 0 to {ids.MAX_NUMBER - 1}")
         with self._id_lock:
             self._counter = start
+            self._floors = {prefix: top for prefix, top in self._highest_by_prefix().items()
+                            if top > start}
 
     def _highest_id(self) -> int:
-        highest = 0
+        return max(self._highest_by_prefix().values(), default=0)
+
+    def _highest_by_prefix(self) -> dict[str, int]:
+        highest: dict[str, int] = {}
         with self.store.engine.connect() as conn:
             for sobject in self.schema.objects():
                 table = self.store.table(sobject)
                 top = conn.execute(sa.select(sa.func.max(table.c.Id))).scalar()
                 if top:
-                    highest = max(highest, _decode(top[6:15]))
+                    highest[sobject.key_prefix] = max(highest.get(sobject.key_prefix, 0),
+                                                      _decode(top[6:15]))
         return highest
 
 

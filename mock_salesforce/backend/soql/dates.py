@@ -2,6 +2,8 @@
 
 Evaluated on the org clock in UTC (every mock user's time zone is GMT). Weeks start on Sunday
 (Salesforce's en_US locale); the fiscal year is the calendar year, Salesforce's default.
+A range that would run past the calendar (``LAST_N_DAYS:99999999``) stops at its first or last
+day: it matches every date on that side, as it would on Salesforce.
 """
 from __future__ import annotations
 
@@ -26,7 +28,15 @@ def check_literal(name: str, n: int | None) -> bool:
 
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
+    index = max(date.min.year * 12, min(date.max.year * 12 + 11, index))
     return date(index // 12, index % 12 + 1, 1)
+
+
+def _add_days(day: date, days: int) -> date:
+    """``day + days``, stopping at the first or last day of the calendar."""
+    if days < 0:
+        return day + timedelta(days=days) if -days <= (day - date.min).days else date.min
+    return day + timedelta(days=days) if days <= (date.max - day).days else date.max
 
 
 def _unit_start(today: date, unit: str) -> tuple[date, int]:
@@ -35,7 +45,7 @@ def _unit_start(today: date, unit: str) -> tuple[date, int]:
     if unit == "DAYS":
         return today, 0
     if unit == "WEEKS":
-        return today - timedelta(days=(today.weekday() + 1) % 7), 0
+        return _add_days(today, -((today.weekday() + 1) % 7)), 0
     if unit == "MONTHS":
         return today.replace(day=1), 1
     if unit == "QUARTERS":
@@ -46,16 +56,16 @@ def _unit_start(today: date, unit: str) -> tuple[date, int]:
 def _shift(start: date, unit: str, months: int, count: int) -> date:
     if months:
         return _add_months(start, months * count)
-    return start + timedelta(days=count * (7 if unit.endswith("WEEKS") else 1))
+    return _add_days(start, count * (7 if unit.endswith("WEEKS") else 1))
 
 
 def day_range(name: str, n: int | None, today: date) -> tuple[date, date]:
     """The half-open ``[first day, day after last)`` range a literal covers."""
     if name == "LAST_90_DAYS":
         # Salesforce counts today too: 91 days in all.
-        return today - timedelta(days=90), today + timedelta(days=1)
+        return _add_days(today, -90), _add_days(today, 1)
     if name == "NEXT_90_DAYS":
-        return today + timedelta(days=1), today + timedelta(days=91)
+        return _add_days(today, 1), _add_days(today, 91)
     simple = {"TODAY": ("THIS", "DAYS"), "YESTERDAY": ("LAST", "DAYS"),
               "TOMORROW": ("NEXT", "DAYS")}
     if name in simple or name in _FIXED:
@@ -77,8 +87,8 @@ def day_range(name: str, n: int | None, today: date) -> tuple[date, date]:
     if unit == "DAYS":
         # LAST_N_DAYS includes today; NEXT_N_DAYS starts tomorrow.
         if when == "LAST_N":
-            return today - timedelta(days=count), today + timedelta(days=1)
-        return today + timedelta(days=1), today + timedelta(days=count + 1)
+            return _add_days(today, -count), _add_days(today, 1)
+        return _add_days(today, 1), _add_days(today, count + 1)
     if when == "LAST_N":
         return _shift(start, unit, months, -count), start
     following = _shift(start, unit, months, 1)

@@ -19,6 +19,7 @@ from .. import ids
 from ..schema import NUMBER_TYPES
 from ..store import is_text
 from . import ast
+from .balanced import all_of, any_of
 from .dates import day_range
 from .resolve import Context, Ref, fold, text_expr
 
@@ -42,9 +43,9 @@ class Filter:
     def compile(self, condition: object, negated: bool = False) -> sa.ColumnElement:
         """The SQL expression of a condition (``negated`` when inside an odd number of NOTs)."""
         if isinstance(condition, ast.And):
-            return sa.and_(*(self.compile(item, negated) for item in condition.items))
+            return all_of([self.compile(item, negated) for item in condition.items])
         if isinstance(condition, ast.Or):
-            return sa.or_(*(self.compile(item, negated) for item in condition.items))
+            return any_of([self.compile(item, negated) for item in condition.items])
         if isinstance(condition, ast.Not):
             return sa.not_(self.compile(condition.item, not negated))
         return self._comparison(condition, negated)
@@ -115,7 +116,7 @@ class Filter:
         stored = [self.coerce(ref, v, node.pos) for v in values]
         if any(isinstance(s, tuple) for s in stored):
             parts = [self._compare(ref, "=", v, node.pos, negated) for v in values]
-            test = sa.or_(*parts, ref.expr.is_(None)) if has_null else sa.or_(*parts)
+            test = any_of(parts + [ref.expr.is_(None)] if has_null else parts)
             return test if node.op == "IN" else sa.not_(test)
         column = text_expr(self.ctx, ref)
         folded = [fold(self.ctx, ref, s) for s in stored]
@@ -150,7 +151,7 @@ class Filter:
             wanted = [part.strip() for part in value.value.split(";") if part.strip()]
             options.append(sa.and_(*(wrapped.like(f"%;{_like_escape(fold(self.ctx, ref, w))};%",
                                                   escape="\\") for w in wanted)))
-        test = sa.or_(*options) if options else sa.false()
+        test = any_of(options) if options else sa.false()
         if node.op == "INCLUDES":
             return self._guard(ref, test, negated)
         return sa.or_(sa.not_(test), ref.expr.is_(None))

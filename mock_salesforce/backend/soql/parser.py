@@ -40,8 +40,27 @@ def _pos(token: Token) -> ast.Pos:
     return ast.Pos(token.line or 1, token.column or 1)
 
 
+MAX_LENGTH = 100_000  # Salesforce's default limit on the length of a SOQL statement
+MAX_INT = 2**31 - 1  # SOQL integers (LIMIT, OFFSET, a date literal's n) are Java ints
+
+
 def parse(text: str) -> ast.Query:
-    """Parse one SOQL statement (MALFORMED_QUERY when it is not valid SOQL)."""
+    """Parse one SOQL statement (MALFORMED_QUERY when it is not valid SOQL).
+
+    Nesting too deep for the parser is QUERY_TOO_COMPLICATED (the code Salesforce uses for
+    statements it cannot expand; its exact message for deep nesting is not recorded).
+    """
+    if len(text) > MAX_LENGTH:
+        raise errors.MALFORMED_QUERY(f"SOQL statements can not be longer than {MAX_LENGTH} "
+                                     "characters")
+    try:
+        return _parse(text)
+    except RecursionError:
+        raise errors.QUERY_TOO_COMPLICATED("Query is either selecting too many fields or the "
+                                           "filter conditions are too complicated.") from None
+
+
+def _parse(text: str) -> ast.Query:
     try:
         tree = _lark().parse(text)
     except UnexpectedEOF:
@@ -163,8 +182,16 @@ class _ToAst(Transformer):
     def order_clause(self, children: list) -> tuple:
         return ("order", _keywordless(children))
 
+    def _int(self, token: Token) -> int:
+        """A SOQL integer; past a Java int the parser refuses the token."""
+        value = int(token)
+        if value > MAX_INT:
+            raise errors.MALFORMED_QUERY(located(self.text, _pos(token),
+                                                 f"unexpected token: '{token}'"))
+        return value
+
     def limit_clause(self, children: list) -> tuple:
-        return ("limit", int(children[1]))
+        return ("limit", self._int(children[1]))
 
     def offset_clause(self, children: list) -> tuple:
         return ("offset", int(children[1]))
@@ -264,7 +291,7 @@ class _ToAst(Transformer):
 
     def date_literal(self, children: list) -> ast.DateLiteral:
         name = str(children[0]).upper()
-        n = int(children[1]) if len(children) > 1 else None
+        n = self._int(children[1]) if len(children) > 1 else None
         if not check_literal(name, n):
             raise errors.MALFORMED_QUERY(located(self.text, _pos(children[0]),
                                                  f"unexpected token: '{children[0]}'"))

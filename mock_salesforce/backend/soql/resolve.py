@@ -7,7 +7,9 @@ value is the first non-null one — the record's id prefix decides, as in Salesf
 """
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime
 
@@ -43,7 +45,20 @@ class Context:
 
     def alias(self, table: sa.Table) -> sa.Alias:
         """A fresh alias of a record table (so self-joins and semi-joins never correlate)."""
-        return table.alias(f"t{next(self.aliases)}")
+        return _alias(table, f"t{next(self.aliases)}")
+
+
+_alias_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2048)
+def _alias(table: sa.Table, name: str) -> sa.Alias:
+    """``table AS name``, built once: building an alias's column collection costs more than
+    compiling the rest of a simple query (names are unique within a query, so sharing is safe)."""
+    with _alias_lock:
+        alias = table.alias(name)
+        alias.c  # noqa: B018 - populate the column collection now, not in two threads at once
+        return alias
 
 
 @dataclass
