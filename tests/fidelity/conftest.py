@@ -1,0 +1,1 @@
+"""The fidelity suite replays its corpus against the session's HTTPS mock server."""
