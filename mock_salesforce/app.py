@@ -24,6 +24,8 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     """Build the app (and its backend, unless one is given)."""
     app = Flask(__name__)
     app.json.sort_keys = False
+    # Real orgs answer ``application/json;charset=UTF-8`` (recorded by every source).
+    app.json.mimetype = "application/json;charset=UTF-8"
     app.json.compact = True
     app.url_map.strict_slashes = False
     backend = registry or Registry(config or MockConfig())
@@ -35,9 +37,17 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
         app.register_blueprint(module.bp)
     app.before_request(data.before_data_request)
     app.after_request(data.limit_header)
+    app.after_request(_no_content_has_no_type)
     _register_optional_blueprints(app)
     _register_error_handlers(app)
     return app
+
+
+def _no_content_has_no_type(response):
+    """A 204 carries no body and so no Content-Type, as real orgs answer."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _register_optional_blueprints(app: Flask) -> None:
@@ -62,7 +72,8 @@ def _register_error_handlers(app: Flask) -> None:
     def salesforce_error(error: errors.SalesforceError):
         if _is_async():  # auth, limits and faults raised on a Bulk API 1.0 call
             return bulk1_wire.error_response(errors.async_error(error))
-        return jsonify([error.to_dict()]), error.status
+        headers = {"WWW-Authenticate": "Token"} if error.status == 401 else {}
+        return jsonify([error.to_dict()]), error.status, headers
 
     @app.errorhandler(errors.MultipleChoices)
     def multiple_choices(error: errors.MultipleChoices):

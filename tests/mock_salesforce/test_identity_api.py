@@ -27,7 +27,7 @@ def test_identity_url_with_bearer_token(client, config, token_response):
 def test_identity_url_with_oauth_token_parameter_as_jsforce_calls_it(client, token_response):
     response = client.get(identity_path(token_response), query_string={
         "format": "json", "oauth_token": token_response["access_token"]})
-    assert response.status_code == 200 and response.content_type == "application/json"
+    assert response.status_code == 200 and response.content_type == "application/json;charset=UTF-8"
 
 
 def test_identity_urls_keep_the_version_placeholder(client, token_response):
