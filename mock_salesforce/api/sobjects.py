@@ -1,7 +1,10 @@
 """``/sobjects``: describeGlobal, describe, and single-record create / read / update / delete / upsert."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, jsonify, request
+from werkzeug.http import http_date
 
 from .. import errors
 from ..backend import dml, ids
@@ -27,8 +30,18 @@ def basic_info(version, sobject):
 
 @bp.get("/<sobject>/describe")
 def describe(version, sobject):
-    """The full describe of one object: fields, child relationships, record types, urls."""
-    return jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+    """The full describe of one object: fields, child relationships, record types, urls.
+
+    With ``ETag`` and ``Last-Modified`` (the org's last schema change), as real orgs send; an
+    ``If-None-Match`` of the current ETag answers 304 with no body.
+    """
+    response = jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+    etag = hashlib.sha1(response.get_data()).hexdigest()[:8]
+    if request.if_none_match.contains(etag):
+        return "", 304, {"ETag": f'"{etag}"'}
+    response.set_etag(etag)
+    response.headers["Last-Modified"] = http_date(org().schema_changed)
+    return response
 
 
 @bp.post("/<sobject>")

@@ -31,6 +31,7 @@ class Org:
         self.clock = clock
         self.usage = ApiUsage(api_limit)
         self.schema = Schema(standard_objects())
+        self.schema_changed = clock.now()  # describe's Last-Modified
         for path in schema_files or []:
             for document in load_describe_files(path):
                 self.apply_describe(document)
@@ -76,6 +77,7 @@ class Org:
                 custom=document.get("custom", name.endswith("__c")),
                 queryable=document.get("queryable", True))
             self.schema.add(definition)
+            self.schema_changed = self.clock.now()
             if hasattr(self, "store"):
                 self.store.create_all([definition])
             return definition
@@ -86,6 +88,7 @@ class Org:
 
     def add_field(self, sobject: SObjectDef, field: FieldDef) -> None:
         """Create a (custom) field at runtime; its column is added to the table."""
+        self.schema_changed = self.clock.now()
         sobject.add_field(field)
         self.schema.link()
         if hasattr(self, "store"):

@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 import requests
 
@@ -127,10 +128,7 @@ def _run_setup(http: requests.Session, base: str, step: dict, values: dict[str, 
         if response.status_code >= 400:
             raise SetupFailed(f"{step['request']['method']} {step['request']['path']}: "
                               f"{response.status_code} {response.text[:200]}")
-        try:
-            body = response.json() if response.text.strip() else {}
-        except ValueError:
-            body = {}
+        body = _parsed(response.text)
         until = step.get("until", {})
         if all(_dig(body, key) == value for key, value in until.items()):
             break
@@ -139,6 +137,21 @@ def _run_setup(http: requests.Session, base: str, step: dict, values: dict[str, 
         time.sleep(0.05)
     if "as" in step:
         values[step["as"]] = str(_dig(body, step.get("take", "id")))
+
+
+def _parsed(text: str) -> Any:
+    """A setup answer as data: JSON, or an XML document's leaf elements by name (Bulk 1.0)."""
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return {}
+    return {e.tag.rsplit("}", 1)[-1]: e.text for e in root.iter() if len(e) == 0}
 
 
 def _dig(body: Any, dotted: str) -> Any:

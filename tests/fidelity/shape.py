@@ -164,5 +164,6 @@ def _covered_by_empty_list(path: str, other: dict[str, str]) -> bool:
 def _compatible(real: str, mock: str) -> bool:
     if real == mock or real == "null":
         return True
-    # A free-text value that happens to look like an id (or digits) in the mock's data.
-    return real == "string" and mock in ("id18", "id15", "digits")
+    # A free-text value that happens to look like an id (or digits) in the mock's data, or
+    # whose value the mock's side pins (a state the entry compares by kind only).
+    return real == "string" and (mock in ("id18", "id15", "digits") or mock.startswith("="))

@@ -241,3 +241,11 @@ class TestUpsert:
     def test_upsert_on_a_field_that_is_not_external_is_not_found(self, client, auth):
         response = client.patch(f"{V}/sobjects/Contact/LastName/X", headers=auth, json={})
         assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
+
+
+def test_describe_sends_etag_and_last_modified_and_honours_if_none_match(client, auth):
+    response = client.get(f"{V}/sobjects/Account/describe", headers=auth)
+    assert response.status_code == 200 and response.headers["Last-Modified"].endswith(" GMT")
+    etag = response.headers["ETag"]
+    again = client.get(f"{V}/sobjects/Account/describe", headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
