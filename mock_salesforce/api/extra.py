@@ -10,7 +10,7 @@ from flask import Blueprint
 
 # Modules that expose ``bp``; a module is listed here once it exists.
 MODULES: list[str] = ["identity", "soap", "setup", "control_apps", "query", "replication",
-                      "control_records", "bulk", "bulk1", "bulk_ingest"]
+                      "control_records", "bulk", "bulk1", "bulk_ingest", "composite_request"]
 
 
 def blueprints() -> list[Blueprint]:
