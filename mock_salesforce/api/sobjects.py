@@ -1,6 +1,7 @@
 """``/sobjects``: describeGlobal, describe, and single-record create / read / update / delete / upsert."""
 from __future__ import annotations
 
+import base64
 import hashlib
 
 from flask import Blueprint, jsonify, request
@@ -85,7 +86,13 @@ def get(version, sobject, record_id):
         row = dml.lookup(org(), definition, dml.url_record_id(record_id))
     except errors.ENTITY_IS_DELETED:
         raise errors.NOT_FOUND("The requested resource does not exist") from None
-    return jsonify(serialise(definition, row, version, fields))
+    response = jsonify(serialise(definition, row, version, fields))
+    # Recorded (grouparoo's nock fixtures): a base64 SHA-256 ETag, and Last-Modified of the
+    # record's last change.
+    response.set_etag(base64.b64encode(hashlib.sha256(response.get_data()).digest()).decode())
+    if row.get("SystemModstamp") is not None:
+        response.headers["Last-Modified"] = http_date(row["SystemModstamp"] / 1000)
+    return response
 
 
 @bp.patch("/<sobject>/<record_id>")

@@ -249,3 +249,10 @@ def test_describe_sends_etag_and_last_modified_and_honours_if_none_match(client,
     etag = response.headers["ETag"]
     again = client.get(f"{V}/sobjects/Account/describe", headers={**auth, "If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_record_get_sends_etag_and_last_modified(client, auth):
+    new_id = create(client, auth, "Account", {"Name": "Acme"})
+    response = client.get(f"{V}/sobjects/Account/{new_id}", headers=auth)
+    assert response.headers["ETag"].startswith('"') and response.headers["ETag"].endswith('="')
+    assert response.headers["Last-Modified"].endswith(" GMT")
