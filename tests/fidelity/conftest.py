@@ -1,1 +1,0 @@
-"""The fidelity suite replays its corpus against the session's HTTPS mock server."""
