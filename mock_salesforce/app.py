@@ -35,6 +35,8 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     app = Flask(__name__)
     app.json = _JSONProvider(app)
     app.json.sort_keys = False
+    # Real orgs answer ``application/json;charset=UTF-8`` (recorded by every source).
+    app.json.mimetype = "application/json;charset=UTF-8"
     app.json.compact = True
     app.url_map.strict_slashes = False
     backend = registry or Registry(config or MockConfig())
@@ -47,8 +49,16 @@ def create_app(config: MockConfig | None = None, registry: Registry | None = Non
     journal.install(app)
     app.before_request(data.before_data_request)
     app.after_request(data.limit_header)
+    app.after_request(_no_content_has_no_type)
     _register_error_handlers(app)
     return app
+
+
+def _no_content_has_no_type(response):
+    """A 204 carries no body and so no Content-Type, as real orgs answer."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _is_async() -> bool:
@@ -66,7 +76,8 @@ def _register_error_handlers(app: Flask) -> None:
     def salesforce_error(error: errors.SalesforceError):
         if _is_async():  # auth, limits and faults raised on a Bulk API 1.0 call
             return bulk1_wire.error_response(errors.async_error(error))
-        return jsonify([error.to_dict()]), error.status
+        headers = {"WWW-Authenticate": "Token"} if error.status == 401 else {}
+        return jsonify([error.to_dict()]), error.status, headers
 
     @app.errorhandler(errors.MultipleChoices)
     def multiple_choices(error: errors.MultipleChoices):

@@ -3,9 +3,11 @@
 Every call passes :func:`before_async_request`: armed faults, the version (``59.0``, no ``v``),
 the session from ``X-SFDC-Session`` (or ``Authorization: Bearer``), then the org's daily API
 limit. Errors come back in Bulk 1.0's own shape (``app.py`` renders them): a bad session is
-HTTP 400 ``InvalidSessionId``. A job create answers in the request's format; every later call
-answers in the job's ``contentType`` (JSON jobs in JSON, CSV jobs in XML, whatever the request's
-Content-Type). The state and rules live in :mod:`mock_salesforce.backend.bulk1`.
+HTTP 400 ``InvalidSessionId``. A job create or state change answers in the request's format (a
+real org answered a JSON close of a CSV job in JSON: BulkMaster's pasted response); every other
+call answers in the job's ``contentType`` (JSON jobs in JSON, CSV jobs in XML). Job and batch
+creates answer 201 Created, a batch with its ``Location``. The state and rules live in
+:mod:`mock_salesforce.backend.bulk1`.
 """
 from __future__ import annotations
 
@@ -52,14 +54,16 @@ def _json_job(job: Job) -> bool:
 def create_job(version):
     """Open a job from a ``jobInfo`` (operation, object, contentType, concurrencyMode)."""
     job = _jobs().create(JobSpec.from_fields(wire.read_job_fields()), user_id(), version)
-    return wire.info("jobInfo", job.info(), wire.request_is_json())
+    response = wire.info("jobInfo", job.info(), wire.request_is_json(), job.api_version)
+    response.status_code = 201
+    return response
 
 
 @bp.get("/job/<job_id>")
 def job_info(version, job_id):
     """A job's info, with its batch counts."""
     job = _jobs().get(job_id)
-    return wire.info("jobInfo", job.info(), _json_job(job))
+    return wire.info("jobInfo", job.info(), _json_job(job), job.api_version)
 
 
 @bp.post("/job/<job_id>")
@@ -67,7 +71,8 @@ def change_job_state(version, job_id):
     """``<state>Closed</state>`` or ``Aborted`` (XML or JSON body)."""
     state = wire.read_job_fields().get("state")
     job = _jobs().change_state(job_id, state)
-    return wire.info("jobInfo", job.info(), _json_job(job))
+    return wire.info("jobInfo", job.info(), wire.request_is_json() or _json_job(job),
+                     job.api_version)
 
 
 @bp.post("/job/<job_id>/batch")
@@ -78,29 +83,34 @@ def add_batch(version, job_id):
     job = _jobs().get(job_id)
     if job.spec.operation not in ("query", "queryAll"):  # ingest: CSV or JSON records
         batch = _jobs().add_batch(job_id, data.decode("utf-8", "replace"), data)
-        return wire.info("batchInfo", batch.info(), _json_job(job))
-    try:
-        soql = data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise errors.InvalidBatch("The batch body is not UTF-8") from None
-    if not soql:
-        raise errors.InvalidBatch("The batch body is empty: a query batch needs a SOQL query")
-    batch = _jobs().add_batch(job_id, soql)
-    return wire.info("batchInfo", batch.info(), _json_job(_jobs().get(job_id)))
+    else:
+        try:
+            soql = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise errors.InvalidBatch("The batch body is not UTF-8") from None
+        if not soql:
+            raise errors.InvalidBatch("The batch body is empty: a query batch needs a SOQL query")
+        batch = _jobs().add_batch(job_id, soql)
+    # The answer describes the batch as added (Queued), however fast the mock then runs it.
+    response = wire.info("batchInfo", batch.info(as_added=True), _json_job(job), job.api_version)
+    response.status_code = 201
+    response.headers["Location"] = f"/services/async/{version}/job/{job.id}/batch/{batch.id}"
+    return response
 
 
 @bp.get("/job/<job_id>/batch")
 def list_batches(version, job_id):
     """Every batch of the job (``batchInfoList``)."""
     job = _jobs().get(job_id)
-    return wire.batch_list([b.info() for b in job.batches.values()], _json_job(job))
+    return wire.batch_list([b.info() for b in job.batches.values()], _json_job(job), job.api_version)
 
 
 @bp.get("/job/<job_id>/batch/<batch_id>")
 def batch_info(version, job_id, batch_id):
     """A batch's state: Queued, InProgress, Completed, Failed (with stateMessage), NotProcessed."""
     batch = _jobs().batch(job_id, batch_id)
-    return wire.info("batchInfo", batch.info(), _json_job(_jobs().get(job_id)))
+    job = _jobs().get(job_id)
+    return wire.info("batchInfo", batch.info(), _json_job(job), job.api_version)
 
 
 @bp.get("/job/<job_id>/batch/<batch_id>/request")

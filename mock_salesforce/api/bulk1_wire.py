@@ -3,7 +3,11 @@
 
 Content-Type values are exact (``application/xml``, ``application/json``, ``text/csv``):
 salesforce-bulk and tap-salesforce compare them with ``==``. XML datetimes end in ``Z``
-(``2024-01-02T03:04:05.000Z``), JSON ones in ``+0000``, as Salesforce writes each.
+(``2024-01-02T03:04:05.000Z``), JSON ones in ``+0000``, as Salesforce writes each. JSON infos
+list their keys alphabetically and, from API 40.0, carry their empty keys as null
+(``stateMessage``, ``assignmentRuleId``, ``externalIdFieldName``) where XML leaves them out: a
+real v36.0 response (2015) has none of them, v40.0 and v45.0 ones (2019) have them all; the
+exact version in between is a guess.
 """
 from __future__ import annotations
 
@@ -50,17 +54,29 @@ def read_job_fields() -> dict:
     return {_local(child.tag): (child.text or "").strip() for child in root}
 
 
-def info(kind: str, body: dict, as_json: bool) -> Response:
-    """A ``jobInfo`` or ``batchInfo``."""
+JSON_NULLS_FROM = 40.0
+_JSON_EMPTY = {"jobInfo": {"assignmentRuleId": None, "externalIdFieldName": None,
+                           "fastPathEnabled": False},
+               "batchInfo": {"stateMessage": None}}
+
+
+def info(kind: str, body: dict, as_json: bool, api_version: float = 0.0) -> Response:
+    """A ``jobInfo`` or ``batchInfo`` (in JSON, shaped for the job's API version)."""
     if as_json:
-        return _json({key: _json_value(value) for key, value in body.items()})
+        return _json(_json_info(kind, body, api_version))
     return _xml(f'<{kind} xmlns="{NS}">{_elements(body)}</{kind}>')
 
 
-def batch_list(bodies: list[dict], as_json: bool) -> Response:
+def _json_info(kind: str, body: dict, api_version: float) -> dict:
+    empty = _JSON_EMPTY[kind] if api_version >= JSON_NULLS_FROM else {}
+    merged = {**empty, **{k: v for k, v in body.items() if v is not None or k in empty}}
+    return {key: _json_value(merged[key]) for key in sorted(merged)}
+
+
+def batch_list(bodies: list[dict], as_json: bool, api_version: float = 0.0) -> Response:
     """A ``batchInfoList``."""
     if as_json:
-        return _json({"batchInfo": [{k: _json_value(v) for k, v in b.items()} for b in bodies]})
+        return _json({"batchInfo": [_json_info("batchInfo", b, api_version) for b in bodies]})
     inner = "".join(f"<batchInfo>{_elements(body)}</batchInfo>" for body in bodies)
     return _xml(f'<batchInfoList xmlns="{NS}">{inner}</batchInfoList>')
 
@@ -96,7 +112,8 @@ def _xml(document: str) -> Response:
 
 
 def _elements(body: dict) -> str:
-    return "".join(f"<{key}>{escape(_xml_value(value))}</{key}>" for key, value in body.items())
+    return "".join(f"<{key}>{escape(_xml_value(value))}</{key}>" for key, value in body.items()
+                   if value is not None)
 
 
 def _xml_value(value: object) -> str:

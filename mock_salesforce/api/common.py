@@ -33,6 +33,11 @@ def version() -> str:
     return g.version
 
 
+def version_number() -> float:
+    """The requested API version as a number (``v46.0`` → 46.0), for shapes that changed."""
+    return float(g.version[1:])
+
+
 def base_url() -> str:
     """Scheme and host the client used: Salesforce's instance URL as seen by this client."""
     return request.host_url.rstrip("/")

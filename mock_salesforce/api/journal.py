@@ -26,6 +26,7 @@ from ..clock import parse_datetime
 from ..errors import ControlError
 from .common import registry
 from .control import _org, require_secret
+from .data import SUBREQUEST
 
 bp = Blueprint("journal", __name__, url_prefix="/_mock")
 bp.before_request(require_secret)
@@ -48,7 +49,8 @@ def _start() -> None:
 
 def _record(response):
     config = registry().config
-    if not config.journal or "journal_started" not in g or request.path.startswith(UNJOURNALED):
+    if not config.journal or "journal_started" not in g or request.path.startswith(UNJOURNALED) \
+            or request.environ.get(SUBREQUEST):  # a composite request is one entry, not one per part
         return response
     org = _owner()
     if org is None:

@@ -35,7 +35,8 @@ FAULT = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
 
 
 def _xml(body: str, status: int = 200) -> Response:
-    return Response(body, status=status, headers={"Content-Type": "text/xml;charset=UTF-8"})
+    # Recorded (grouparoo's nock fixtures of a real org): exactly "text/xml; charset=utf-8".
+    return Response(body, status=status, headers={"Content-Type": "text/xml; charset=utf-8"})
 
 
 def _local(tag: str) -> str:
@@ -75,9 +76,11 @@ def _login_result(session: SoapSession, version: str) -> str:
             f"<sandbox>{'true' if org.is_sandbox else 'false'}</sandbox>"
             f"<serverUrl>{base}/services/Soap/u/{version}/{org.id}</serverUrl>"
             f"<sessionId>{escape(session.session_id)}</sessionId><userId>{user.id}</userId>"
-            "<userInfo><accessibilityMode>false</accessibilityMode><currencySymbol>$</currencySymbol>"
+            "<userInfo><accessibilityMode>false</accessibilityMode>"
+            "<chatterExternal>false</chatterExternal><currencySymbol>$</currencySymbol>"
             "<orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit>"
             "<orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode>"
+            "<orgDefaultCurrencyLocale>en_US</orgDefaultCurrencyLocale>"
             "<orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments>"
             "<orgHasPersonAccounts>false</orgHasPersonAccounts>"
             f"<organizationId>{org.id}</organizationId>"

@@ -1,12 +1,16 @@
 """``/sobjects``: describeGlobal, describe, and single-record create / read / update / delete / upsert."""
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from flask import Blueprint, jsonify, request
+from werkzeug.http import http_date
 
 from .. import errors
 from ..backend import dml, ids
 from ..backend.records import serialise
-from .common import json_body, org, user_id, version
+from .common import json_body, org, user_id, version, version_number
 
 bp = Blueprint("sobjects", __name__, url_prefix="/services/data/<version>/sobjects")
 
@@ -27,8 +31,18 @@ def basic_info(version, sobject):
 
 @bp.get("/<sobject>/describe")
 def describe(version, sobject):
-    """The full describe of one object: fields, child relationships, record types, urls."""
-    return jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+    """The full describe of one object: fields, child relationships, record types, urls.
+
+    With ``ETag`` and ``Last-Modified`` (the org's last schema change), as real orgs send; an
+    ``If-None-Match`` of the current ETag answers 304 with no body.
+    """
+    response = jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+    etag = hashlib.sha1(response.get_data()).hexdigest()[:8]
+    if request.if_none_match.contains(etag):
+        return "", 304, {"ETag": f'"{etag}"'}
+    response.set_etag(etag)
+    response.headers["Last-Modified"] = http_date(org().schema_changed)
+    return response
 
 
 @bp.post("/<sobject>")
@@ -37,7 +51,12 @@ def create(version, sobject):
     definition = org().sobject(sobject, errors.NOT_FOUND)
     body = json_body()
     new_id = dml.create(org(), definition, body, user_id())
-    return jsonify({"id": new_id, "success": True, "errors": []}), 201
+    return jsonify({"id": new_id, "success": True, "errors": []}), 201, _location(definition, new_id)
+
+
+def _location(definition, record_id: str) -> dict:
+    """The ``Location`` header of a 201 create: the new record's path."""
+    return {"Location": f"/services/data/{version()}/sobjects/{definition.name}/{record_id}"}
 
 
 def _fields(definition, names: str | None):
@@ -57,18 +76,30 @@ def _fields(definition, names: str | None):
 
 @bp.get("/<sobject>/<record_id>")
 def get(version, sobject, record_id):
-    """Read a record (all fields, or those named in ``?fields=``)."""
+    """Read a record (all fields, or those named in ``?fields=``).
+
+    A deleted record is NOT_FOUND here (a PATCH or DELETE of one says ENTITY_IS_DELETED).
+    """
     definition = org().sobject(sobject, errors.NOT_FOUND)
     fields = _fields(definition, request.args.get("fields"))
-    row = dml.lookup(org(), definition, record_id)
-    return jsonify(serialise(definition, row, version, fields))
+    try:
+        row = dml.lookup(org(), definition, dml.url_record_id(record_id))
+    except errors.ENTITY_IS_DELETED:
+        raise errors.NOT_FOUND("The requested resource does not exist") from None
+    response = jsonify(serialise(definition, row, version, fields))
+    # Recorded (grouparoo's nock fixtures): a base64 SHA-256 ETag, and Last-Modified of the
+    # record's last change.
+    response.set_etag(base64.b64encode(hashlib.sha256(response.get_data()).digest()).decode())
+    if row.get("SystemModstamp") is not None:
+        response.headers["Last-Modified"] = http_date(row["SystemModstamp"] / 1000)
+    return response
 
 
 @bp.patch("/<sobject>/<record_id>")
 def update(version, sobject, record_id):
     """Update a record: 204 with no body."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    dml.update(org(), definition, record_id, json_body(), user_id())
+    dml.update(org(), definition, dml.url_record_id(record_id), json_body(), user_id())
     return "", 204
 
 
@@ -76,7 +107,7 @@ def update(version, sobject, record_id):
 def delete(version, sobject, record_id):
     """Delete a record (to the recycle bin): 204 with no body."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    dml.delete(org(), definition, record_id)
+    dml.delete(org(), definition, dml.url_record_id(record_id))
     return "", 204
 
 
@@ -103,12 +134,25 @@ def get_by_external_id(version, sobject, field_name, value):
     return jsonify(serialise(definition, row, version, _fields(definition, request.args.get("fields"))))
 
 
+# API 46.0 changed the upsert answer: ``created`` in the body, and 200 with a body (not 204)
+# when the record existed.
+UPSERT_REPORTS_CREATED = 46.0
+
+
 @bp.patch("/<sobject>/<field_name>/<path:value>")
 def upsert(version, sobject, field_name, value):
-    """Upsert by external id: 201 created, 200 updated (``created`` false), 300 several matches."""
+    """Upsert by external id: 201 created, 200 updated (``created`` false), 300 several matches.
+
+    Before API 46.0: 201 ``{"id", "success", "errors"}`` when created, 204 with no body when
+    updated, as older orgs answered.
+    """
     definition = org().sobject(sobject, errors.NOT_FOUND)
     result = dml.upsert(org(), definition, field_name, value, json_body(), user_id())
-    return jsonify(result.to_dict(with_created=True)), 201 if result.created else 200
+    current = version_number() >= UPSERT_REPORTS_CREATED
+    if not result.created and not current:
+        return "", 204
+    body = jsonify(result.to_dict(with_created=current))
+    return (body, 201, _location(definition, result.id)) if result.created else (body, 200)
 
 
 @bp.delete("/<sobject>/<field_name>/<path:value>")

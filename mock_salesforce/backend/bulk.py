@@ -2,10 +2,11 @@
 
 A job compiles its SOQL when it is created (so a bad query is refused then, with the SOQL
 engine's own error codes) and snapshots the matching Ids in the background: the job is
-``InProgress`` until every Id is read, then ``JobComplete`` with ``numberRecordsProcessed``.
-Results are read from that snapshot, so they neither repeat nor drop rows when records change
-meanwhile; each page re-reads its rows by Id (a record purged since is absent) and is produced
-as a generator of CSV chunks, never one string. ``queryAll`` jobs see deleted records.
+``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`),
+then ``JobComplete`` with ``numberRecordsProcessed``. Results are read back from that file, so
+they are fixed when the job completes, as a real org's are: re-reading them after records
+changed returns what they returned before. Pages are generators of CSV chunks, never one
+string. ``queryAll`` jobs see deleted records.
 
 What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
 subqueries, aggregate functions, GROUP BY, OFFSET, compound fields. (The compound message is the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field as dc_field
@@ -31,6 +33,7 @@ from .. import errors
 from ..clock import format_datetime
 from .bulk_csv import CsvFormat, check_format, job_text
 from .bulk_query import compile_bulk, row_chunks, start_snapshot
+from .bulk_results import Spool
 from .jobs import JobTable
 from .soql import snapshots
 from .soql.compiler import RecordPlan
@@ -84,6 +87,7 @@ class QueryJob:
     modstamp: datetime | None = None
     aborted: bool = False
     processing_ms: int = 0
+    spool: Spool | None = dc_field(default=None, repr=False)
     _started: float = dc_field(default_factory=time.monotonic, repr=False)
     _state: str = "UploadComplete"
 
@@ -97,9 +101,9 @@ class QueryJob:
         state = self._state
         if self.aborted:
             state = "Aborted"
-        elif self.snapshot.error is not None:
+        elif self.snapshot.error is not None or (self.spool and self.spool.error is not None):
             state = "Failed"
-        elif self.snapshot.done:
+        elif self.spool is not None and self.spool.done.is_set():
             state = "JobComplete"
         elif state == "UploadComplete":
             state = "InProgress"
@@ -125,16 +129,18 @@ class QueryJob:
     def info(self) -> dict:
         """The job info of ``GET jobs/query/{id}``, in Salesforce's key order."""
         body = self.summary(job_type=True)
+        # Recorded (v53.0): no isPkChunkingSupported in a job's info.
         body.update({"numberRecordsProcessed": self.processed, "retries": 0,
-                     "totalProcessingTime": self.processing_ms, "isPkChunkingSupported": True})
+                     "totalProcessingTime": self.processing_ms})
         if self._state == "Failed":
-            body["errorMessage"] = f"Query failed: {self.snapshot.error}"
+            error = self.snapshot.error or (self.spool.error if self.spool else None)
+            body["errorMessage"] = f"Query failed: {error}"
         return body
 
     @property
     def processed(self) -> int:
-        """Records the job found (0 until it completes)."""
-        return self.snapshot.wait_total() if self._state == "JobComplete" else 0
+        """Records the job wrote to its results (0 until it completes)."""
+        return self.spool.rows if self._state == "JobComplete" and self.spool else 0
 
 
 @dataclass
@@ -152,6 +158,7 @@ class QueryJobs:
     def __init__(self, org) -> None:
         self._org = org
         self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES)
+        self._spool_lock = threading.Lock()
 
     def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
         """Compile the query, start its snapshot and register the job (UploadComplete)."""
@@ -176,14 +183,31 @@ class QueryJobs:
         job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.NOT_FOUND("The requested resource does not exist")
+        self._spool_when_found(job)
         job.observe(now)
         return job
+
+    def _spool_when_found(self, job: QueryJob) -> None:
+        """Once every Id is found, write the rows out (in the background) and fix the results."""
+        if job.spool is not None or job.aborted or not job.snapshot.done or \
+                job.snapshot.error is not None:
+            return
+        with self._spool_lock:
+            if job.spool is not None:
+                return
+            job.spool = Spool()
+        total = job.snapshot.wait_total()
+        lines = ([job.csv.lines([row]) for row in rows]
+                 for rows in row_chunks(self._org, job.plan, job.snapshot, 0, total))
+        threading.Thread(target=job.spool.write, args=(job.csv.header(), lines), daemon=True,
+                         name=f"bulk-results-{job.id}").start()
 
     def all(self) -> list[QueryJob]:
         """Every job, oldest first, states brought up to date."""
         now = self._org.clock.now()
         jobs = self._jobs.all(now)
         for job in jobs:
+            self._spool_when_found(job)
             job.observe(now)
         return jobs
 
@@ -212,18 +236,13 @@ class QueryJobs:
         size = DEFAULT_MAX_RECORDS if max_records is None else max_records
         if size <= 0:
             raise errors.INVALIDJOB("maxRecords must be a positive number")
-        total = job.snapshot.wait_total()
+        total = job.spool.rows
         start = parse_locator(locator) if locator else 0
         if start > total:
             raise errors.INVALID_QUERY_LOCATOR("invalid query locator")
         stop = min(total, start + size)
         next_locator = make_locator(stop) if stop < total else None
-        return ResultPage(stop - start, next_locator, self._chunks(job, start, stop))
-
-    def _chunks(self, job: QueryJob, start: int, stop: int) -> Iterator[bytes]:
-        yield job.csv.header().encode()
-        for rows in row_chunks(self._org, job.plan, job.snapshot, start, stop):
-            yield job.csv.lines(rows).encode()
+        return ResultPage(stop - start, next_locator, job.spool.page(start, stop))
 
 
 def make_locator(position: int) -> str:

@@ -18,8 +18,8 @@ subquery, the refusal of a query on another object than the job's, NotProcessed 
 unfinished batches of an aborted job, and CSV as the default ``contentType`` (Salesforce's is
 XML). Ingest jobs (insert, update, upsert, delete, hardDelete) take CSV or JSON batches written
 by :mod:`.bulk1_ingest`. Not emulated: XML and ZIP content types, PK chunking
-(``Sforce-Enable-PKChunking`` is ignored), retries, datetimes as
-epoch milliseconds in JSON results (they are written as the REST API writes them).
+(``Sforce-Enable-PKChunking`` is ignored), retries. JSON results give datetimes as epoch
+milliseconds (:mod:`.bulk1_json`).
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from datetime import datetime
 
 from .. import errors
 from . import bulk1_ingest, ids
+from .bulk1_json import epoch_record
 from .bulk_csv import CsvFormat
 from .bulk_query import BulkQuery, compile_bulk, row_chunks, start_snapshot
 from .jobs import JobTable, external_id_field
@@ -143,16 +144,19 @@ class Batch:
         """Ingest rows that failed."""
         return sum(1 for row in self.rows or [] if row.failure is not None)
 
-    def info(self) -> dict:
-        """The ``batchInfo`` elements in Salesforce's order (datetimes as datetimes)."""
-        body: dict = {"id": self.id, "jobId": self.job_id, "state": self._state}
-        if self.failure is not None and self._state == "Failed":
+    def info(self, as_added: bool = False) -> dict:
+        """The ``batchInfo`` elements in Salesforce's order (datetimes as datetimes);
+        ``as_added``: as the batch stood when it was added (Queued, nothing processed)."""
+        state = "Queued" if as_added else self._state
+        body: dict = {"id": self.id, "jobId": self.job_id, "state": state}
+        if self.failure is not None and state == "Failed":
             body["stateMessage"] = self.failure
-        body.update({"createdDate": self.created, "systemModstamp": self.modstamp or self.created,
-                     "numberRecordsProcessed": self.processed,
-                     "numberRecordsFailed": self.failed,
-                     "totalProcessingTime": self.processing_ms, "apiActiveProcessingTime": 0,
-                     "apexProcessingTime": 0})
+        body.update({"createdDate": self.created,
+                     "systemModstamp": self.created if as_added else self.modstamp or self.created,
+                     "numberRecordsProcessed": 0 if as_added else self.processed,
+                     "numberRecordsFailed": 0 if as_added else self.failed,
+                     "totalProcessingTime": 0 if as_added else self.processing_ms,
+                     "apiActiveProcessingTime": 0, "apexProcessingTime": 0})
         return body
 
 
@@ -346,7 +350,8 @@ class BulkJobs:
         yield b"["
         first = True
         for rows in row_chunks(self._org, batch.query.plan, batch.snapshot, start, stop):
-            records = batch.query.plan.shaper.records_json(rows, version)
+            records = [epoch_record(record, self._org.schema)
+                       for record in batch.query.plan.shaper.records_json(rows, version)]
             if records:
                 yield (("" if first else ",") + ",".join(records)).encode()
                 first = False

@@ -21,6 +21,7 @@ order), ``retries`` (always 0), the multipart create-and-upload request, Apex an
 """
 from __future__ import annotations
 
+import csv
 import logging
 import threading
 import time
@@ -30,7 +31,7 @@ from datetime import datetime
 
 from .. import errors
 from ..clock import format_datetime
-from .bulk_csv import check_format, job_text
+from .bulk_csv import DELIMITERS, check_format, job_text
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
 from .jobs import JobTable, external_id_field
 
@@ -106,8 +107,11 @@ class IngestJob:
         """Rows that failed so far."""
         return sum(1 for result in self.results if result.error is not None)
 
-    def summary(self, job_type: bool = False) -> dict:
-        """The job info of the create, close and abort calls (and, with ``jobType``, the list)."""
+    def summary(self, job_type: bool = False, change: bool = False) -> dict:
+        """The job info of the create call (and, with ``jobType``, of the list); ``change``:
+        of a close or abort, which carries no ``contentUrl``, ``lineEnding`` or
+        ``columnDelimiter`` (recorded at v53.0). Only an Open job gives its ``contentUrl`` (a
+        failed job's recorded info has none; when it goes is a guess)."""
         body = {"id": self.id, "operation": self.request.operation,
                 "object": self.request.sobject, "createdById": self.created_by,
                 "createdDate": format_datetime(self.created),
@@ -117,11 +121,13 @@ class IngestJob:
             body["externalIdFieldName"] = self.request.external_id_field
         body.update({"concurrencyMode": "Parallel", "contentType": self.request.content_type,
                      "apiVersion": self.api_version})
+        if change:
+            return body
         if job_type:
             body["jobType"] = "V2Ingest"
-        body.update({"contentUrl": f"services/data/v{self.api_version}/jobs/ingest/{self.id}"
-                                   "/batches",
-                     "lineEnding": self.request.line_ending,
+        if self.state == "Open":
+            body["contentUrl"] = f"services/data/v{self.api_version}/jobs/ingest/{self.id}/batches"
+        body.update({"lineEnding": self.request.line_ending,
                      "columnDelimiter": self.request.column_delimiter})
         return body
 
@@ -196,7 +202,7 @@ class IngestJobs:
                     raise errors.INVALIDJOBSTATE(f"Invalid state change from {job.state} to "
                                                  "UploadComplete")
                 job.state, job.modstamp = "UploadComplete", now
-            summary = job.summary()
+            summary = job.summary(change=True)
             threading.Thread(target=self._process, args=(job,), daemon=True,
                              name=f"ingest-{job.id}").start()
             return summary
@@ -209,7 +215,7 @@ class IngestJobs:
                 job.done.set()
             else:
                 job.done.wait(30)
-            return job.summary()
+            return job.summary(change=True)
         raise errors.INVALIDJOBSTATE(f"Invalid state change to {state}; an ingest job can be "
                                      "set to UploadComplete or Aborted")
 
@@ -249,7 +255,9 @@ class IngestJobs:
             return iter(job.uploads or [b""])
         else:
             head, rows = [], iter(job.rows[job.processed:])
-        lines = csv_lines([[*head, *job.header]], request.column_delimiter, request.line_ending)
+        # A job that failed before its rows were read still names the uploaded columns.
+        lines = csv_lines([[*head, *(job.header or uploaded_header(job.uploads, request))]],
+                          request.column_delimiter, request.line_ending)
         return _chunks([*lines], csv_lines(rows, request.column_delimiter, request.line_ending))
 
     def _process(self, job: IngestJob) -> None:
@@ -280,6 +288,15 @@ class IngestJobs:
             job.modstamp = org.clock.now()
             job.processing_ms = int((time.monotonic() - started) * 1000)
             job.done.set()
+
+
+def uploaded_header(uploads: list[bytes], request: "IngestRequest") -> list[str]:
+    """The column names of the first upload's header row, as sent."""
+    if not uploads:
+        return []
+    first = uploads[0].decode("utf-8", "replace").splitlines()[:1]
+    delimiter = DELIMITERS.get(request.column_delimiter, ",")
+    return next(csv.reader(first, delimiter=delimiter), [])
 
 
 def _chunks(first: list[str], rest: Iterator[str], size: int = 1000) -> Iterator[bytes]:

@@ -34,6 +34,7 @@ class Org:
         self.usage = ApiUsage(api_limit)
         self.journal = Journal(journal_size)
         self.schema = Schema(standard_objects())
+        self.schema_changed = clock.now()  # describe's Last-Modified
         for path in schema_files or []:
             for document in load_describe_files(path):
                 self.apply_describe(document)
@@ -80,6 +81,7 @@ class Org:
                 custom=document.get("custom", name.endswith("__c")),
                 queryable=document.get("queryable", True))
             self.schema.add(definition)
+            self.schema_changed = self.clock.now()
             if hasattr(self, "store"):
                 self.store.create_all([definition])
             return definition
@@ -90,6 +92,7 @@ class Org:
 
     def add_field(self, sobject: SObjectDef, field: FieldDef) -> None:
         """Create a (custom) field at runtime; its column is added to the table."""
+        self.schema_changed = self.clock.now()
         sobject.add_field(field)
         self.schema.link()
         if hasattr(self, "store"):

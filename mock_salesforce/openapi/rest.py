@@ -98,7 +98,27 @@ def _composite_paths() -> dict:
     retrieve = {"type": "object", "required": ["ids", "fields"], "properties": {
         "ids": {"type": "array", "items": STRING, "maxItems": 2000},
         "fields": {"type": "array", "items": STRING}}}
+    subrequest = {"type": "object", "required": ["method", "url", "referenceId"], "properties": {
+        "method": {"enum": ["GET", "POST", "PATCH", "PUT", "DELETE"]},
+        "url": {"type": "string", "description": "A data API URL; @{ref.field} refers to an earlier answer"},
+        "referenceId": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,80}$"},
+        "body": {"type": "object", "additionalProperties": True}}}
+    composite = {"type": "object", "required": ["compositeRequest"], "properties": {
+        "allOrNone": {"type": "boolean"},
+        "compositeRequest": {"type": "array", "maxItems": 25, "items": subrequest}}}
+    graphs = {"type": "object", "required": ["graphs"], "properties": {"graphs": {
+        "type": "array", "items": {"type": "object", "required": ["graphId", "compositeRequest"],
+                                   "properties": {"graphId": STRING,
+                                                  "compositeRequest": composite["properties"]["compositeRequest"]}}}}}
     return {
+        f"{D}/composite": {"post": op("composite", "Several REST calls in one request (references "
+                                      "between them; allOrNone rolls back)",
+                                      ok("compositeResponse: one answer per subrequest"),
+                                      params=[VERSION], request=json_body(composite), security=BEARER)},
+        f"{D}/composite/graph": {"post": op("composite", "Graphs of subrequests, each all or none",
+                                            ok("graphs: graphId, graphResponse, isSuccessful"),
+                                            params=[VERSION], request=json_body(graphs),
+                                            security=BEARER)},
         c: {"post": op("composite", "Create up to 200 records", results, params=[VERSION],
                        request=json_body(COLLECTION), security=BEARER),
             "patch": op("composite", "Update up to 200 records", results, params=[VERSION],

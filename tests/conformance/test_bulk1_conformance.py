@@ -202,7 +202,7 @@ def test_bearer_token_is_accepted_and_usage_counted(base, session, org):
     response = requests.post(f"{base}/job", json={"operation": "query", "object": "Contact",
                                                    "contentType": "JSON"},
                              headers={"Authorization": f"Bearer {session}"})
-    assert response.status_code == 200 and response.json()["contentType"] == "JSON"
+    assert response.status_code == 201 and response.json()["contentType"] == "JSON"
     assert org.usage.used(org.clock.now()) == used + 1
 
 

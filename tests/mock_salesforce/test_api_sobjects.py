@@ -95,11 +95,57 @@ def test_update_is_204_and_bumps_system_modstamp(client, auth, app):
     assert after["Name"] == "Acme 2" and after["SystemModstamp"] > before["SystemModstamp"]
 
 
-def test_delete_is_204_then_entity_is_deleted(client, auth):
+def test_delete_is_204_then_a_get_is_not_found(client, auth):
     new_id = create(client, auth, "Account", {"Name": "Acme"})
     assert client.delete(f"{V}/sobjects/Account/{new_id}", headers=auth).status_code == 204
     response = client.get(f"{V}/sobjects/Account/{new_id}", headers=auth)
-    assert response.status_code == 404 and error_code(response) == "ENTITY_IS_DELETED"
+    assert response.status_code == 404
+    assert response.json == [{"message": "The requested resource does not exist",
+                              "errorCode": "NOT_FOUND"}]
+
+
+def test_deleting_a_deleted_record_is_entity_is_deleted_with_empty_fields(client, auth):
+    new_id = create(client, auth, "Account", {"Name": "Acme"})
+    client.delete(f"{V}/sobjects/Account/{new_id}", headers=auth)
+    response = client.delete(f"{V}/sobjects/Account/{new_id}", headers=auth)
+    assert response.status_code == 404
+    assert response.json == [{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED",
+                              "fields": []}]
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_a_value_that_is_no_id_is_a_failed_external_id_lookup(client, auth, method):
+    response = client.open(f"{V}/sobjects/Account/23foo", method=method, headers=auth,
+                           json={"Name": "X"} if method == "PATCH" else None)
+    assert response.status_code == 404
+    assert response.json == [{"message": "Provided external ID field does not exist or is not "
+                                         "accessible: 23foo", "errorCode": "NOT_FOUND"}]
+
+
+def test_an_id_with_a_bad_checksum_is_malformed_on_id(client, auth):
+    response = client.patch(f"{V}/sobjects/Account/001B000001Lp1G2IB1", headers=auth,
+                            json={"Name": "X"})
+    assert response.status_code == 400
+    assert response.json == [{"message": "Record ID: id value of incorrect type: 001B000001Lp1G2IB1",
+                              "errorCode": "MALFORMED_ID", "fields": ["Id"]}]
+
+
+def test_create_answers_location_and_json_with_charset(client, auth):
+    response = client.post(f"{V}/sobjects/Account", headers=auth, json={"Name": "Acme"})
+    assert response.status_code == 201
+    assert response.headers["Location"] == f"{V}/sobjects/Account/{response.json['id']}"
+    assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+
+
+def test_no_content_has_no_content_type(client, auth):
+    new_id = create(client, auth, "Account", {"Name": "Acme"})
+    response = client.patch(f"{V}/sobjects/Account/{new_id}", headers=auth, json={"Name": "B"})
+    assert response.status_code == 204 and "Content-Type" not in response.headers
+
+
+def test_invalid_session_says_www_authenticate_token(client):
+    response = client.get(f"{V}/sobjects", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Token"
 
 
 def test_get_unknown_record_is_not_found(client, auth):
@@ -109,7 +155,7 @@ def test_get_unknown_record_is_not_found(client, auth):
 
 @pytest.mark.parametrize("body,code,fields", [
     ({"FirstName": "X"}, "REQUIRED_FIELD_MISSING", ["LastName"]),
-    ({"LastName": "X", "Nope__c": 1}, "INVALID_FIELD", ["Nope__c"]),
+    ({"LastName": "X", "Nope__c": 1}, "INVALID_FIELD", None),  # real orgs send no fields
     ({"LastName": "X", "Name": "Y"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["Name"]),
     ({"LastName": "X", "Birthdate": "yesterday"}, "JSON_PARSER_ERROR", ["Birthdate"]),
     ({"LastName": "X" * 81}, "STRING_TOO_LONG", ["LastName"]),
@@ -121,8 +167,8 @@ def test_get_unknown_record_is_not_found(client, auth):
 def test_create_validation_errors(client, auth, body, code, fields):
     response = client.post(f"{V}/sobjects/Contact", headers=auth, json=body)
     assert response.status_code == 400
-    assert response.json == [{"message": response.json[0]["message"], "errorCode": code,
-                              "fields": fields}]
+    expected = {"message": response.json[0]["message"], "errorCode": code}
+    assert response.json == [expected if fields is None else {**expected, "fields": fields}]
 
 
 def test_restricted_picklist_value_is_refused(client, auth):
@@ -172,6 +218,15 @@ class TestUpsert:
         assert second.json["id"] == first.json["id"]
         assert client.get(f"{V}/sobjects/Contact/{first.json['id']}", headers=auth).json["LastName"] == "B"
 
+    def test_upsert_before_v46_updates_with_204_and_no_body(self, client, auth):
+        old = "/services/data/v26.0"
+        first = client.patch(f"{old}/sobjects/Contact/Ext_Id__c/E1", headers=auth, json={"LastName": "A"})
+        assert first.status_code == 201
+        assert first.json == {"id": first.json["id"], "success": True, "errors": []}
+        assert first.headers["Location"] == f"{old}/sobjects/Contact/{first.json['id']}"
+        second = client.patch(f"{old}/sobjects/Contact/Ext_Id__c/E1", headers=auth, json={"LastName": "B"})
+        assert second.status_code == 204 and second.data == b""
+
     def test_upsert_with_several_matches_is_300(self, client, auth):
         create(client, auth, "Contact", {"LastName": "A", "Ext_Id__c": "DUP"})
         create(client, auth, "Contact", {"LastName": "B", "Ext_Id__c": "DUP"})
@@ -186,3 +241,18 @@ class TestUpsert:
     def test_upsert_on_a_field_that_is_not_external_is_not_found(self, client, auth):
         response = client.patch(f"{V}/sobjects/Contact/LastName/X", headers=auth, json={})
         assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
+
+
+def test_describe_sends_etag_and_last_modified_and_honours_if_none_match(client, auth):
+    response = client.get(f"{V}/sobjects/Account/describe", headers=auth)
+    assert response.status_code == 200 and response.headers["Last-Modified"].endswith(" GMT")
+    etag = response.headers["ETag"]
+    again = client.get(f"{V}/sobjects/Account/describe", headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_record_get_sends_etag_and_last_modified(client, auth):
+    new_id = create(client, auth, "Account", {"Name": "Acme"})
+    response = client.get(f"{V}/sobjects/Account/{new_id}", headers=auth)
+    assert response.headers["ETag"].startswith('"') and response.headers["ETag"].endswith('="')
+    assert response.headers["Last-Modified"].endswith(" GMT")

@@ -110,7 +110,7 @@ def test_csv_ingest_batch_result_is_id_success_created_error(client, token):
     job_id = created.json["id"]
     batch = client.post(f"/services/async/59.0/job/{job_id}/batch", data="LastName,Title\nA,\n,x\n",
                         headers={"X-SFDC-Session": token, "Content-Type": "text/csv"})
-    assert batch.status_code == 200 and batch.headers["Content-Type"] == "application/xml"
+    assert batch.status_code == 201 and batch.headers["Content-Type"] == "application/xml"
     batch_id = re.search(r"<id>(\w+)</id>", batch.get_data(as_text=True)).group(1)
     result = client.get(f"/services/async/59.0/job/{job_id}/batch/{batch_id}/result",
                         headers={"X-SFDC-Session": token})
@@ -132,3 +132,30 @@ def test_ingest_batch_with_an_unknown_field_fails(bulk):
     status = bulk("GET", f"job/{job_id}/batch/{batch.json['id']}").json
     assert (status["state"], status["stateMessage"]) == (
         "Failed", "InvalidBatch : Field name not found : Nope")
+
+
+def test_job_create_is_201_and_a_batch_create_is_201_queued_with_its_location(bulk):
+    created = job(bulk)
+    assert created.status_code == 201
+    job_id = created.json["id"]
+    batch = bulk("POST", f"job/{job_id}/batch", "SELECT Id FROM Contact")
+    assert batch.status_code == 201 and batch.json["state"] == "Queued"
+    assert batch.headers["Location"] == f"/services/async/59.0/job/{job_id}/batch/{batch.json['id']}"
+
+
+def test_json_batch_info_carries_state_message_null(bulk):
+    job_id = job(bulk).json["id"]
+    batch_id = bulk("POST", f"job/{job_id}/batch", "SELECT Id FROM Contact").json["id"]
+    info = bulk("GET", f"job/{job_id}/batch/{batch_id}").json
+    assert info["state"] == "Completed" and info["stateMessage"] is None
+    assert list(info) == sorted(info)
+
+
+def test_json_query_results_give_datetimes_as_epoch_milliseconds(bulk, client, auth):
+    client.post("/services/data/v59.0/sobjects/Contact", headers=auth, json={"LastName": "Epoch"})
+    job_id = job(bulk).json["id"]
+    batch_id = bulk("POST", f"job/{job_id}/batch", "SELECT Id, CreatedDate FROM Contact").json["id"]
+    assert bulk("GET", f"job/{job_id}/batch/{batch_id}").json["state"] == "Completed"
+    result_id = bulk("GET", f"job/{job_id}/batch/{batch_id}/result").json[0]
+    record = bulk("GET", f"job/{job_id}/batch/{batch_id}/result/{result_id}").json[0]
+    assert isinstance(record["CreatedDate"], int) and record["CreatedDate"] > 1_500_000_000_000

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mock_salesforce.backend import bulk, bulk_query
+from mock_salesforce.backend import bulk, bulk_query, bulk_results
 from mock_salesforce.backend.soql import snapshots
 
 V = "/services/data/v59.0"
@@ -199,13 +199,24 @@ def test_locator_pages_through_every_record_once(client, auth, load, completed):
     assert counts == [2, 2, 1] and seen == sorted(ids)
 
 
-def test_a_page_streams_as_chunks_of_rows(app, load, completed, monkeypatch):
+def test_a_page_streams_as_chunks(app, load, completed, monkeypatch):
     load([{"LastName": f"L{n}"} for n in range(5)])
     job_id = completed("SELECT LastName FROM Contact ORDER BY LastName")
-    monkeypatch.setattr(bulk_query, "READ_CHUNK", 2)
+    monkeypatch.setattr(bulk_results, "READ_BYTES", 10)
     page = app.extensions["mock_salesforce"].default_org.query_jobs.results(job_id, None, None)
     assert page.number_of_records == 5 and page.locator is None
     assert list(page.chunks) == [b'"LastName"\n', b'"L0"\n"L1"\n', b'"L2"\n"L3"\n', b'"L4"\n']
+
+
+def test_results_are_fixed_when_the_job_completes(client, auth, load, completed):
+    (contact,) = load([{"LastName": "Before"}])
+    job_id = completed("SELECT Id, LastName FROM Contact")
+    first = results(client, auth, job_id).data
+    assert client.patch(f"{V}/sobjects/Contact/{contact}", headers=auth,
+                        json={"LastName": "After"}).status_code == 204
+    assert client.delete(f"{V}/sobjects/Contact/{contact}", headers=auth).status_code == 204
+    again = results(client, auth, job_id)
+    assert again.data == first and rows(again)[1:] == [[contact, "Before"]]
 
 
 def test_results_come_from_the_snapshot(client, auth, load, completed):

@@ -163,3 +163,22 @@ def test_daily_batch_allocation_fails_the_job(client, auth, app, run):
         ["A", "B"]
     limits = client.get(f"{V}/limits", headers=auth).json["DailyBulkApiBatches"]
     assert limits["Remaining"] == 0
+
+
+def test_close_answers_the_short_info_and_only_an_open_job_has_a_content_url(client, auth, open_job):
+    job_id = open_job()
+    assert "contentUrl" in client.get(f"{JOBS}/{job_id}", headers=auth).json
+    client.put(f"{JOBS}/{job_id}/batches", headers={**auth, **CSV}, data="LastName\nA\n")
+    closed = client.patch(f"{JOBS}/{job_id}", headers=auth, json={"state": "UploadComplete"}).json
+    assert set(closed) == {"id", "operation", "object", "createdById", "createdDate",
+                           "systemModstamp", "state", "concurrencyMode", "contentType",
+                           "apiVersion"}
+    assert "contentUrl" not in client.get(f"{JOBS}/{job_id}", headers=auth).json
+
+
+def test_a_job_failed_on_an_unknown_column_still_names_the_uploaded_columns(client, auth, run):
+    info = run("Name,Employees\nFoo,12\n")
+    assert info["state"] == "Failed"
+    for kind, first in (("successfulResults", "sf__Created"), ("failedResults", "sf__Error")):
+        response = client.get(f"{JOBS}/{info['id']}/{kind}", headers=auth)
+        assert response.get_data(as_text=True) == f'"sf__Id","{first}","Name","Employees"\n'

@@ -1,6 +1,8 @@
 """The identity URL of a token response and OpenID userinfo."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 TOKEN = "/services/oauth2/token"
@@ -27,7 +29,7 @@ def test_identity_url_with_bearer_token(client, config, token_response):
 def test_identity_url_with_oauth_token_parameter_as_jsforce_calls_it(client, token_response):
     response = client.get(identity_path(token_response), query_string={
         "format": "json", "oauth_token": token_response["access_token"]})
-    assert response.status_code == 200 and response.content_type == "application/json"
+    assert response.status_code == 200 and response.content_type == "application/json;charset=UTF-8"
 
 
 def test_identity_urls_keep_the_version_placeholder(client, token_response):
@@ -67,3 +69,13 @@ def test_userinfo_with_a_revoked_token_is_403(client, token_response):
     response = client.get("/services/oauth2/userinfo",
                           headers={"Authorization": f"Bearer {token_response['access_token']}"})
     assert response.status_code == 403 and response.get_data(as_text=True) == "Bad_OAuth_Token"
+
+
+def test_identity_and_userinfo_datetimes_end_in_z_and_userinfo_has_phone_claims(client, token_response):
+    bearer = {"Authorization": f"Bearer {token_response['access_token']}"}
+    identity = client.get(identity_path(token_response), headers=bearer).json
+    info = client.get("/services/oauth2/userinfo", headers=bearer).json
+    z_time = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
+    assert re.match(z_time, identity["last_modified_date"])
+    assert re.match(z_time, info["updated_at"])
+    assert info["phone_number"] is None and info["phone_number_verified"] is False

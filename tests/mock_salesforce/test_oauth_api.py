@@ -85,9 +85,11 @@ def password_form(config, **changes) -> dict:
 
 
 # -- password and client credentials ---------------------------------------------------------
-def test_password_grant_has_no_refresh_token(client, config):
-    body = client.post(TOKEN, data=password_form(config)).json
-    assert "refresh_token" not in body and body["scope"] == "api refresh_token"
+def test_password_grant_has_no_refresh_token_and_no_scope(client, config):
+    response = client.post(TOKEN, data=password_form(config))
+    assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+    assert list(response.json) == ["access_token", "signature", "instance_url", "id",
+                                   "token_type", "issued_at"]
 
 
 def test_password_grant_refused_outside_trusted_ips_when_enforced(client, config, control, app_settings):

@@ -38,7 +38,7 @@ def text(response, tag: str) -> str:
 def test_login_returns_an_unprefixed_session_id_and_server_url(soap_login, app):
     response = soap_login()
     org = app.extensions["mock_salesforce"].default_org
-    assert response.status_code == 200 and response.content_type == "text/xml;charset=UTF-8"
+    assert response.status_code == 200 and response.content_type == "text/xml; charset=utf-8"
     assert text(response, "sessionId").startswith("00D")
     assert text(response, "serverUrl") == f"http://localhost/services/Soap/u/59.0/{org.id}"
 

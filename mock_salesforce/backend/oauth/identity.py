@@ -5,7 +5,8 @@ custom attributes and ``id_token``.
 """
 from __future__ import annotations
 
-from ...clock import format_datetime
+from datetime import datetime, timezone
+
 from .models import ConnectedApp, OrgRecord, Token, UserAccount
 
 API_VERSION = "59.0"
@@ -26,6 +27,12 @@ def _urls(base_url: str, org_id: str, user_id: str) -> dict:
             "custom_domain": base_url}
 
 
+def _iso_z(millis: int) -> str:
+    """The identity service's datetimes: ISO 8601 in UTC ending in ``Z`` (``2021-03-05T15:55:20Z``),
+    not the REST API's ``+0000`` form."""
+    return datetime.fromtimestamp(millis / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def identity_document(user: UserAccount, org: OrgRecord, base_url: str, modified: int) -> dict:
     """``GET /id/{orgId}/{userId}``: who the user is and where the org's APIs live."""
     display = f"{user.first_name} {user.last_name}".strip() or user.username
@@ -41,7 +48,7 @@ def identity_document(user: UserAccount, org: OrgRecord, base_url: str, modified
             "is_lightning_login_user": False, "status": {"created_date": None, "body": None},
             "urls": _urls(base_url, org.id, user.id), "active": True, "user_type": "STANDARD",
             "language": "en_US", "locale": "en_US", "utcOffset": 0,
-            "last_modified_date": format_datetime(modified), "is_app_installed": True}
+            "last_modified_date": _iso_z(modified), "is_app_installed": True}
 
 
 def userinfo(user: UserAccount, org: OrgRecord, base_url: str, modified: int) -> dict:
@@ -54,10 +61,11 @@ def userinfo(user: UserAccount, org: OrgRecord, base_url: str, modified: int) ->
             "zoneinfo": "GMT", "photos": {"picture": f"{base_url}/profilephoto/005/F",
                                           "thumbnail": f"{base_url}/profilephoto/005/T"},
             "profile": f"{base_url}/{user.id}", "picture": f"{base_url}/profilephoto/005/F",
-            "address": {}, "is_salesforce_integration_user": False,
+            "address": {}, "phone_number": None, "phone_number_verified": False,
+            "is_salesforce_integration_user": False,
             "urls": _urls(base_url, org.id, user.id), "active": True, "user_type": "STANDARD",
             "language": "en_US", "locale": "en_US", "utcOffset": 0,
-            "updated_at": format_datetime(modified), "is_app_installed": True}
+            "updated_at": _iso_z(modified), "is_app_installed": True}
 
 
 def introspection(token: Token | None, alive: bool, app: ConnectedApp | None,
