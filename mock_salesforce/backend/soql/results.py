@@ -88,6 +88,8 @@ class Compound:
 
     def value(self, *values) -> dict | None:
         """The compound value of its columns' values (in the order of :attr:`parts`)."""
+        if not any(v is not None for v in values):
+            return None  # most records leave most addresses empty: skip building one
         return compound_value(self.sobject, self.field,
                               {name: value for (name, _), value in zip(self.parts, values)})
 
