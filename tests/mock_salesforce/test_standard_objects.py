@@ -203,3 +203,11 @@ def test_the_organization_record_is_a_developer_edition_org(org):
                        f"WHERE Id = '{admin}'")
     assert (user["LocaleSidKey"], user["UserType"], user["IsActive"]) == ("en_US", "Standard",
                                                                           True)
+
+
+def test_a_sandbox_organization_is_an_enterprise_edition_sandbox(registry):
+    sandbox = registry.create_org("Acme Sandbox", sandbox=True, username="admin@acme.sandbox",
+                                  password="secret")
+    row = record(sandbox, "SELECT OrganizationType, IsSandbox, InstanceName FROM Organization")
+    assert (row["OrganizationType"], row["IsSandbox"]) == ("Enterprise Edition", True)
+    assert row["InstanceName"]

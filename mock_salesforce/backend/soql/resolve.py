@@ -117,15 +117,16 @@ class Scope:
         """A path's column starting at ``hop`` (a TYPEOF branch) on object ``owner``."""
         for name in parts[:-1]:
             if hop is not None and hop.polymorphic:
-                raise self._bad_relationship(name, path)
+                raise self.bad_relationship(name, path)
             reference = owner.relationship(name)
             if reference is None:
-                raise self._bad_relationship(name, path)
+                raise self.bad_relationship(name, path)
             hop = self._hop(hop, reference)
             owner = None if hop.polymorphic else hop.targets[0]
         return self._field(parts[-1], hop, owner, path)
 
-    def _bad_relationship(self, name: str, path: ast.FieldPath) -> errors.SalesforceError:
+    def bad_relationship(self, name: str, path: ast.FieldPath) -> errors.SalesforceError:
+        """Salesforce's INVALID_FIELD for an unknown relationship name."""
         return self.ctx.error(
             errors.INVALID_FIELD, path.pos,
             f"Didn't understand relationship '{name}' in field path. If you are attempting to use "

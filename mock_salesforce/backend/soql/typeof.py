@@ -32,7 +32,7 @@ def compile_typeof(ctx: Context, scope: Scope, item: ast.TypeOf, add_column, see
     """
     reference = scope.sobject.relationship(item.relationship)
     if reference is None:
-        raise scope._bad_relationship(item.relationship, ast.FieldPath((item.relationship,),
+        raise scope.bad_relationship(item.relationship, ast.FieldPath((item.relationship,),
                                                                        item.pos))
     name = reference.relationship_name
     if len(reference.reference_to) < 2:
@@ -117,7 +117,7 @@ def _else_field(scope: Scope, hop: Hop, every: list, path: ast.FieldPath
                 ) -> tuple[FieldDef, sa.ColumnElement]:
     """An ELSE field: a field of the ``Name`` object, from the targets no WHEN names."""
     if len(path.parts) > 1:
-        raise scope._bad_relationship(path.parts[0], path)
+        raise scope.bad_relationship(path.parts[0], path)
     name = path.parts[0]
     fk = scope.base.c[hop.field.name]
     if name.lower() == "id":
