@@ -4,8 +4,9 @@ full sObject describes, with exactly the keys real orgs send (alphabetical, as t
 The key sets are those of real describes: API v42.0 recorded from a Developer Edition org
 (grouparoo's Salesforce plugin fixtures) and v61.0 from a sandbox (Airbyte's source-salesforce
 unit tests), which add ``aiPredictionField`` and ``formulaTreatNullNumberAsZero`` to fields.
-Rules that are guesses where no recording showed them: ``searchPrefilterable`` true on reference
-fields, ``permissionable`` false on required and read-only boolean fields.
+Rules that are guesses beyond what the recordings show: ``searchPrefilterable`` true on
+writable reference fields (recorded: ``AccountId`` true, ``MasterRecordId`` false),
+``permissionable`` false on required and read-only boolean fields.
 Not emulated: the ``ui*Template`` urls (they need the instance URL), layouts, action overrides.
 """
 from __future__ import annotations
@@ -96,7 +97,7 @@ def field_entry(field: "FieldDef") -> dict:
         "restrictedDelete": False,
         "restrictedPicklist": field.restricted_picklist,
         "scale": field.scale,
-        "searchPrefilterable": kind == "reference",
+        "searchPrefilterable": kind == "reference" and field.createable,
         "soapType": SOAP_TYPES.get(kind, "xsd:string"),
         "sortable": kind not in _NOT_SORTABLE and not _long_text(field),
         "type": kind,

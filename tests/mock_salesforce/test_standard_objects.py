@@ -115,6 +115,15 @@ def test_contact_fields_match_the_recorded_developer_edition_describe(schema):
     street = contact["MailingStreet"]
     assert (street["byteLength"], street["extraTypeInfo"], street["groupable"]) == \
         (765, "plaintextarea", True)
+    name, first = contact["Name"], contact["FirstName"]
+    assert (name["byteLength"], name["nameField"], name["idLookup"], name["nillable"],
+            name["extraTypeInfo"]) == (363, True, False, False, "personname")
+    assert (first["compoundFieldName"], first["permissionable"], contact["Salutation"]["length"]) \
+        == ("Name", False, 40)
+    assert (contact["AccountId"]["searchPrefilterable"],
+            contact["MasterRecordId"]["searchPrefilterable"]) == (True, False)
+    assert list(contact)[:8] == ["Id", "IsDeleted", "MasterRecordId", "AccountId", "LastName",
+                                 "FirstName", "Salutation", "Name"]
 
 
 def test_polymorphic_and_picklist_details(schema):
