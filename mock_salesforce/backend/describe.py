@@ -4,9 +4,8 @@ full sObject describes, with exactly the keys real orgs send (alphabetical, as t
 The key sets are those of real describes: API v42.0 recorded from a Developer Edition org
 (grouparoo's Salesforce plugin fixtures) and v61.0 from a sandbox (Airbyte's source-salesforce
 unit tests), which add ``aiPredictionField`` and ``formulaTreatNullNumberAsZero`` to fields.
-Rules that are guesses beyond what the recordings show: ``searchPrefilterable`` true on
-writable reference fields (recorded: ``AccountId`` true, ``MasterRecordId`` false),
-``permissionable`` false on required and read-only boolean fields.
+Rules generalise what the recordings show (``searchPrefilterable``, ``permissionable``): a field
+the recordings do not cover may differ from a real org's in those two keys.
 Not emulated: the ``ui*Template`` urls (they need the instance URL), layouts, action overrides.
 """
 from __future__ import annotations
@@ -84,8 +83,10 @@ def field_entry(field: "FieldDef") -> dict:
         "nameField": field.name == "Name",
         "namePointing": polymorphic,
         "nillable": field.nillable,
-        "permissionable": field.nillable and field.name != "Id"
-        or kind == "boolean" and (field.createable or field.updateable),
+        # Recorded: writable optional fields and compound addresses yes; required, system and
+        # read-only ones (LastActivityDate, LastViewedDate) no.
+        "permissionable": (field.nillable or kind == "boolean")
+        and (field.createable or field.updateable or kind in _COMPOUND),
         "picklistValues": picklist,
         "polymorphicForeignKey": polymorphic,
         "precision": field.precision,
@@ -97,7 +98,9 @@ def field_entry(field: "FieldDef") -> dict:
         "restrictedDelete": False,
         "restrictedPicklist": field.restricted_picklist,
         "scale": field.scale,
-        "searchPrefilterable": kind == "reference" and field.createable,
+        # Recorded: AccountId and ParentId yes; OwnerId and MasterRecordId no.
+        "searchPrefilterable": kind == "reference" and field.createable
+        and "User" not in field.reference_to,
         "soapType": SOAP_TYPES.get(kind, "xsd:string"),
         "sortable": kind not in _NOT_SORTABLE and not _long_text(field),
         "type": kind,
@@ -105,7 +108,8 @@ def field_entry(field: "FieldDef") -> dict:
         "updateable": field.updateable,
         "writeRequiresMasterRead": False,
     }
-    entry.update(field.extra)  # what the metadata says beyond these rules (extraTypeInfo…)
+    # What the metadata says beyond these rules (extraTypeInfo…); "_" keys are the mock's own.
+    entry.update({k: v for k, v in field.extra.items() if not k.startswith("_")})
     return entry
 
 

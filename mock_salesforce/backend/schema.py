@@ -201,7 +201,7 @@ class Schema:
                             name = child.name.removesuffix("__c") + "s__r"
                         parent.child_relationships.append(ChildRelationship(
                             child.name, definition.name, name,
-                            bool(definition.extra.get("cascadeDelete"))))
+                            bool(definition.extra.get("_cascadeChildren"))))
 
 
 # Child relationship names of standard objects (Account.Contacts, Opportunity.OpportunityContactRoles…).

@@ -26,6 +26,8 @@ _ATTRIBUTES = {"length": "length", "precision": "precision", "scale": "scale", "
                "externalId": "external_id"}
 _HANDLED = {"name", "type", "required", "readOnly", "createOnly", "referenceTo",
             "relationshipName", "picklist", "_note"} | _ATTRIBUTES.keys()
+# Keys of the data file starting with "_" stay out of describe: "_cascadeChildren" makes the
+# parent's childRelationships entry cascadeDelete (deleting the parent deletes these records).
 
 
 @functools.cache
@@ -49,6 +51,8 @@ def field(entry: dict, object_label: str = "") -> FieldDef:
     name, kind = entry["name"], entry["type"]
     values = entry.get("picklist", [])
     options = {attribute: entry[key] for key, attribute in _ATTRIBUTES.items() if key in entry}
+    if kind == "picklist":
+        options.setdefault("length", 40)  # standard picklists are 40 long (recorded: Type)
     if kind == "boolean":
         # Checkboxes are never null: not nillable, false unless the data says otherwise.
         options.setdefault("default_value", False)

@@ -126,6 +126,31 @@ def test_contact_fields_match_the_recorded_developer_edition_describe(schema):
                                  "FirstName", "Salutation", "Name"]
 
 
+def test_account_fields_match_the_recorded_developer_edition_describe(schema):
+    """Values from grouparoo's recording of a real org's Account describe (v42.0)."""
+    account = fields(schema, "Account")
+    assert [p["value"] for p in account["Type"]["picklistValues"]] == [
+        "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
+        "Installation Partner", "Technology Partner", "Other"]
+    assert (account["Type"]["length"], account["Type"]["label"]) == (40, "Account Type")
+    assert (account["ParentId"]["searchPrefilterable"], account["OwnerId"]["searchPrefilterable"],
+            account["ParentId"]["label"]) == (True, False, "Parent Account ID")
+    viewed = account["LastViewedDate"]
+    assert (viewed["permissionable"], viewed["groupable"], viewed["createable"]) == \
+        (False, False, False)
+    children = {(c["childSObject"], c["field"]): c for c in
+                schema.get("Account").describe("v61.0")["childRelationships"]}
+    assert (children["Contact", "AccountId"]["relationshipName"],
+            children["Contact", "AccountId"]["cascadeDelete"]) == ("Contacts", True)
+    assert (children["Event", "WhatId"]["relationshipName"],
+            children["Event", "WhatId"]["cascadeDelete"]) == ("Events", True)
+    assert children["Event", "AccountId"]["relationshipName"] is None
+    assert fields(schema, "Contact")["AccountId"]["cascadeDelete"] is False
+    names = list(account)
+    assert names.index("OwnerId") < names.index("CreatedDate") < names.index("LastActivityDate") \
+        < names.index("LastViewedDate") < names.index("LastReferencedDate")
+
+
 def test_polymorphic_and_picklist_details(schema):
     task = fields(schema, "Task")
     assert (task["WhatId"]["polymorphicForeignKey"], task["WhatId"]["namePointing"]) == \
