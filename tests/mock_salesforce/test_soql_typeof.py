@@ -131,3 +131,48 @@ def test_bulk_2_refuses_typeof(org, activities):
     with pytest.raises(errors.SalesforceError) as raised:
         compile_bulk(org, TYPEOF_WHAT, False)
     assert raised.value.error_code == "API_ERROR"
+
+
+# -- through the HTTP APIs ------------------------------------------------------------------------
+@pytest.fixture
+def task_on_account(client, auth):
+    def create(sobject, body):
+        response = client.post(f"/services/data/v59.0/sobjects/{sobject}", json=body, headers=auth)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+    account = create("Account", {"Name": "Acme", "Phone": "555-0100"})
+    create("Task", {"Subject": "Call", "WhatId": account})
+    return account
+
+
+def test_rest_query_answers_typeof(client, auth, task_on_account):
+    response = client.get("/services/data/v59.0/query", headers=auth, query_string={
+        "q": "SELECT Subject, TYPEOF What WHEN Account THEN Phone END FROM Task"})
+    assert response.status_code == 200
+    what = response.json["records"][0]["What"]
+    assert (what["attributes"]["type"], what["Phone"]) == ("Account", "555-0100")
+
+
+def test_bulk_1_csv_job_answers_typeof(client, token, task_on_account):
+    def call(method, path, body=None, content_type="application/json"):
+        return client.open(f"/services/async/59.0/{path}", method=method, data=body,
+                           headers={"X-SFDC-Session": token, "Content-Type": content_type})
+    job_id = call("POST", "job", '{"operation": "query", "object": "Task", '
+                               '"contentType": "CSV"}').json["id"]
+    batch = call("POST", f"job/{job_id}/batch",
+                 "SELECT Subject, TYPEOF What WHEN Account THEN Phone END FROM Task",
+                 content_type="text/csv")
+    batch_id = batch.data.split(b"<id>")[1].split(b"</id>")[0].decode()
+    call("GET", f"job/{job_id}/batch/{batch_id}")
+    listing = call("GET", f"job/{job_id}/batch/{batch_id}/result", content_type="text/csv")
+    result_id = listing.data.split(b"<result>")[1].split(b"</result>")[0].decode()
+    result = call("GET", f"job/{job_id}/batch/{batch_id}/result/{result_id}")
+    assert result.data.decode().splitlines() == ['"Subject","What.Phone"', '"Call","555-0100"']
+
+
+def test_bulk_2_job_with_typeof_is_refused(client, auth, task_on_account):
+    response = client.post("/services/data/v59.0/jobs/query", headers=auth, json={
+        "operation": "query",
+        "query": "SELECT Subject, TYPEOF What WHEN Account THEN Phone END FROM Task"})
+    assert response.status_code == 400
+    assert response.json[0]["errorCode"] == "API_ERROR"
