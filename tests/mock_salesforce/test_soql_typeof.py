@@ -74,6 +74,12 @@ def test_who_on_event_and_keywords_in_any_case(org, activities):
     assert (who["Company"], who["Email"]) == ("Lee Co", "lee@example.com")
 
 
+def test_typeof_owner_of_a_lead(org, activities):
+    soql = "SELECT TYPEOF Owner WHEN User THEN Username WHEN Group THEN Name END FROM Lead"
+    owner = run(org, soql)["records"][0]["Owner"]
+    assert owner["attributes"]["type"] == "User" and "@" in owner["Username"]
+
+
 def test_typeof_in_a_child_subquery(org, activities):
     soql = ("SELECT Name, (SELECT Subject, TYPEOF Who WHEN Contact THEN Email END FROM Tasks) "
             "FROM Account")
