@@ -266,7 +266,7 @@ class BulkJobs:
             self._ingest(job, batch, data or soql.encode())
             return batch
         try:
-            batch.query = compile_bulk(org, soql, job.include_deleted)
+            batch.query = compile_bulk(org, soql, job.include_deleted, typeof=True)
             if batch.query.sobject != job.spec.sobject:
                 batch.failure = (f"InvalidBatch : The query's object {batch.query.sobject} does "
                                  f"not match the job's object {job.spec.sobject}")

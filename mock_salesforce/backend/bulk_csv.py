@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .. import errors
-from .soql.results import ChildSlot, Compound, Node, Shaper, format_millis
+from .soql.results import ChildSlot, Compound, Node, Shaper, TypeSwitch, format_millis
 
 DELIMITERS = {"BACKQUOTE": "`", "CARET": "^", "COMMA": ",", "PIPE": "|", "SEMICOLON": ";",
               "TAB": "\t"}
@@ -52,6 +52,16 @@ class Column:
     header: str
     index: int
     kind: str | None
+    alternatives: tuple[int, ...] = ()  # TYPEOF branches' columns of the same header
+
+    def value(self, row: tuple) -> object:
+        """The column's value in a row: the first non-null of its indexes."""
+        value = row[self.index]
+        for index in self.alternatives:
+            if value is not None:
+                break
+            value = row[index]
+        return value
 
 
 def columns(shaper: Shaper) -> list[Column]:
@@ -61,16 +71,29 @@ def columns(shaper: Shaper) -> list[Column]:
     such a job when it is created.
     """
     found: list[Column] = []
+    headers: dict[str, int] = {}
 
     def walk(node: Node, prefix: str) -> None:
         for key, item in node.items:
-            if isinstance(item, Node):
+            if isinstance(item, TypeSwitch):
+                # Every branch's columns, once per header: a row fills the columns of its own
+                # type's branch (a guess at Bulk API 1.0's flattening; 2.0 refuses TYPEOF).
+                for _, branch in item.branches:
+                    walk(branch, f"{prefix}{key}.")
+                if item.otherwise is not None:
+                    walk(item.otherwise, f"{prefix}{key}.")
+            elif isinstance(item, Node):
                 walk(item, f"{prefix}{key}.")
             elif isinstance(item, Compound):
                 raise errors.API_ERROR("Selecting compound data not supported in Bulk Query")
             elif isinstance(item, ChildSlot):
                 raise errors.API_ERROR("Aggregate Relationship not supported in Bulk Query")
+            elif prefix + key in headers:
+                first = found[headers[prefix + key]]
+                found[headers[prefix + key]] = Column(first.header, first.index, first.kind,
+                                                      first.alternatives + (item,))
             else:
+                headers[prefix + key] = len(found)
                 found.append(Column(prefix + key, item, shaper.kinds[item]))
 
     walk(shaper.root, "")
@@ -100,6 +123,7 @@ class CsvFormat:
         self.delimiter = DELIMITERS[delimiter]
         self.line_ending = LINE_ENDINGS[line_ending]
         self._cells = [(c.index, _WRITERS.get(c.kind or "", str)) for c in cols]
+        self._merged = [c for c in cols if c.alternatives]
 
     def header(self) -> str:
         """The header line."""
@@ -108,8 +132,16 @@ class CsvFormat:
     def lines(self, rows: Iterable[tuple]) -> str:
         """The lines of these rows, joined."""
         cells = self._cells
+        if self._merged:
+            rows = [self._merge(row) for row in rows]
         return "".join(self._line("" if row[i] is None else write(row[i]) for i, write in cells)
                        for row in rows)
+
+    def _merge(self, row: tuple) -> list:
+        merged = list(row)
+        for column in self._merged:
+            merged[column.index] = column.value(row)
+        return merged
 
     def _line(self, values: Iterable[str]) -> str:
         # Every value quoted, as Salesforce writes them: delimiters, quotes and line breaks

@@ -33,9 +33,16 @@ class BulkQuery:
         return self.plan.sobject.name
 
 
-def compile_bulk(org, soql: str, include_deleted: bool) -> BulkQuery:
-    """Compile a bulk query; API_ERROR for what Bulk cannot query, SOQL errors as the REST API's."""
-    check_supported(parse(soql))
+def compile_bulk(org, soql: str, include_deleted: bool, typeof: bool = False) -> BulkQuery:
+    """Compile a bulk query; API_ERROR for what Bulk cannot query, SOQL errors as the REST API's.
+
+    ``typeof``: TYPEOF is allowed (Bulk API 1.0); Bulk API 2.0 refuses it, as its documentation
+    says ("Bulk API 2.0 doesn't support SOQL queries that include … TYPEOF clauses").
+    """
+    query = parse(soql)
+    check_supported(query)
+    if not typeof and any(isinstance(item, ast.TypeOf) for item in query.select):
+        raise errors.API_ERROR("TYPEOF clause not supported in Bulk API 2.0 Query")
     plan = engine.compile_soql(org, soql, include_deleted)
     if not isinstance(plan, RecordPlan):
         raise errors.API_ERROR("Aggregate Queries not supported in Bulk Query")

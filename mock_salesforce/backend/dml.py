@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..clock import to_millis
-from . import ids
+from . import derived, ids
 from .records import to_store
 from .schema import SObjectDef
 
@@ -84,7 +84,13 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
     if check_refs:
         _check_references(org, sobject, row)
     _check_unique(org, sobject, row, existing)
-    _derive(sobject, row, merged, org.clock.now())
+    if creating:
+        # Values the org writes itself (roll-up counts, a user's locale and profile): trusted,
+        # so after the checks (a profile is not an emulated object).
+        for field in sobject.fields.values():
+            if field.initial is not None and field.name not in row:
+                row[field.name] = merged[field.name] = field.initial
+    derived.derive(sobject, row, merged, org.clock.now())
     now = to_millis(org.clock.now())
     stamps = {"LastModifiedDate": now, "LastModifiedById": user_id, "SystemModstamp": now}
     if creating:
@@ -162,20 +168,6 @@ def _check_unique(org, sobject: SObjectDef, row: dict, existing: dict | None) ->
             raise errors.DUPLICATE_VALUE(
                 f"duplicate value found: {field.name} duplicates value on record with id: "
                 f"{clash[0]}", [field.name])
-
-
-def _derive(sobject: SObjectDef, row: dict, merged: dict, now) -> None:
-    """Fields Salesforce computes: Name of people, IsClosed/IsWon, HasResponded."""
-    if sobject.name in ("Contact", "Lead", "User") and ({"FirstName", "LastName"} & row.keys()):
-        row["Name"] = " ".join(p for p in (merged.get("FirstName"), merged.get("LastName")) if p)
-    if sobject.name == "Opportunity" and "StageName" in row:
-        row["IsClosed"] = row["StageName"] in ("Closed Won", "Closed Lost")
-        row["IsWon"] = row["StageName"] == "Closed Won"
-    if sobject.name == "Task" and "Status" in row:
-        row["IsClosed"] = row["Status"] == "Completed"
-        row["CompletedDateTime"] = to_millis(now) if row["IsClosed"] else None
-    if sobject.name == "CampaignMember" and "Status" in row:
-        row["HasResponded"] = row["Status"] == "Responded"
 
 
 def lookup(org, sobject: SObjectDef, record_id: str, conn=None) -> dict:

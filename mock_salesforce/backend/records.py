@@ -99,13 +99,15 @@ def to_json(field: FieldDef, value: object) -> object:
 def compound_value(sobject: SObjectDef, field: FieldDef, row: dict) -> dict | None:
     """An address or location value assembled from its component columns (None when all empty)."""
     prefix = field.name[: -len("Address")] if field.type == "address" else field.name
-    parts = {"street": "Street", "city": "City", "state": "State", "postalCode": "PostalCode",
-             "country": "Country", "latitude": "Latitude", "longitude": "Longitude"}
-    value = {key: row.get(prefix + suffix) for key, suffix in parts.items()}
+    value = {key: row.get(prefix + suffix) for key, suffix in _ADDRESS_PARTS}
     if all(v is None for v in value.values()):
         return None
-    value["geocodeAccuracy"] = None
     return value
+
+
+_ADDRESS_PARTS = (("street", "Street"), ("city", "City"), ("state", "State"),
+                  ("postalCode", "PostalCode"), ("country", "Country"), ("latitude", "Latitude"),
+                  ("longitude", "Longitude"), ("geocodeAccuracy", "GeocodeAccuracy"))
 
 
 def record_url(version: str, sobject: str, record_id: str) -> str:

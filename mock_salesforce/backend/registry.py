@@ -116,6 +116,7 @@ class Registry:
             org = self._load(record)
             self._organization_row(org, record)
             user_id = self.add_user(org, username, password)
+            self._organization_creator(org, user_id, "Admin User")
             if client_id:
                 self.add_app(org, self.config.app_name, client_id, client_secret or "",
                              callback_urls or [])
@@ -125,14 +126,26 @@ class Registry:
             return org
 
     def _organization_row(self, org: Org, record: OrgRecord) -> None:
+        """The org's Organization record, with a new Developer Edition org's values (a sandbox
+        is one of an Enterprise Edition org)."""
         now = to_millis(self.clock.now())
         sobject = org.sobject("Organization")
-        row = {"Id": org.id, "IsDeleted": False, "Name": record.name, "IsSandbox": record.is_sandbox,
-               "OrganizationType": "Developer Edition", "InstanceName": record.instance_name,
-               "TimeZoneSidKey": "GMT", "CreatedDate": now, "CreatedById": None,
-               "LastModifiedDate": now, "LastModifiedById": None, "SystemModstamp": now}
+        row = {f.name: f.initial if f.initial is not None else f.default_value
+               for f in sobject.stored_fields()}
+        row.update({"Id": org.id, "IsDeleted": False, "Name": record.name,
+                    "IsSandbox": record.is_sandbox, "InstanceName": record.instance_name,
+                    "OrganizationType": "Enterprise Edition" if record.is_sandbox
+                    else "Developer Edition", "Country": "United States",
+                    "CreatedDate": now, "LastModifiedDate": now, "SystemModstamp": now})
         with self.engine.begin() as conn:
             org.store.insert_many(sobject, [row], conn)
+
+    def _organization_creator(self, org: Org, user_id: str, name: str) -> None:
+        """The admin created the org and is its primary contact."""
+        with self.engine.begin() as conn:
+            org.store.update(org.sobject("Organization"), org.id, {
+                "CreatedById": user_id, "LastModifiedById": user_id, "PrimaryContact": name},
+                conn)
 
     def add_user(self, org: Org, username: str, password: str, first_name: str = "Admin",
                  last_name: str = "User") -> str:

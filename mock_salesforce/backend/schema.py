@@ -10,20 +10,16 @@ import json
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
+from . import describe as describing
+from .describe import TEXT_TYPES  # noqa: F401 - SOQL's type checks import it from here
+
 # Types that TAP and Airbyte both accept (salesforce-api.md §6); describe never leaves this set.
 FIELD_TYPES = frozenset(
     "id string picklist multipicklist combobox reference textarea phone url email encryptedstring "
     "datacategorygroupreference masterrecord complexvalue double currency percent int long boolean "
     "date datetime time address location base64 byte json anyType calculated".split())
-TEXT_TYPES = frozenset("string picklist multipicklist combobox textarea phone url email "
-                       "encryptedstring".split())
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "int", "long"})
 COMPOUND_TYPES = frozenset({"address", "location"})
-SOAP_TYPES = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "int": "xsd:int",
-              "long": "xsd:long", "double": "xsd:double", "currency": "xsd:double",
-              "percent": "xsd:double", "date": "xsd:date", "datetime": "xsd:dateTime",
-              "time": "xsd:time", "address": "urn:address", "location": "urn:location",
-              "base64": "xsd:base64Binary", "anyType": "xsd:anyType"}
 DEFAULT_LENGTH = {"string": 255, "textarea": 255, "phone": 40, "url": 255, "email": 80,
                   "picklist": 255, "multipicklist": 4099, "combobox": 255, "id": 18,
                   "reference": 18, "encryptedstring": 175}
@@ -55,6 +51,13 @@ class FieldDef:
     compound_field_name: str | None = None
     precision: int = 0
     scale: int = 0
+    digits: int = 0
+    # Describe keys beyond what the attributes above decide (extraTypeInfo, nameField, ...).
+    extra: dict = dc_field(default_factory=dict)
+    # Written on create when the body leaves it out, without showing in describe (roll-up
+    # counts start at 0, a user's locale at en_US).
+    initial: object = None
+    index: bool = True  # False: no database index (references that stay empty in the mock)
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -79,34 +82,7 @@ class FieldDef:
 
     def describe(self) -> dict:
         """The field entry of an sObject describe."""
-        sortable = self.type not in {"textarea", "multipicklist", "address", "location"} \
-            or self.length <= 255 and self.type == "textarea"
-        return {
-            "name": self.name, "label": self.label, "type": self.type, "length": self.length,
-            "byteLength": self.length * 3, "digits": 9 if self.type == "int" else 0,
-            "precision": self.precision, "scale": self.scale,
-            "soapType": SOAP_TYPES.get(self.type, "xsd:string"),
-            "nillable": self.nillable, "createable": self.createable, "updateable": self.updateable,
-            "custom": self.custom, "externalId": self.external_id, "unique": self.unique,
-            "idLookup": self.id_lookup or self.type == "id", "calculated": self.calculated,
-            "calculatedFormula": self.formula,
-            "autoNumber": False, "caseSensitive": False, "defaultedOnCreate": self.defaulted_on_create,
-            "defaultValue": self.default_value, "defaultValueFormula": None,
-            "filterable": self.type not in {"textarea"} or self.length <= 255,
-            "groupable": self.type in TEXT_TYPES | {"id", "reference", "boolean", "date", "int"},
-            "sortable": sortable, "aggregatable": self.type not in COMPOUND_TYPES,
-            "referenceTo": list(self.reference_to), "relationshipName": self.relationship_name,
-            "relationshipOrder": None, "polymorphicForeignKey": len(self.reference_to) > 1,
-            "cascadeDelete": False, "restrictedDelete": False,
-            "picklistValues": [{"active": True, "defaultValue": False, "label": value,
-                                "validFor": None, "value": value} for value in self.picklist_values],
-            "restrictedPicklist": self.restricted_picklist, "dependentPicklist": False,
-            "compoundFieldName": self.compound_field_name, "htmlFormatted": False,
-            "nameField": self.name == "Name", "namePointing": len(self.reference_to) > 1,
-            "permissionable": self.custom or self.nillable, "encrypted": False,
-            "inlineHelpText": None, "externalIdField": self.external_id,
-            "deprecatedAndHidden": False, "writeRequiresMasterRead": False,
-        }
+        return describing.field_entry(self)
 
 
 @dataclass
@@ -116,13 +92,14 @@ class ChildRelationship:
     child_sobject: str
     field: str
     relationship_name: str | None
+    cascade_delete: bool = False
 
     def describe(self) -> dict:
         """The childRelationships entry of a describe."""
-        return {"childSObject": self.child_sobject, "field": self.field,
-                "relationshipName": self.relationship_name, "cascadeDelete": False,
-                "restrictedDelete": False, "deprecatedAndHidden": False,
-                "junctionIdListNames": [], "junctionReferenceTo": []}
+        return {"cascadeDelete": self.cascade_delete, "childSObject": self.child_sobject,
+                "deprecatedAndHidden": False, "field": self.field, "junctionIdListNames": [],
+                "junctionReferenceTo": [], "relationshipName": self.relationship_name,
+                "restrictedDelete": False}
 
 
 @dataclass
@@ -138,6 +115,8 @@ class SObjectDef:
     updateable: bool = True
     deletable: bool = True
     queryable: bool = True
+    # describeGlobal/describe flags that differ from a standard object's (mergeable, ...).
+    flags: dict = dc_field(default_factory=dict)
     fields: dict[str, FieldDef] = dc_field(default_factory=dict)
     child_relationships: list[ChildRelationship] = dc_field(default_factory=list)
 
@@ -173,42 +152,13 @@ class SObjectDef:
         """Fields with a database column."""
         return [f for f in self.fields.values() if f.stored]
 
-    def urls(self, version: str) -> dict:
-        """The ``urls`` block of describeGlobal and describe."""
-        base = f"/services/data/{version}/sobjects/{self.name}"
-        return {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}",
-                "compactLayouts": f"{base}/describe/compactLayouts",
-                "layouts": f"{base}/describe/layouts", "quickActions": f"{base}/quickActions"}
-
     def summary(self, version: str) -> dict:
         """The describeGlobal entry of this object."""
-        return {"name": self.name, "label": self.label, "labelPlural": self.label_plural,
-                "keyPrefix": self.key_prefix, "custom": self.custom, "customSetting": False,
-                "createable": self.createable, "updateable": self.updateable,
-                "deletable": self.deletable, "undeletable": self.deletable,
-                "queryable": self.queryable, "retrieveable": True, "replicateable": True,
-                "searchable": True, "triggerable": True, "layoutable": True, "mergeable": False,
-                "feedEnabled": False, "activateable": False, "deprecatedAndHidden": False,
-                "isInterface": False, "isSubtype": False, "hasSubtypes": False,
-                "mruEnabled": True, "urls": self.urls(version)}
+        return describing.summary(self, version)
 
     def describe(self, version: str) -> dict:
         """The full sObject describe."""
-        body = self.summary(version)
-        body.update({
-            "fields": [f.describe() for f in self.fields.values()],
-            "childRelationships": [c.describe() for c in self.child_relationships],
-            "recordTypeInfos": [{"active": True, "available": True, "defaultRecordTypeMapping": True,
-                                 "developerName": "Master", "master": True, "name": "Master",
-                                 "recordTypeId": "012000000000000AAA",
-                                 "urls": {"layout": f"/services/data/{version}/sobjects/"
-                                                    f"{self.name}/describe/layouts/012000000000000AAA"}}],
-            "supportedScopes": [{"label": "All records", "name": "everything"}],
-            "actionOverrides": [], "namedLayoutInfos": [], "networkScopeFieldName": None,
-            "listviewable": None, "lookupLayoutable": None, "searchLayoutable": True,
-            "compactLayoutable": True, "sobjectDescribeOption": "FULL", "encoding": "UTF-8",
-        })
-        return body
+        return describing.full(self, version)
 
 
 class Schema:
@@ -249,8 +199,9 @@ class Schema:
                         if name is None and definition.custom and definition.relationship_name:
                             # Salesforce's default child relationship name: the child's plural.
                             name = child.name.removesuffix("__c") + "s__r"
-                        parent.child_relationships.append(
-                            ChildRelationship(child.name, definition.name, name))
+                        parent.child_relationships.append(ChildRelationship(
+                            child.name, definition.name, name,
+                            bool(definition.extra.get("_cascadeChildren"))))
 
 
 # Child relationship names of standard objects (Account.Contacts, Opportunity.OpportunityContactRoles…).
@@ -288,6 +239,10 @@ def field_from_describe(entry: dict) -> FieldDef:
     every real describe of one does.
     """
     calculated = bool(entry.get("calculated", False))
+    default = entry.get("defaultValue")
+    if default is None:
+        default = next((p["value"] for p in entry.get("picklistValues") or []
+                        if p.get("defaultValue") and p.get("active", True)), None)
     return FieldDef(
         name=entry["name"], type=entry.get("type", "string"), label=entry.get("label", ""),
         length=entry.get("length") or 0, nillable=entry.get("nillable", True),
@@ -299,11 +254,19 @@ def field_from_describe(entry: dict) -> FieldDef:
         relationship_name=entry.get("relationshipName"),
         picklist_values=[p["value"] for p in entry.get("picklistValues") or [] if p.get("active", True)],
         restricted_picklist=entry.get("restrictedPicklist", False),
-        default_value=entry.get("defaultValue"),
+        default_value=default,
         defaulted_on_create=entry.get("defaultedOnCreate", False),
         calculated=calculated, formula=entry.get("calculatedFormula"),
         compound_field_name=entry.get("compoundFieldName"),
-        precision=entry.get("precision") or 0, scale=entry.get("scale") or 0)
+        precision=entry.get("precision") or 0, scale=entry.get("scale") or 0,
+        digits=entry.get("digits") or 0,
+        extra={k: entry[k] for k in PASSED_THROUGH if entry.get(k) not in (None, False)})
+
+
+# Describe keys of an exported field kept as they are (the mock has no rule of its own for them).
+PASSED_THROUGH = ("extraTypeInfo", "nameField", "cascadeDelete", "htmlFormatted", "mask",
+                  "maskType", "inlineHelpText", "autoNumber", "caseSensitive", "controllerName",
+                  "dependentPicklist", "referenceTargetField", "relationshipOrder")
 
 
 def load_describe_files(path: str | Path) -> list[dict]:

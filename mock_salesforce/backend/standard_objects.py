@@ -1,185 +1,166 @@
-"""The standard objects the mock serves, with the fields the integration and real clients use.
+"""The standard objects the mock serves, generated from ``mock_salesforce/data/standard_objects.json``.
 
-Each object gets Salesforce's system fields (``Id, IsDeleted, CreatedDate, CreatedById,
-LastModifiedDate, LastModifiedById, SystemModstamp`` and ``OwnerId`` where the object is owned).
+The data file lists each object's fields in describe order in a compact form (its header explains
+the keys and cites where each object's field list comes from); this module turns them into
+:class:`FieldDef`/:class:`SObjectDef` and :mod:`describe` fills the full describe entries.
+Every record has Salesforce's system fields (``Id, IsDeleted, CreatedDate, CreatedById,
+LastModifiedDate, LastModifiedById, SystemModstamp``, ``OwnerId`` where the object is owned).
 Not emulated: record types beyond Master, field-level security, formula fields.
 """
 from __future__ import annotations
 
-from .schema import FieldDef as F, SObjectDef
+import functools
+import json
+from pathlib import Path
 
-LEAD_SOURCES = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
-INDUSTRIES = ["Agriculture", "Banking", "Education", "Energy", "Finance", "Healthcare",
-              "Insurance", "Manufacturing", "Media", "Retail", "Technology", "Other"]
-SALUTATIONS = ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."]
-STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-          "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
-          "Negotiation/Review", "Closed Won", "Closed Lost"]
-LEAD_STATUSES = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted",
-                 "Closed - Not Converted"]
-TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"]
+from .schema import FieldDef, SObjectDef
 
-
-def ref(name: str, *targets: str, relationship: str | None = None, **kw) -> F:
-    """A reference field; its relationship name is the field name without ``Id``."""
-    return F(name, "reference", reference_to=list(targets),
-             relationship_name=relationship or name.removesuffix("Id"), **kw)
-
-
-def pick(name: str, values: list[str], **kw) -> F:
-    """A picklist field."""
-    return F(name, "picklist", picklist_values=values, **kw)
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "standard_objects.json"
+AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+                "SystemModstamp")
+# Compact keys with an attribute of their own; any other key is a describe key copied as is.
+_ATTRIBUTES = {"length": "length", "precision": "precision", "scale": "scale", "digits": "digits",
+               "label": "label", "restricted": "restricted_picklist", "default": "default_value",
+               "defaulted": "defaulted_on_create", "initial": "initial", "index": "index",
+               "calculated": "calculated", "unique": "unique", "idLookup": "id_lookup",
+               "externalId": "external_id"}
+_HANDLED = {"name", "type", "required", "readOnly", "createOnly", "referenceTo",
+            "relationshipName", "picklist", "_note"} | _ATTRIBUTES.keys()
+# Keys of the data file starting with "_" stay out of describe: "_cascadeChildren" makes the
+# parent's childRelationships entry cascadeDelete (deleting the parent deletes these records).
 
 
-def address(prefix: str) -> list[F]:
-    """A compound address field and its component fields."""
+@functools.cache
+def _data() -> dict:
+    return json.loads(DATA_FILE.read_text())
+
+
+def picklist(key: str) -> list[str]:
+    """A shared picklist of the data file (``Industry``, ``LeadSource``, ``StageName``…)."""
+    return list(_data()["picklists"][key])
+
+
+def stage_defaults() -> dict[str, tuple[int, str]]:
+    """Each opportunity stage's default probability and forecast category name."""
+    return {stage: (values[0], values[1])
+            for stage, values in _data()["opportunityStages"].items() if stage != "_about"}
+
+
+def field(entry: dict, object_label: str = "") -> FieldDef:
+    """One compact field entry of the data file as a FieldDef."""
+    name, kind = entry["name"], entry["type"]
+    values = entry.get("picklist", [])
+    options = {attribute: entry[key] for key, attribute in _ATTRIBUTES.items() if key in entry}
+    if kind == "picklist":
+        options.setdefault("length", 40)  # standard picklists are 40 long (recorded: Type)
+    if kind == "boolean":
+        # Checkboxes are never null: not nillable, false unless the data says otherwise.
+        options.setdefault("default_value", False)
+    if kind == "reference":
+        options["reference_to"] = list(entry["referenceTo"])
+        options["relationship_name"] = entry["relationshipName"] if "relationshipName" in entry \
+            else name.removesuffix("Id")
+    if name == "Id" and "label" not in entry:
+        options["label"] = f"{object_label} ID"
+    extra = {key: value for key, value in entry.items() if key not in _HANDLED}
+    return FieldDef(
+        name, kind, nillable=not entry.get("required") and kind != "boolean",
+        createable=not entry.get("readOnly"),
+        updateable=not (entry.get("readOnly") or entry.get("createOnly")),
+        picklist_values=picklist(values[1:]) if isinstance(values, str) else list(values),
+        extra=extra, **options)
+
+
+def system_fields(owned: bool, object_label: str = "") -> list[FieldDef]:
+    """Id, IsDeleted, (OwnerId) and the audit fields, in describe order."""
+    owner = [field({"name": "OwnerId", "type": "reference", "referenceTo": ["User"],
+                    "relationshipName": "Owner", "required": True, "defaulted": True,
+                    "label": "Owner ID"})] if owned else []
+    return _id_fields(object_label) + owner + _audit_fields()
+
+
+def _id_fields(object_label: str) -> list[FieldDef]:
+    return [field({"name": "Id", "type": "id", "readOnly": True, "required": True,
+                   "defaulted": True}, object_label),
+            field({"name": "IsDeleted", "type": "boolean", "readOnly": True, "label": "Deleted"})]
+
+
+def _audit_fields() -> list[FieldDef]:
+    def stamp(name: str, label: str) -> FieldDef:
+        return field({"name": name, "type": "datetime", "readOnly": True, "required": True,
+                      "defaulted": True, "label": label})
+
+    def by(name: str, label: str) -> FieldDef:
+        return field({"name": name, "type": "reference", "referenceTo": ["User"],
+                      "readOnly": True, "required": True, "defaulted": True, "label": label})
+    return [stamp("CreatedDate", "Created Date"), by("CreatedById", "Created By ID"),
+            stamp("LastModifiedDate", "Last Modified Date"),
+            by("LastModifiedById", "Last Modified By ID"),
+            stamp("SystemModstamp", "System Modstamp")]
+
+
+def address(prefix: str, read_only: bool = False) -> list[FieldDef]:
+    """A compound address field after its component fields (``BillingStreet``…``BillingAddress``)."""
     compound = f"{prefix}Address"
-    parts = [F(f"{prefix}Street", "textarea", compound_field_name=compound),
-             F(f"{prefix}City", "string", length=40, compound_field_name=compound),
-             F(f"{prefix}State", "string", length=80, compound_field_name=compound),
-             F(f"{prefix}PostalCode", "string", length=20, compound_field_name=compound),
-             F(f"{prefix}Country", "string", length=80, compound_field_name=compound),
-             F(f"{prefix}Latitude", "double", compound_field_name=compound, precision=18, scale=15),
-             F(f"{prefix}Longitude", "double", compound_field_name=compound, precision=18, scale=15)]
-    return parts + [F(compound, "address", createable=False, updateable=False)]
+    label = f"{prefix} " if prefix else ""
+    ro = {"readOnly": True} if read_only else {}
+    parts = [
+        {"name": "Street", "type": "textarea", "length": 255, "extraTypeInfo": "plaintextarea"},
+        {"name": "City", "type": "string", "length": 40},
+        {"name": "State", "type": "string", "length": 80, "label": "State/Province"},
+        {"name": "PostalCode", "type": "string", "length": 20, "label": "Zip/Postal Code"},
+        {"name": "Country", "type": "string", "length": 80},
+        {"name": "Latitude", "type": "double", "precision": 18, "scale": 15},
+        {"name": "Longitude", "type": "double", "precision": 18, "scale": 15},
+        {"name": "GeocodeAccuracy", "type": "picklist", "length": 40, "restricted": True,
+         "picklist": "@GeocodeAccuracy", "label": "Geocode Accuracy"}]
+    fields = [field({**part, **ro, "name": prefix + part["name"],
+                     "label": label + part.get("label", part["name"]),
+                     "compoundFieldName": compound}) for part in parts]
+    for definition in fields:
+        definition.compound_field_name = definition.extra.pop("compoundFieldName")
+    return fields + [field({"name": compound, "type": "address", "readOnly": True,
+                            "label": f"{label}Address"})]
 
 
-def system_fields(owned: bool) -> list[F]:
-    """Fields every record has; the store sets them, clients cannot."""
-    ro = {"createable": False, "updateable": False}
-    fields = [F("Id", "id", nillable=False, **ro, defaulted_on_create=True),
-              F("IsDeleted", "boolean", nillable=False, **ro, defaulted_on_create=True)]
-    if owned:
-        fields.append(ref("OwnerId", "User", relationship="Owner", nillable=False,
-                          defaulted_on_create=True))
-    fields += [F("CreatedDate", "datetime", nillable=False, **ro, defaulted_on_create=True),
-               ref("CreatedById", "User", nillable=False, **ro, defaulted_on_create=True),
-               F("LastModifiedDate", "datetime", nillable=False, **ro, defaulted_on_create=True),
-               ref("LastModifiedById", "User", nillable=False, **ro, defaulted_on_create=True),
-               F("SystemModstamp", "datetime", nillable=False, **ro, defaulted_on_create=True)]
+def _expand(entries: list, object_label: str) -> list[FieldDef]:
+    fields: list[FieldDef] = []
+    for entry in entries:
+        if entry == "@id":
+            fields += _id_fields(object_label)
+        elif entry == "@audit":
+            fields += _audit_fields()
+        elif "address" in entry:
+            fields += address(entry["address"], entry.get("readOnly", False))
+        else:
+            fields.append(field(entry, object_label))
     return fields
 
 
-def sobject(name: str, prefix: str, fields: list[F], owned: bool = True, **kw) -> SObjectDef:
-    """An object definition with the system fields first, as describe lists them."""
-    system = system_fields(owned)
+def sobject(name: str, prefix: str, fields: list[FieldDef], owned: bool = True,
+            **kw) -> SObjectDef:
+    """An object of ``fields`` with the system fields around them, as describe lists them
+    (custom objects loaded from an exported describe are built this way too)."""
+    system = system_fields(owned, kw.get("label") or name)
     ordered = system[:2] + fields + system[2:]
     return SObjectDef(name=name, key_prefix=prefix, fields={f.name: f for f in ordered}, **kw)
 
 
-def person_name(required_last: bool = True) -> list[F]:
-    """Salutation, first/last name and the calculated full Name."""
-    return [pick("Salutation", SALUTATIONS), F("FirstName", "string", length=40),
-            F("LastName", "string", length=80, nillable=not required_last),
-            F("Name", "string", length=121, createable=False, updateable=False, calculated=True)]
-
-
 def standard_objects() -> list[SObjectDef]:
     """Fresh definitions of every standard object (each org gets its own copies)."""
-    ro = {"createable": False, "updateable": False}
-    return [
-        sobject("Account", "001", [
-            F("Name", "string", nillable=False), ref("ParentId", "Account", relationship="Parent"),
-            F("AccountNumber", "string", length=40), F("Site", "string", length=80),
-            pick("Type", ["Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"]),
-            pick("Industry", INDUSTRIES), F("AnnualRevenue", "currency"),
-            F("NumberOfEmployees", "int"), F("Phone", "phone"), F("Fax", "phone"),
-            F("Website", "url"), F("Description", "textarea", length=32000),
-            pick("Rating", ["Hot", "Warm", "Cold"]), pick("AccountSource", LEAD_SOURCES),
-            *address("Billing"), *address("Shipping"), F("LastActivityDate", "date", **ro)]),
-        sobject("Contact", "003", [
-            ref("AccountId", "Account"), *person_name(),
-            F("Email", "email", id_lookup=True), F("Phone", "phone"), F("MobilePhone", "phone"),
-            F("HomePhone", "phone"), F("Fax", "phone"), F("Title", "string", length=128),
-            F("Department", "string", length=80), pick("LeadSource", LEAD_SOURCES),
-            F("Birthdate", "date"), ref("ReportsToId", "Contact", relationship="ReportsTo"),
-            F("HasOptedOutOfEmail", "boolean", default_value=False),
-            F("HasOptedOutOfFax", "boolean", default_value=False),
-            F("DoNotCall", "boolean", default_value=False),
-            F("Description", "textarea", length=32000), *address("Mailing"),
-            F("LastActivityDate", "date", **ro)]),
-        sobject("Lead", "00Q", [
-            *person_name(), F("Company", "string", nillable=False),
-            F("Title", "string", length=128), F("Email", "email", id_lookup=True),
-            F("Phone", "phone"), F("MobilePhone", "phone"), F("Website", "url"),
-            pick("Status", LEAD_STATUSES, nillable=False, default_value="Open - Not Contacted"),
-            pick("LeadSource", LEAD_SOURCES), pick("Industry", INDUSTRIES),
-            pick("Rating", ["Hot", "Warm", "Cold"]), F("AnnualRevenue", "currency"),
-            F("NumberOfEmployees", "int"), F("Description", "textarea", length=32000),
-            F("HasOptedOutOfEmail", "boolean", default_value=False),
-            F("DoNotCall", "boolean", default_value=False),
-            F("IsConverted", "boolean", default_value=False),
-            F("ConvertedDate", "date", **ro),
-            ref("ConvertedAccountId", "Account", **ro),
-            ref("ConvertedContactId", "Contact", **ro),
-            ref("ConvertedOpportunityId", "Opportunity", **ro), *address("")]),
-        sobject("Opportunity", "006", [
-            ref("AccountId", "Account"), F("Name", "string", length=120, nillable=False),
-            F("Description", "textarea", length=32000),
-            pick("StageName", STAGES, nillable=False, restricted_picklist=True),
-            F("Amount", "currency"), F("Probability", "percent", precision=3, scale=0),
-            F("CloseDate", "date", nillable=False),
-            pick("Type", ["Existing Customer - Upgrade", "New Customer", "Other"]),
-            F("NextStep", "string"), pick("LeadSource", LEAD_SOURCES),
-            F("IsClosed", "boolean", **ro, defaulted_on_create=True),
-            F("IsWon", "boolean", **ro, defaulted_on_create=True),
-            ref("CampaignId", "Campaign")]),
-        sobject("OpportunityContactRole", "00K", [
-            ref("OpportunityId", "Opportunity", nillable=False, updateable=False),
-            ref("ContactId", "Contact", nillable=False),
-            pick("Role", ["Business User", "Decision Maker", "Economic Buyer", "Influencer",
-                          "Technical Buyer", "Other"]),
-            F("IsPrimary", "boolean", default_value=False)], owned=False),
-        sobject("Campaign", "701", [
-            F("Name", "string", length=80, nillable=False),
-            ref("ParentId", "Campaign", relationship="Parent"),
-            pick("Type", ["Conference", "Webinar", "Email", "Advertisement", "Other"]),
-            pick("Status", ["Planned", "In Progress", "Completed", "Aborted"]),
-            F("StartDate", "date"), F("EndDate", "date"), F("IsActive", "boolean", default_value=False),
-            F("BudgetedCost", "currency"), F("ActualCost", "currency"),
-            F("ExpectedRevenue", "currency"), F("Description", "textarea", length=32000),
-            F("NumberOfContacts", "int", **ro), F("NumberOfLeads", "int", **ro)]),
-        sobject("CampaignMember", "00v", [
-            ref("CampaignId", "Campaign", nillable=False, updateable=False),
-            ref("ContactId", "Contact", updateable=False), ref("LeadId", "Lead", updateable=False),
-            pick("Status", ["Planned", "Sent", "Received", "Responded"], default_value="Sent"),
-            F("HasResponded", "boolean", **ro, defaulted_on_create=True),
-            F("FirstRespondedDate", "date", **ro)], owned=False),
-        sobject("Task", "00T", [
-            ref("WhoId", "Contact", "Lead", relationship="Who"),
-            ref("WhatId", "Account", "Opportunity", "Campaign", relationship="What"),
-            F("Subject", "combobox", picklist_values=["Call", "Send Letter", "Send Quote", "Other"]),
-            F("ActivityDate", "date"),
-            pick("Status", TASK_STATUSES, nillable=False, restricted_picklist=True,
-                 default_value="Not Started"),
-            pick("Priority", ["High", "Normal", "Low"], nillable=False, default_value="Normal"),
-            pick("Type", ["Call", "Email", "Meeting", "Other"]),
-            pick("TaskSubtype", ["Task", "Email", "Call"], updateable=False),
-            F("Description", "textarea", length=32000),
-            F("IsClosed", "boolean", **ro, defaulted_on_create=True),
-            F("CompletedDateTime", "datetime", **ro),
-            F("CallDurationInSeconds", "int")]),
-        sobject("Event", "00U", [
-            ref("WhoId", "Contact", "Lead", relationship="Who"),
-            ref("WhatId", "Account", "Opportunity", "Campaign", relationship="What"),
-            F("Subject", "combobox", picklist_values=["Call", "Email", "Meeting", "Other"]),
-            F("Location", "string"), F("IsAllDayEvent", "boolean", default_value=False),
-            F("ActivityDateTime", "datetime"), F("ActivityDate", "date"),
-            F("StartDateTime", "datetime"), F("EndDateTime", "datetime"),
-            F("DurationInMinutes", "int"), F("Description", "textarea", length=32000),
-            pick("Type", ["Call", "Email", "Meeting", "Other"])]),
-        sobject("User", "005", [
-            F("Username", "string", length=80, nillable=False, unique=True, id_lookup=True),
-            *person_name(), F("Email", "email", nillable=False),
-            F("Alias", "string", length=8, nillable=False), F("IsActive", "boolean", default_value=True),
-            F("Title", "string", length=80), F("CompanyName", "string", length=80),
-            pick("TimeZoneSidKey", ["GMT", "America/Los_Angeles", "Europe/London",
-                                    "Australia/Sydney"], default_value="GMT")], owned=False),
-        sobject("Organization", "00D", [
-            F("Name", "string", length=80, **ro), F("IsSandbox", "boolean", **ro),
-            F("OrganizationType", "string", length=40, **ro),
-            F("InstanceName", "string", length=5, **ro),
-            F("NamespacePrefix", "string", length=15, **ro),
-            F("TimeZoneSidKey", "string", length=40, **ro), F("Country", "string", length=80, **ro)],
-            owned=False, createable=False, updateable=False, deletable=False),
-    ]
+    objects = []
+    for name, spec in _data()["objects"].items():
+        fields = _expand(spec["fields"], spec["label"])
+        flags = dict(spec.get("flags", {}))
+        objects.append(SObjectDef(
+            name=name, key_prefix=spec["keyPrefix"], label=spec["label"],
+            label_plural=spec["labelPlural"], fields={f.name: f for f in fields},
+            createable=flags.get("createable", True), updateable=flags.get("updateable", True),
+            deletable=flags.get("deletable", True), flags=flags))
+    return objects
+
+
+# Shared picklists the seed data draws from.
+INDUSTRIES = picklist("Industry")
+LEAD_SOURCES = picklist("LeadSource")
+STAGES = picklist("StageName")

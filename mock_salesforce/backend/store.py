@@ -87,8 +87,9 @@ class Store:
         for field_name in SYSTEM_INDEXED:
             sa.Index(f"ix_{name}_{field_name}", table.c[field_name])
         for field in sobject.stored_fields():
-            if field.name != "Id" and (field.type == "reference" or field.external_id
-                                       or field.unique or field.id_lookup):
+            if field.name != "Id" and field.index and (
+                    field.type == "reference" or field.external_id or field.unique
+                    or field.id_lookup):
                 self._index(table, field)
         return table
 

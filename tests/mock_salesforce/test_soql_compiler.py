@@ -155,10 +155,14 @@ def test_text_is_escaped_as_json(org, people):
 
 
 def test_numbers_keep_their_json_types(org, people):
-    soql = "SELECT Amount, Probability FROM Opportunity WHERE Name = 'Big'"
+    soql = ("SELECT Amount, Probability, TotalOpportunityQuantity, FiscalYear FROM Opportunity "
+            "WHERE Name = 'Big'")
     record = run(org, soql)["records"][0]
     assert record["Amount"] == 100.0 and isinstance(record["Amount"], float)
-    assert record["Probability"] is None
+    # Prospecting's default probability, as a real org's sales process sets it.
+    assert record["Probability"] == 10.0 and isinstance(record["Probability"], float)
+    assert record["TotalOpportunityQuantity"] is None
+    assert record["FiscalYear"] == 2024 and isinstance(record["FiscalYear"], int)
 
 
 # -- aggregates ---------------------------------------------------------------------------------

@@ -89,6 +89,11 @@ class AggregateCompiler:
         columns, keys, converters = [], [], []
         unnamed = 0
         for item in query.select:
+            if isinstance(item, ast.TypeOf):
+                # Salesforce's wording is a guess: the reference only says TYPEOF cannot be
+                # used in a query that groups or aggregates.
+                raise self.ctx.error(errors.MALFORMED_QUERY, item.pos,
+                                     "TYPEOF cannot be used in an aggregate query")
             if not isinstance(item, ast.SelectField):
                 raise self.ctx.error(errors.MALFORMED_QUERY, getattr(item, "pos", None),
                                      "Aggregate queries do not support FIELDS() or subqueries")

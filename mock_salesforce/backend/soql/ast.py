@@ -69,7 +69,19 @@ class SubQuery:
     pos: Pos = Pos()
 
 
-SelectItem = Union[SelectField, FieldsFunction, SubQuery]
+@dataclass(frozen=True)
+class TypeOf:
+    """``TYPEOF What WHEN Account THEN Phone … ELSE Name END``: fields chosen by the type of the
+    record a polymorphic relationship points at. ``whens`` pairs each type name (with where it
+    is written) with its field paths; ``otherwise`` is the ELSE list (None without ELSE)."""
+
+    relationship: str
+    whens: tuple[tuple[str, Pos, tuple[FieldPath, ...]], ...]
+    otherwise: tuple[FieldPath, ...] | None
+    pos: Pos = Pos()
+
+
+SelectItem = Union[SelectField, FieldsFunction, SubQuery, TypeOf]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from . import ast
 from .clauses import check_limits, expand_fields, keyed, live, order_term, sobject_of
 from .filters import Filter
 from .resolve import Context, Ref, Scope
-from .results import ChildSlot, Compound, Node, Shaper
+from .results import ChildSlot, Compound, Node, Shaper, TypeSwitch
+from .typeof import compile_typeof
 
 
 @dataclass
@@ -125,6 +126,7 @@ class RecordCompiler:
         seen: set = set()
         hops_used: set = set()
         subqueries: list[ast.SubQuery] = []
+        typeofs: set[str] = set()  # relationships selected through TYPEOF
 
         def add_column(expr, definition) -> int:
             columns.append(expr.label(f"c{len(columns)}"))
@@ -141,11 +143,19 @@ class RecordCompiler:
                 name = self._child_name(scope.sobject, item)
                 root.items.append((name, ChildSlot(name)))
                 continue
+            if isinstance(item, ast.TypeOf):
+                name, switch = compile_typeof(self.ctx, scope, item, add_column, typeofs,
+                                              hops_used)
+                if any(key[0] == name.lower() for key in seen if len(key) > 1):
+                    raise self.ctx.error(errors.INVALID_FIELD, item.pos,
+                                         f"duplicate field selected: {name}")
+                root.items.append((name, switch))
+                continue
             if isinstance(item.expr, ast.Aggregate) or item.alias:
                 raise self.ctx.error(errors.MALFORMED_QUERY, item.expr.pos,
                                      "Only aggregate expressions use field aliasing")
             ref = scope.resolve(item.expr)
-            if ref.key in seen:
+            if ref.key in seen or ref.hop is not None and ref.hop.key[0] in typeofs:
                 raise self.ctx.error(errors.INVALID_FIELD, item.expr.pos,
                                      f"duplicate field selected: {ref.name}")
             seen.add(ref.key)
@@ -274,14 +284,16 @@ class RecordCompiler:
                          query.offset or 0)
 
 
-def _shift(node: Node, by: int) -> Node:
+def _shift(node: Node | TypeSwitch, by: int) -> Node | TypeSwitch:
+    if isinstance(node, TypeSwitch):
+        return TypeSwitch(node.fk_index + by, [(p, _shift(n, by)) for p, n in node.branches],
+                          None if node.otherwise is None else _shift(node.otherwise, by))
     shifted = Node(node.type_name, node.id_index + by)
     for key, item in node.items:
         if type(item) is int:
             shifted.items.append((key, item + by))
-        elif isinstance(item, Node):
-            child = _shift(item, by)
-            shifted.items.append((key, child))
+        elif isinstance(item, (Node, TypeSwitch)):
+            shifted.items.append((key, _shift(item, by)))
         elif isinstance(item, Compound):
             shifted.items.append((key, Compound(item.sobject, item.field,
                                                 [(n, i + by) for n, i in item.parts])))

@@ -208,6 +208,21 @@ class _ToAst(Transformer):
     def select_subquery(self, children: list) -> ast.SubQuery:
         return children[0]
 
+    def select_typeof(self, children: list) -> ast.TypeOf:
+        whens = tuple(c[1:] for c in children if isinstance(c, tuple) and c[0] == "when")
+        otherwise = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "else"),
+                         None)
+        return ast.TypeOf(str(children[1]), whens, otherwise, _pos(children[1]))
+
+    def typeof_when(self, children: list) -> tuple:
+        return ("when", str(children[1]), _pos(children[1]), children[3])
+
+    def typeof_else(self, children: list) -> tuple:
+        return ("else", children[1])
+
+    def typeof_fields(self, children: list) -> tuple:
+        return tuple(children)
+
     def alias(self, children: list) -> str:
         return str(children[0])
 

@@ -125,19 +125,23 @@ class Scope:
             raise self.ctx.error(errors.MALFORMED_QUERY, path.pos,
                                  "A query cannot traverse more than 5 levels of parent "
                                  "relationships")
-        hop: Hop | None = None
-        owner: SObjectDef | None = self.sobject
+        return self.resolve_from(None, self.sobject, parts, path)
+
+    def resolve_from(self, hop: "Hop | None", owner: SObjectDef | None, parts: tuple,
+                     path: ast.FieldPath) -> Ref:
+        """A path's column starting at ``hop`` (a TYPEOF branch) on object ``owner``."""
         for name in parts[:-1]:
             if hop is not None and hop.polymorphic:
-                raise self._bad_relationship(name, path)
+                raise self.bad_relationship(name, path)
             reference = owner.relationship(name)
             if reference is None:
-                raise self._bad_relationship(name, path)
+                raise self.bad_relationship(name, path)
             hop = self._hop(hop, reference)
             owner = None if hop.polymorphic else hop.targets[0]
         return self._field(parts[-1], hop, owner, path)
 
-    def _bad_relationship(self, name: str, path: ast.FieldPath) -> errors.SalesforceError:
+    def bad_relationship(self, name: str, path: ast.FieldPath) -> errors.SalesforceError:
+        """Salesforce's INVALID_FIELD for an unknown relationship name."""
         return self.ctx.error(
             errors.INVALID_FIELD, path.pos,
             f"Didn't understand relationship '{name}' in field path. If you are attempting to use "
@@ -154,13 +158,19 @@ class Scope:
 
     def _hop(self, parent: Hop | None, reference: FieldDef) -> Hop:
         names = (parent.names if parent else ()) + (reference.relationship_name,)
-        key = tuple(n.lower() for n in names)
+        key = (parent.key if parent else ()) + (reference.relationship_name.lower(),)
         hop = self.hops.get(key)
         if hop is None:
             targets = [t for t in (self.ctx.org.schema.get(n) for n in reference.reference_to) if t]
-            aliases = [self.ctx.alias(self.ctx.org.store.table(t)) for t in targets]
-            hop = Hop(key, names, reference, parent, targets, aliases)
-            self.hops[key] = hop
+            hop = self.add_hop(key, names, reference, targets, parent)
+        return hop
+
+    def add_hop(self, key: tuple, names: tuple, reference: FieldDef,
+                targets: list[SObjectDef], parent: Hop | None = None) -> Hop:
+        """A relationship step to ``targets``, joined as one alias each (TYPEOF makes its own)."""
+        aliases = [self.ctx.alias(self.ctx.org.store.table(t)) for t in targets]
+        hop = Hop(key, names, reference, parent, targets, aliases)
+        self.hops[key] = hop
         return hop
 
     def _field(self, name: str, hop: Hop | None, owner: SObjectDef | None,

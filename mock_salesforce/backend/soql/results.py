@@ -88,8 +88,20 @@ class Compound:
 
     def value(self, *values) -> dict | None:
         """The compound value of its columns' values (in the order of :attr:`parts`)."""
+        if not any(v is not None for v in values):
+            return None  # most records leave most addresses empty: skip building one
         return compound_value(self.sobject, self.field,
                               {name: value for (name, _), value in zip(self.parts, values)})
+
+
+@dataclass
+class TypeSwitch:
+    """A TYPEOF: the record level of the branch whose object's key prefix the reference has,
+    else ``otherwise`` (no ELSE and no match: null)."""
+
+    fk_index: int
+    branches: list[tuple[str, "Node"]]
+    otherwise: "Node | None"
 
 
 @dataclass
@@ -167,11 +179,27 @@ class Shaper:
             name = f"compound{len(namespace)}"
             namespace[name] = item.value
             return f"encode({name}({', '.join(f'c{i}' for _, i in item.parts)}))"
+        if isinstance(item, TypeSwitch):
+            return self._switch(item, namespace)
         if isinstance(item, ChildSlot):
             return f"children.get({item.key!r}, empty).get({record_id}, 'null')"
         column = f"c{item}"
         writer = _WRITERS.get(self.kinds[item], "esc({v})").format(v=column)
         return f"'null' if {column} is None else {writer}"
+
+    def _switch(self, item: TypeSwitch, namespace: dict) -> str:
+        """A function choosing the TYPEOF branch by the reference's key prefix."""
+        params = ", ".join(f"c{i}" for i in sorted(_columns(item)))
+        fk = f"c{item.fk_index}"
+        lines = [f"    prefix = {fk}[:3]"]
+        for prefix, node in item.branches:
+            lines.append(f"    if prefix == {prefix!r}: return {self._value(node, fk, namespace)}")
+        fallback = "'null'" if item.otherwise is None else self._value(item.otherwise, fk, namespace)
+        lines.append(f"    return {fallback}")
+        name = f"switch{len(namespace)}"
+        code = f"def {name}(base, {params}):\n" + "\n".join(lines) + "\n"
+        exec(compile(code, "<soql-shape>", "exec"), namespace)  # noqa: S102 - generated
+        return f"'null' if {fk} is None else {name}(base, {params})"
 
     def _type_of(self, record_id: str) -> str:
         sobject = self.schema.by_prefix(record_id[:3])
@@ -183,11 +211,16 @@ def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
 
 
-def _columns(node: Node) -> set[int]:
+def _columns(node: "Node | TypeSwitch") -> set[int]:
     """Every column a record level (and the levels inside it) reads."""
+    if isinstance(node, TypeSwitch):
+        used = {node.fk_index}
+        for _, branch in node.branches:
+            used |= _columns(branch)
+        return used | (_columns(node.otherwise) if node.otherwise is not None else set())
     used = {node.id_index}
     for _, item in node.items:
-        if isinstance(item, Node):
+        if isinstance(item, (Node, TypeSwitch)):
             used |= _columns(item)
         elif isinstance(item, Compound):
             used |= {i for _, i in item.parts}
