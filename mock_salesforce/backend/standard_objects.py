@@ -180,6 +180,8 @@ def standard_objects() -> list[SObjectDef]:
             F("OrganizationType", "string", length=40, **ro),
             F("InstanceName", "string", length=5, **ro),
             F("NamespacePrefix", "string", length=15, **ro),
+            # Null but on trial and scratch orgs; the sf CLI reads it after every login.
+            F("TrialExpirationDate", "datetime", **ro),
             F("TimeZoneSidKey", "string", length=40, **ro), F("Country", "string", length=80, **ro)],
             owned=False, createable=False, updateable=False, deletable=False),
     ]
