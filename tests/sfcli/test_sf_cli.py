@@ -163,12 +163,16 @@ def test_query_with_a_child_subquery(sf):
     assert [c["LastName"] for c in acme["Contacts"]["records"]] == ["Coyote", "Runner"]
 
 
-def test_query_table_uses_the_column_metadata(sf):
-    # The human and CSV formats lay the rows out by /query?columns=true.
-    text = sf.text("data", "query", "--target-org", "mock", "--result-format", "csv", "--query",
-                   "SELECT Name, Industry, Owner.Name FROM Account ORDER BY Name")
-    assert text.splitlines()[:3] == ["Name,Industry,Owner.Name", "Acme,Energy,Admin User",
-                                     "Globex,,Admin User"]
+def test_query_table_is_laid_out_by_the_column_metadata(sf):
+    # The human (and CSV) formats lay the rows out by /query?columns=true: parent paths and
+    # child subqueries become dotted columns, one line per child record.
+    text = sf.text("data", "query", "--target-org", "mock", "--query",
+                   "SELECT Name, Owner.Name, (SELECT LastName FROM Contacts ORDER BY LastName) "
+                   "FROM Account WHERE Name = 'Acme'")
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]]
+            for line in text.splitlines() if line.startswith("│")]
+    assert rows == [["NAME", "OWNER.NAME", "CONTACTS.LASTNAME"],
+                    ["Acme", "Admin User", "Coyote"], ["", "", "Runner"]]
 
 
 def test_query_reads_every_page_of_a_large_result(sf):
