@@ -11,12 +11,17 @@ a second to start, so each command runs once and the tests share one server.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from mock_salesforce.backend.oauth.codes import AuthorizationCodes
 from mock_salesforce.backend.oauth.grants import LoginContext
@@ -85,6 +90,8 @@ def server(tmp_path_factory):
             {"LastName": "Runner", "AccountId": accounts[0]}]})
         running.control("POST", "orgs/org1/records/Contact", json={"records": [
             {"LastName": f"Bulk{n:04d}"} for n in range(CONTACTS - 2)]})
+        running.control("POST", "orgs/org1/fields/Lead", json={
+            "name": "Ext__c", "type": "string", "length": 20, "externalId": True, "unique": True})
         yield running
 
 
@@ -152,6 +159,31 @@ def test_login_with_an_sfdx_auth_url_reads_the_organization(server, tmp_path):
     [org] = [o for o in cli.run("org", "list")["result"]["other"] if o.get("alias") == "by-url"]
     assert org["name"] == server.default_org.name and org["orgEdition"] == "Developer Edition"
     assert org["isSandbox"] is False and org["isScratch"] is False
+
+
+def test_login_with_a_jwt(server, tmp_path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sf-cli-jwt")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(11)
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    config = server.config
+    server.control("PUT", f"apps/{config.client_id}/certificate",
+                   data=cert.public_bytes(serialization.Encoding.PEM))
+    server.control("PATCH", f"apps/{config.client_id}", json={
+        "permitted_users": "admin_approved", "preauthorized_users": [config.username]})
+    cli = Sf(tmp_path / "home", server.ca_path)
+    key_file = cli.file("server.key", key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode())
+    # The CLI signs for aud https://login.salesforce.com whatever --instance-url says.
+    result = cli.run("org", "login", "jwt", "--client-id", config.client_id, "--jwt-key-file",
+                     key_file, "--username", config.username, "--instance-url", server.url,
+                     "--alias", "by-jwt")["result"]
+    assert result["orgId"] == server.default_org.id and result["instanceUrl"] == server.url
+    assert result["orgEdition"] == "Developer Edition"
 
 
 # -- SOQL ----------------------------------------------------------------------------------------
@@ -236,25 +268,27 @@ def test_import_bulk_inserts_rows(sf, api):
 
 
 def test_update_upsert_and_delete_bulk(sf, api):
-    first, second = (api.Lead.create({"LastName": n, "Company": "Bulk Co"})["id"]
+    first, second = (api.Lead.create({"LastName": n, "Company": "Bulk Co", "Ext__c": n})["id"]
                      for n in ("First", "Second"))
     updated = sf.run("data", "update", "bulk", "--target-org", "mock", "--sobject", "Lead",
                      "--wait", "5", "--file",
                      sf.file("update.csv", f"Id,Company\n{first},Updated Co\n"))["result"]
-    assert updated["successfulRecords"] == 1
+    assert (updated["successfulRecords"], updated["failedRecords"]) == (1, 0)
+    assert api.Lead.get(first)["Company"] == "Updated Co"
     upserted = sf.run("data", "upsert", "bulk", "--target-org", "mock", "--sobject", "Lead",
-                      "--external-id", "Id", "--wait", "5", "--file",
-                      sf.file("upsert.csv", f"Id,LastName,Company\n{second},Upserted,Bulk Co\n"
-                                            ",Inserted,Bulk Co\n"))["result"]
+                      "--external-id", "Ext__c", "--wait", "5", "--file",
+                      sf.file("upsert.csv", "Ext__c,LastName,Company\nSecond,Upserted,Bulk Co\n"
+                                            "Third,Inserted,Bulk Co\n"))["result"]
     assert upserted["jobInfo"]["state"] == "JobComplete"
-    assert upserted["jobInfo"]["numberRecordsProcessed"] == 2
+    assert sorted((r["Ext__c"], r["sf__Created"]) for r in upserted["records"]["successfulResults"]) \
+        == [("Second", "false"), ("Third", "true")]
     deleted = sf.run("data", "delete", "bulk", "--target-org", "mock", "--sobject", "Lead",
                      "--wait", "5", "--file", sf.file("delete.csv", f"Id\n{first}\n"))["result"]
     assert deleted["jobInfo"]["operation"] == "delete" and deleted["jobInfo"]["state"] == "JobComplete"
-    leads = api.query("SELECT Id, LastName, Company FROM Lead ORDER BY LastName")["records"]
-    assert [(r["LastName"], r["Company"]) for r in leads] == [("Inserted", "Bulk Co"),
-                                                              ("Upserted", "Bulk Co")]
-    assert first not in [r["Id"] for r in leads]
+    leads = api.query("SELECT Id, LastName, Ext__c FROM Lead ORDER BY Ext__c")["records"]
+    assert [(r["Ext__c"], r["LastName"]) for r in leads] == [("Second", "Upserted"),
+                                                             ("Third", "Inserted")]
+    assert leads[0]["Id"] == second
 
 
 # -- describes and limits -------------------------------------------------------------------------
