@@ -85,3 +85,12 @@ def test_columns_false_still_runs_the_query(client, auth):
     response = client.get(f"{V}/query", query_string={"q": "SELECT Id FROM Account",
                                                       "columns": "false"}, headers=auth)
     assert response.json == {"totalSize": 0, "done": True, "records": []}
+
+
+def test_a_grouped_parent_field_is_a_flat_column_as_its_rows_are(client, auth):
+    body = columns(client, auth, "SELECT Account.Name, COUNT(Id) FROM Contact "
+                                 "GROUP BY Account.Name").json
+    name, count = body["columnMetadata"]
+    assert (name["columnName"], name["displayName"], name["joinColumns"]) == (
+        "Name", "Account.Name", [])
+    assert count["columnName"] == "expr0"

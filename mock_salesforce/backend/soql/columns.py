@@ -8,7 +8,8 @@ The answer is ``{"columnMetadata": [...], "entityName", "groupBy", "idSelected",
 (``Owner.Name``) is a relationship column (``foreignKeyName`` its lookup field) whose
 ``joinColumns`` hold the parent's fields; a child subquery is an ``aggregate`` column named
 after the relationship whose ``joinColumns`` hold the child's columns; an aggregate function is
-an ``aggregate`` column named by its alias or ``exprN``, displayed as written (``avg(Amount)``).
+an ``aggregate`` column named by its alias or ``exprN``, displayed as written (``avg(Amount)``);
+a grouped field is a flat column named as its AggregateResult key (``Account.Name`` → ``Name``).
 
 Where the shape comes from: the column keys and the three kinds of column follow the real
 responses the sf CLI's plugin-data keeps as test exemplars (``queryFieldsExemplars``); the
@@ -44,8 +45,9 @@ def column_metadata(org, text: str, include_deleted: bool = False) -> dict:
 
 
 def _columns(ctx: Context, sobject: SObjectDef, query: ast.Query) -> list[dict]:
-    if is_aggregate(query) and _is_bare_count(query):
+    if _is_bare_count(query):
         return []
+    grouped = is_aggregate(query)
     scope = Scope(ctx, sobject)
     columns: list[dict] = []
     relationships: dict[str, dict] = {}
@@ -61,9 +63,9 @@ def _columns(ctx: Context, sobject: SObjectDef, query: ast.Query) -> list[dict]:
             name = item.alias or f"expr{unnamed}"
             unnamed += 0 if item.alias else 1
             columns.append(_aggregate_column(scope, item.expr, name))
-        elif item.alias:  # a grouped field renamed: its rows are keyed by the alias
+        elif grouped:  # AggregateResult rows are flat: keyed by the alias or the field's name
             ref = scope.resolve(item.expr)
-            columns.append(_field_column(ref.field, item.alias, ref.name))
+            columns.append(_field_column(ref.field, item.alias or ref.field.name, ref.name))
         else:
             _add_path(scope, item.expr, columns, relationships)
     return columns
