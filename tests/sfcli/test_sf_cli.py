@@ -146,6 +146,16 @@ def test_org_list_shows_the_org_connected(sf, server):
     assert org["connectedStatus"] == "Connected" and org["orgId"] == server.default_org.id
 
 
+def test_org_open_url_logs_a_browser_in(sf, server):
+    url = sf.run("org", "open", "--target-org", "mock", "--url-only", "--path",
+                 "/setup/connectedApps")["result"]["url"]
+    assert url.startswith(f"{server.url}/secur/frontdoor.jsp?otp=")
+    browser = server.session()
+    page = browser.get(url)
+    assert page.status_code == 200 and page.url == f"{server.url}/setup/connectedApps"
+    assert browser.get(url, allow_redirects=False).headers["Location"] == "/"  # used up
+
+
 def test_login_with_an_sfdx_auth_url_reads_the_organization(server, tmp_path):
     cli = Sf(tmp_path / "home", server.ca_path)
     host = server.url.removeprefix("https://")
