@@ -255,6 +255,18 @@ def test_record_create_get_update_delete(sf, api):
     assert api.query(f"SELECT Id FROM Account WHERE Id = '{created['id']}'")["totalSize"] == 0
 
 
+def test_import_tree_creates_parents_and_children(sf, api):
+    tree = {"records": [{"attributes": {"type": "Account", "referenceId": "TreeRef"},
+                         "Name": "Tree Co", "Contacts": {"records": [
+                             {"attributes": {"type": "Contact", "referenceId": "LeafRef"},
+                              "LastName": "Leaf"}]}}]}
+    result = sf.run("data", "import", "tree", "--target-org", "mock", "--files",
+                    sf.file("tree.json", json.dumps(tree)))["result"]
+    ids = {r["refId"]: r["id"] for r in result}
+    [leaf] = api.query("SELECT Id, AccountId FROM Contact WHERE LastName = 'Leaf'")["records"]
+    assert (leaf["Id"], leaf["AccountId"]) == (ids["LeafRef"], ids["TreeRef"])
+
+
 # -- Bulk API 2.0 --------------------------------------------------------------------------------
 def test_export_bulk_writes_every_record(sf, api):
     sf.run("data", "export", "bulk", "--target-org", "mock", "--wait", "5", "--output-file",
