@@ -15,7 +15,8 @@ Where the shape comes from: the column keys and the three kinds of column follow
 responses the sf CLI's plugin-data keeps as test exemplars (``queryFieldsExemplars``); the
 top-level keys are those the Developer Console's query editor reads. Guesses: the ``apexType``
 of types those exemplars do not show, that parent paths through one relationship share one
-column, and that ``SELECT COUNT()`` has no columns.
+column, the flat columns of grouped fields, the ``insertable``/``updatable`` flags (the field's
+createable/updateable), and that ``SELECT COUNT()`` has no columns.
 """
 from __future__ import annotations
 
