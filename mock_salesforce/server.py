@@ -21,6 +21,7 @@ from .app import create_app
 from .backend.oauth.hosts import LoginDomainTag
 from .backend.registry import Registry
 from .config import MockConfig
+from .http_wire import SalesforceConnection
 from .tls import TlsFiles, ensure_certificates
 
 
@@ -34,6 +35,7 @@ class Listener:
         self.name = name
         self._server = wsgi.Server((host, port), app, numthreads=16, server_name=name,
                                    shutdown_timeout=2, accepted_queue_timeout=1)
+        self._server.ConnectionClass = SalesforceConnection  # serves "//services/..." as a real org does
         if tls_files is not None:
             self._server.ssl_adapter = BuiltinSSLAdapter(str(tls_files.cert_path), str(tls_files.key_path))
         self._server.prepare()  # binds now: a busy port fails here, with OSError

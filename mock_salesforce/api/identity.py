@@ -1,4 +1,5 @@
-"""Who is calling: the login form and browser session, the identity URL and OpenID userinfo.
+"""Who is calling: the login form and browser session, the front door from an API session into
+the browser, the identity URL and OpenID userinfo.
 
 The identity service answers a bad token with a bare ``403 Bad_OAuth_Token`` (text, not JSON),
 as Salesforce does; that one rendering lives in this blueprint's error handler.
@@ -100,6 +101,37 @@ def logout():
     response = redirect("/")
     response.delete_cookie(COOKIE, path="/")
     return response
+
+
+@bp.route("/services/oauth2/singleaccess", methods=["GET", "POST"])
+def single_access():
+    """A one-time front-door URL that logs a browser in as the token's user (``sf org open``)."""
+    principal = _principal(_bearer())
+    start = request.values.get("redirect_uri")
+    otp = registry().front_door.issue(principal.user_id, principal.org_id,
+                                      safe_start(start, default=None) if start else None)
+    return jsonify({"frontdoor_uri": f"{base_url()}/secur/frontdoor.jsp?otp={otp}"})
+
+
+@bp.get("/secur/frontdoor.jsp")
+def front_door():
+    """Log the browser in from ``?otp=`` (single use) or ``?sid=`` (an access token), then go to
+    ``startURL`` / ``retURL``; anything else lands on the login page, as Salesforce does."""
+    backend = registry()
+    if request.args.get("otp"):
+        found = backend.front_door.redeem(request.args["otp"])
+        user_id, org_id, start = (found.user_id, found.org_id, found.start) if found else (None,) * 3
+    else:
+        try:
+            principal = backend.tokens.check_access(request.args.get("sid"))
+        except SalesforceError:
+            principal = None
+        user_id, org_id, start = (principal.user_id, principal.org_id, None) if principal \
+            else (None,) * 3
+    if user_id is None:
+        return redirect("/")
+    target = safe_start(request.args.get("startURL") or request.args.get("retURL") or start)
+    return with_cookie(redirect(target), web_sessions().log_in(current_visitor(), user_id, org_id))
 
 
 def _principal(token: str | None):

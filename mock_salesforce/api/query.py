@@ -3,14 +3,17 @@
 ``/query`` never returns recycle-bin rows; ``/queryAll`` includes them (``IsDeleted`` true).
 ``Sforce-Query-Options: batchSize=N`` (200..2000) sets the page size. A repeated ``?q=`` on a
 locator call (tap-salesforce sends one) is ignored, as Salesforce ignores it.
+``?columns=true`` answers the query's column metadata instead of its rows (``sf data query``
+asks for it after every query that found rows).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .. import errors
 from ..backend.soql import engine
-from .common import org
+from ..backend.soql.columns import column_metadata
+from .common import flag, org
 
 bp = Blueprint("query", __name__, url_prefix="/services/data/<version>")
 
@@ -34,6 +37,8 @@ def _first_page(version: str, endpoint: str, include_deleted: bool):
     text = request.args.get("q")
     if not text or not text.strip():
         raise errors.MALFORMED_QUERY("A query string has to be specified")
+    if flag("columns"):
+        return jsonify(column_metadata(org(), text, include_deleted))
     return _respond(engine.query(org(), text, include_deleted, _request(version, endpoint)))
 
 

@@ -15,6 +15,7 @@ from ..clock import Clock, to_millis
 from ..config import MockConfig
 from . import dml, ids
 from .faults import FaultInjector
+from .oauth.frontdoor import FrontDoor
 from .oauth.grants import Grants
 from .oauth.models import (AuthorizationCode, ConnectedApp, OAuthApproval, OrgRecord, Token,
                            UserAccount, WebSession, hash_secret)
@@ -42,6 +43,7 @@ class Registry:
         self.engine = create_engine(database_url(self.config.db_url))
         self.tokens = TokenService(self.engine, self.clock)
         self.grants = Grants(self)
+        self.front_door = FrontDoor(self.clock)
         self.orgs: dict[str, Org] = {}
         self._lock = threading.RLock()
         self._identity_tables = [OrgRecord.__table__, UserAccount.__table__,
@@ -197,6 +199,7 @@ class Registry:
             self.orgs.clear()
             SQLModel.metadata.drop_all(self.engine, tables=self._identity_tables)
             self.tokens.forget_cache()
+            self.front_door.clear()
             self.faults.clear()
             self.clock.reset()
             self._open()

@@ -115,6 +115,12 @@ def _composite_paths() -> dict:
                                       "between them; allOrNone rolls back)",
                                       ok("compositeResponse: one answer per subrequest"),
                                       params=[VERSION], request=json_body(composite), security=BEARER)},
+        f"{D}/composite/tree/{{sobject}}": {"post": op(
+            "composite", "Create up to 200 records with their children, all or none (sObject Tree)",
+            ok("hasErrors and results: referenceId and id of each record"), params=[VERSION, SOBJECT],
+            request=json_body({"type": "object", "required": ["records"], "properties": {
+                "records": {"type": "array", "maxItems": 200, "items": RECORD}}}),
+            security=BEARER)},
         f"{D}/composite/graph": {"post": op("composite", "Graphs of subrequests, each all or none",
                                             ok("graphs: graphId, graphResponse, isSuccessful"),
                                             params=[VERSION], request=json_body(graphs),

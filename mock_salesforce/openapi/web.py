@@ -53,6 +53,9 @@ def _oauth() -> dict:
                                        request=body({FORM: {"type": "object", "properties": {
                                            "token": STRING, "client_id": STRING,
                                            "client_secret": STRING}}}), **OAUTH)},
+        f"{o}/singleaccess": {m: op("oauth", "A single-use frontdoor URL for the token's user",
+                                    ok("frontdoor_uri"), errors="OAuthError", security=BEARER)
+                              for m in ("get", "post")},
         f"{o}/userinfo": {m: op("identity", "OpenID Connect userinfo", ok("The user's claims"),
                                 params=[query_param("access_token")], errors="OAuthError",
                                 security=BEARER) for m in ("get", "post")},
@@ -67,6 +70,9 @@ def _identity() -> dict:
                              "username": STRING, "pw": STRING, "_csrf": STRING,
                              "startURL": STRING}}}), **WEB)},
         "/secur/logout.jsp": {"get": op("identity", "End the browser session", PAGE, **WEB)},
+        "/secur/frontdoor.jsp": {"get": op(
+            "identity", "Start a browser session from a single-use otp or an access token (sid)",
+            PAGE, params=[query_param(n) for n in ("otp", "sid", "retURL", "startURL")], **WEB)},
         "/id/{org_id}/{user_id}": {m: op(
             "identity", "The identity URL of a token (bare 403 for a bad token)",
             ok("The user, org and urls"), params=[path_param("org_id"), path_param("user_id"),

@@ -174,3 +174,12 @@ def test_page_keys_come_in_salesforce_order(client, auth, load):
                     first.data)
     second = get(client, auth, first.json["nextRecordsUrl"])
     assert second.data.startswith(b'{"totalSize":300,"done":true,"records":[')
+
+
+def test_the_sf_cli_organization_query_answers(client, auth):
+    # @salesforce/core runs exactly this after every login to tell scratch orgs and sandboxes.
+    soql = ("SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix, "
+            "OrganizationType FROM Organization")
+    [org] = get(client, auth, f"{V}/query?q={soql}").json["records"]
+    assert org["IsSandbox"] is False and org["TrialExpirationDate"] is None
+    assert org["OrganizationType"] == "Developer Edition" and org["Name"]
