@@ -1,0 +1,45 @@
+"""What the syncer's commands print, and how a failure becomes one line and an exit code.
+
+Salesforce data is never read as rich markup or emoji codes: a contact named ``[/red]`` is
+printed as typed, ``Acme [legacy]`` keeps its tail, ``str:o:name`` stays text (``:o:`` is an
+emoji code). Tables hold :class:`rich.text.Text` cells; messages that carry data go through
+:func:`escape`. Imports stay light here: ``syncer --help`` loads neither SQLAlchemy nor requests.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from functools import cache
+
+CONFIGURATION = 2  # exit code: the configuration (file, options, environment) needs a fix
+PROBLEM = 1        # exit code: a sync or authorization problem; the message says which
+INTERRUPTED = 130  # exit code after Ctrl-C, as shells report SIGINT
+
+
+class ConfigProblem(Exception):
+    """Something the user fixes in the configuration file or the options (exit code 2)."""
+
+
+@cache
+def console():
+    """The one console of a command: no markup or emoji read from data, wide when piped."""
+    from rich.console import Console
+    # Wide when piped: tables must not truncate emails and ids in logs and files.
+    return Console(width=max(shutil.get_terminal_size((200, 24)).columns, 100), emoji=False)
+
+
+def escape(value: object) -> str:
+    """``value`` as literal text inside a rich markup string."""
+    from rich.markup import escape as rich_escape
+    return rich_escape(str(value))
+
+
+def say(markup: str) -> None:
+    """Print a line of (trusted) markup; interpolate data through :func:`escape`."""
+    console().print(markup)
+
+
+def fail(kind: str, message: object, code: int) -> None:
+    """Print ``kind: message`` on one line and exit with ``code``."""
+    console().print(f"[red]{kind}:[/red] {escape(message)}", soft_wrap=True)
+    sys.exit(code)
