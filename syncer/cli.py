@@ -34,7 +34,20 @@ def _config_path(ctx: click.Context) -> str:
     return ctx.find_root().obj["config"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``syncer`` group: Ctrl-C anywhere in a command is one line and exit code 130."""
+
+    def invoke(self, ctx: click.Context):
+        from .interrupt import counted, exit_now
+        with counted() as interrupts:
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt:
+                say("[yellow]interrupted[/yellow]")
+                exit_now(INTERRUPTED, interrupts)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", default="syncer.toml", show_default=True, envvar="SYNCER_CONFIG",
               help="The configuration file (TOML).")
 @click.pass_context
@@ -72,7 +85,7 @@ def backfill(ctx, source_id) -> None:
                 done, total = syncer.backfill_counts(source.id)
                 bar.update(task, completed=done, total=total or None, description=f"backfill {stream}")
 
-            with _interruptible(f"syncer backfill{_source_flag(source_id)}"):
+            with _interruptible(syncer, f"syncer backfill{_source_flag(source_id)}"):
                 summary = syncer.backfill(source.id, progress=advance)
         _print_summary(summary)
         if summary.outcome != "ok":
@@ -94,7 +107,7 @@ def run(ctx, once) -> None:
         if not once:
             say(f"Polling every {interval:g} min; Ctrl-C stops (a poll in flight keeps its committed pages).")
         while True:
-            with _interruptible("syncer run"):
+            with _interruptible(syncer, "syncer run"):
                 polled = syncer.run_due()
             for source_id, summary in polled.items():
                 say(f"data source {source_id}:")
@@ -102,7 +115,7 @@ def run(ctx, once) -> None:
             say(_run_report(syncer, polled))
             if once:
                 return
-            with _interruptible("syncer run"):
+            with _interruptible(syncer, "syncer run"):
                 time.sleep(min(TICK_SECONDS, interval * 60))
 
 
@@ -131,23 +144,28 @@ def _source_flag(source_id: int | None) -> str:
 
 
 class _interruptible:
-    """Turn Ctrl-C into one line saying what is kept and how to resume, and exit 130.
+    """Ctrl-C stops the work between two database calls, then one line says what is kept and
+    how to resume, and the command exits 130 (see :mod:`syncer.interrupt`).
 
-    The poll itself (its ``finally`` blocks) has already put the data source back to its state
-    and released its lease by the time the interrupt reaches here.
+    The poll itself (its ``finally`` blocks) has put the data source back to its state and
+    released its lease by the time the interrupt reaches here.
     """
 
-    def __init__(self, resume: str) -> None:
+    def __init__(self, syncer: Syncer, resume: str) -> None:
+        from .interrupt import between_database_calls
         self.resume = resume
+        self.guard = between_database_calls(syncer.cdp.engine)
 
     def __enter__(self) -> None:
-        return None
+        self.interrupts = self.guard.__enter__()
 
     def __exit__(self, kind, error, traceback) -> bool:
+        from .interrupt import exit_now
+        self.guard.__exit__(kind, error, traceback)
         if isinstance(error, KeyboardInterrupt):
             say(f"[yellow]interrupted[/yellow]: every page committed so far is kept; "
                 f"run {escape(self.resume)} to resume after the last one.")
-            sys.exit(INTERRUPTED)
+            exit_now(INTERRUPTED, self.interrupts)
         return False
 
 
@@ -176,7 +194,7 @@ def _poll(syncer: Syncer, source_id: int | None, resume: str) -> PollSummary:
         def total(stream: str, count: int) -> None:
             progress.update(task(stream), total=count)
 
-        with _interruptible(resume):
+        with _interruptible(syncer, resume):
             summary = syncer.sync(source_id, progress=advance, total=total)
     _print_summary(summary)
     return summary
@@ -351,12 +369,14 @@ class handled:
         return self.syncer
 
     def __exit__(self, kind, error, traceback) -> bool:
+        if self.syncer is not None:
+            self.syncer.close()
+        if not isinstance(error, Exception):  # done, or Ctrl-C / exit: nothing to map
+            return False
         import sqlalchemy.exc
         from .cdp.limits import ConfigurationError
         from .salesforce import SyncError
         from .service import SourceStateError
-        if self.syncer is not None:
-            self.syncer.close()
         if isinstance(error, ConfigurationError):
             fail("configuration error", error, CONFIGURATION)
         if isinstance(error, (SyncError, SourceStateError, LookupError)):

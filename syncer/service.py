@@ -164,8 +164,14 @@ class Syncer:
                 renew()
                 if progress:
                     progress(stream, count)
-            summary = Poll(self.cdp, source, self.settings, client, advance, started=self.clock(),
-                           total=total).run()
+            try:
+                summary = Poll(self.cdp, source, self.settings, client, advance, started=self.clock(),
+                               total=total).run()
+            except KeyboardInterrupt:
+                # The poll has set the state back; say why it stopped (the next poll clears it).
+                self.cdp.update_data_source(source.id, status_note="interrupted; the next poll resumes "
+                                            "after the last committed page")
+                raise
         retention = timedelta(days=self.settings.activity_retention_days)
         pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
         if pruned:
