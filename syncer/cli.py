@@ -170,12 +170,22 @@ class _interruptible:
 
 
 def _bar():
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    """Progress on a terminal (nothing on a pipe): records read, "of N" and an ETA once counted."""
+    from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class Counts(ProgressColumn):
+        def render(self, task) -> Text:
+            done = int(task.completed)
+            if task.total is None:
+                return Text(f"{done:,} records")
+            left = task.time_remaining
+            eta = "" if left is None or task.finished else f", about {int(left) // 60}:{int(left) % 60:02d} left"
+            return Text(f"{done:,} of {int(task.total):,}{eta}")
+
     console = terminal.console()
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("eta"), TimeRemainingColumn(), TimeElapsedColumn(), console=console,
-                    transient=True, disable=not console.is_terminal)
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Counts(),
+                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
 
 
 def _poll(syncer: Syncer, source_id: int | None, resume: str) -> PollSummary:

@@ -215,3 +215,20 @@ def test_help_imports_nothing_heavy():
             "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_counted_stream_reports_its_total_for_the_progress_bar(config_file, salesforce_org, tmp_path):
+    from syncer.config import load
+    from syncer.service import Syncer
+    for number in range(3):
+        salesforce_org.client().Contact.create({"LastName": f"Lee{number}", "Email": f"lee{number}@x.example"})
+    connect(config_file, salesforce_org)
+    config_file.write_text(config_file.read_text() + "bulk_threshold = 2\n")  # first loads get a COUNT()
+    syncer = Syncer(load(config_file))
+    totals, read = {}, {}
+    try:
+        syncer.sync(progress=lambda stream, n: read.update({stream: read.get(stream, 0) + n}),
+                    total=lambda stream, n: totals.update({stream: n}))
+    finally:
+        syncer.close()
+    assert totals["Contact"] == 3 == read["Contact"]
