@@ -232,3 +232,53 @@ def test_a_counted_stream_reports_its_total_for_the_progress_bar(config_file, sa
     finally:
         syncer.close()
     assert totals["Contact"] == 3 == read["Contact"]
+
+
+def test_connect_without_a_browser_takes_the_pasted_callback_address(salesforce_org, tmp_path):
+    """Over SSH: the URL is printed whole, the user logs in elsewhere, and pastes where the
+    browser ended (a page that could not load, since this machine's port is not reachable)."""
+    import importlib.util
+    from pathlib import Path
+
+    import requests
+    from requests.adapters import BaseAdapter
+    spec = importlib.util.spec_from_file_location(
+        "user_agent", Path(__file__).parents[2] / "features" / "user_agent.py")
+    user_agent = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(user_agent)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    org = salesforce_org.create_org("Remote", "admin@remote.example", "remote-pw",
+                                    callback_urls=[f"http://127.0.0.1:{port}/callback"])
+    path = write_config(tmp_path / "syncer.toml", salesforce_org, tmp_path, client_id=f'"{org.client_id}"',
+                        client_secret=f'"{org.client_secret}"')
+    process = subprocess.Popen([sys.executable, "-m", "syncer.cli", "--config", str(path), "connect",
+                                "--no-browser", "--port", str(port)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        while not (lines and lines[-1].startswith("No browser here?")):
+            lines.append(process.stdout.readline())
+            assert lines[-1], "".join(lines)
+        url = next(line.strip() for line in lines if line.startswith("https://"))
+        assert f"Waiting for Salesforce to send your browser to http://127.0.0.1:{port}/callback" in "".join(lines)
+
+        class Elsewhere(BaseAdapter):  # the browser's machine cannot reach this port
+            def send(self, request, **kwargs):
+                landed.append(request.url)
+                raise requests.ConnectionError("unreachable")
+        landed = []
+        browser = requests.Session()
+        browser.mount(f"http://127.0.0.1:{port}", Elsewhere())
+        with pytest.raises(requests.ConnectionError):
+            user_agent.log_in_and_allow(browser, url, org.username, "remote-pw")
+        process.stdin.write("not a url\n" + landed[0] + "\n")
+        process.stdin.flush()
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "That is not the callback address" in output
+    assert f"Connected data source 1 (Salesforce, org {org.id})" in output
