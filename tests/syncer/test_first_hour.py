@@ -282,3 +282,12 @@ def test_connect_without_a_browser_takes_the_pasted_callback_address(salesforce_
     assert process.returncode == 0, output
     assert "That is not the callback address" in output
     assert f"Connected data source 1 (Salesforce, org {org.id})" in output
+
+
+def test_backfill_from_the_cli_reports_what_it_read(config_file, salesforce_org):
+    salesforce_org.client().Contact.create({"LastName": "Lee", "Email": "lee@x.example"})
+    connect(config_file, salesforce_org)
+    assert run(config_file, "sync").exit_code == 0
+    result = run(config_file, "backfill")
+    assert result.exit_code == 0, result.output
+    assert "poll: ok" in result.output and "Contact" in result.output
