@@ -15,23 +15,13 @@ import click
 
 from . import terminal
 from .cli_setup import COMMANDS as SETUP_COMMANDS
-from .terminal import CONFIGURATION, INTERRUPTED, PROBLEM, escape, fail, say
+from .terminal import INTERRUPTED, PROBLEM, escape, handled, say
 
 if TYPE_CHECKING:
     from .service import Syncer
     from .sync.engine import PollSummary
 
 TICK_SECONDS = 60  # how often ``syncer run`` looks for due data sources
-
-
-def _syncer(ctx: click.Context) -> Syncer:
-    from . import config as config_module
-    from .service import Syncer
-    return Syncer(config_module.load(_config_path(ctx)))
-
-
-def _config_path(ctx: click.Context) -> str:
-    return ctx.find_root().obj["config"]
 
 
 class _Commands(click.Group):
@@ -78,7 +68,7 @@ def backfill(ctx, source_id) -> None:
     """Pull every record matching the current filters once (resumable; polls go on meanwhile)."""
     with handled(ctx) as syncer:
         source = syncer.source(source_id)
-        with _bar() as bar:
+        with _views().progress_bar() as bar:
             task = bar.add_task("backfill", total=None)
 
             def advance(stream: str, count: int) -> None:
@@ -112,31 +102,11 @@ def run(ctx, once) -> None:
             for source_id, summary in polled.items():
                 say(f"data source {source_id}:")
                 _print_summary(summary)
-            say(_run_report(syncer, polled))
+            say(escape(_views().run_report(syncer, polled)))
             if once:
                 return
             with _interruptible(syncer, "syncer run"):
                 time.sleep(min(TICK_SECONDS, interval * 60))
-
-
-def _run_report(syncer: Syncer, polled: dict) -> str:
-    """What a tick did, and when the next poll is due."""
-    from datetime import timedelta
-    now = syncer.clock()
-    did = (f"polled {len(polled)} data source(s) ({', '.join(map(str, polled))})" if polled
-           else "no data source was due")
-    due = []
-    interval = timedelta(minutes=syncer.settings.poll_interval_minutes)
-    for source in syncer.sources():
-        last = syncer.last_poll(source)
-        if source.state in ("Connected", "Updating") and last is not None:
-            due.append((last + interval, source.id))
-    if not due:
-        return f"{now:%H:%M:%S} {did}; no connected data source to poll" if not polled else f"{now:%H:%M:%S} {did}"
-    when, source_id = min(due)
-    wait = max((when - now).total_seconds(), 0)
-    return (f"{now:%H:%M:%S} {did}; next poll: data source {source_id} at "
-            f"{when.astimezone():%H:%M:%S} (in {wait / 60:.0f} min)")
 
 
 def _source_flag(source_id: int | None) -> str:
@@ -169,28 +139,9 @@ class _interruptible:
         return False
 
 
-def _bar():
-    """Progress on a terminal (nothing on a pipe): records read, "of N" and an ETA once counted."""
-    from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.text import Text
-
-    class Counts(ProgressColumn):
-        def render(self, task) -> Text:
-            done = int(task.completed)
-            if task.total is None:
-                return Text(f"{done:,} records")
-            left = task.time_remaining
-            eta = "" if left is None or task.finished else f", about {int(left) // 60}:{int(left) % 60:02d} left"
-            return Text(f"{done:,} of {int(task.total):,}{eta}")
-
-    console = terminal.console()
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Counts(),
-                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
-
-
 def _poll(syncer: Syncer, source_id: int | None, resume: str) -> PollSummary:
     """One poll with a bar per stream: records read of the ``COUNT()`` when one was taken."""
-    with _bar() as progress:
+    with _views().progress_bar() as progress:
         tasks: dict[str, int] = {}
 
         def task(stream: str) -> int:
@@ -211,9 +162,13 @@ def _poll(syncer: Syncer, source_id: int | None, resume: str) -> PollSummary:
 
 
 def _print_summary(summary: PollSummary) -> None:
-    from . import views
-    say_object(views.summary_table(summary))
+    say_object(_views().summary_table(summary))
     say(f"API calls: {summary.api_calls}")
+
+
+def _views():
+    from . import views  # rich tables and SQLAlchemy counts: loaded by the commands that show them
+    return views
 
 
 def say_object(renderable) -> None:
@@ -226,8 +181,7 @@ def say_object(renderable) -> None:
 def status(ctx) -> None:
     """Data sources: state, cursors, counts."""
     with handled(ctx) as syncer:
-        from . import views
-        say_object(views.status_table(syncer))
+        say_object(_views().status_table(syncer))
 
 
 @main.command()
@@ -237,8 +191,7 @@ def status(ctx) -> None:
 def people(ctx, source_id, limit) -> None:
     """The audience: people imported from a data source."""
     with handled(ctx) as syncer:
-        from . import views
-        say_object(views.people_table(syncer, source_id, limit))
+        say_object(_views().people_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -248,8 +201,7 @@ def people(ctx, source_id, limit) -> None:
 def organizations(ctx, source_id, limit) -> None:
     """Organizations imported from a data source."""
     with handled(ctx) as syncer:
-        from . import views
-        say_object(views.organizations_table(syncer, source_id, limit))
+        say_object(_views().organizations_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -259,8 +211,7 @@ def organizations(ctx, source_id, limit) -> None:
 def activities(ctx, source_id, limit) -> None:
     """The activity feed of a data source."""
     with handled(ctx) as syncer:
-        from . import views
-        say_object(views.activities_table(syncer, source_id, limit))
+        say_object(_views().activities_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -361,39 +312,6 @@ def rename(ctx, name, source_id) -> None:
     with handled(ctx) as syncer:
         source = syncer.rename(name, source_id)
         say(f"Data source {source.id} is now {escape(repr(source.name))}.")
-
-
-class handled:
-    """Open a Syncer for a command and turn known errors into one line and an exit code."""
-
-    def __init__(self, ctx: click.Context) -> None:
-        self.ctx = ctx
-        self.syncer: Syncer | None = None
-
-    def __enter__(self) -> Syncer:
-        try:
-            self.syncer = _syncer(self.ctx)
-        except Exception as error:  # noqa: BLE001 - mapped (or re-raised) by the one table below
-            if not self.__exit__(type(error), error, None):
-                raise
-        return self.syncer
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if self.syncer is not None:
-            self.syncer.close()
-        if not isinstance(error, Exception):  # done, or Ctrl-C / exit: nothing to map
-            return False
-        import sqlalchemy.exc
-        from .cdp.limits import ConfigurationError
-        from .salesforce import SyncError
-        from .service import SourceStateError
-        if isinstance(error, ConfigurationError):
-            fail("configuration error", error, CONFIGURATION)
-        if isinstance(error, (SyncError, SourceStateError, LookupError)):
-            fail("error", error, PROBLEM)
-        if isinstance(error, sqlalchemy.exc.OperationalError):
-            fail("CDP database error", str(getattr(error, "orig", error)).splitlines()[0], PROBLEM)
-        return False
 
 
 if __name__ == "__main__":

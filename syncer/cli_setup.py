@@ -137,7 +137,7 @@ def _connect_options(function):
 @click.pass_context
 def connect(ctx, no_browser, port, username, password, another) -> None:
     """Connect a new data source: log in to Salesforce and click Allow."""
-    from .cli import handled
+    from .terminal import handled
     from .salesforce import AuthError
     with handled(ctx) as syncer:
         try:
@@ -155,7 +155,7 @@ def connect(ctx, no_browser, port, username, password, another) -> None:
 @click.pass_context
 def reconnect(ctx, source_id, no_browser, port, username, password) -> None:
     """Re-authorize a data source; the next poll imports only what changed since its cursor."""
-    from .cli import handled
+    from .terminal import handled
     from .salesforce import AuthError
     with handled(ctx) as syncer:
         source = syncer.source(source_id)

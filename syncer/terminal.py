@@ -10,14 +10,21 @@ from __future__ import annotations
 import shutil
 import sys
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .service import Syncer
 
 CONFIGURATION = 2  # exit code: the configuration (file, options, environment) needs a fix
 PROBLEM = 1        # exit code: a sync or authorization problem; the message says which
 INTERRUPTED = 130  # exit code after Ctrl-C, as shells report SIGINT
 
 
-class ConfigProblem(Exception):
-    """Something the user fixes in the configuration file or the options (exit code 2)."""
+def open_syncer(config_path: str) -> Syncer:
+    """The Syncer of a configuration file (loaded, validated, its CDP opened)."""
+    from . import config
+    from .service import Syncer
+    return Syncer(config.load(config_path))
 
 
 @cache
@@ -43,3 +50,36 @@ def fail(kind: str, message: object, code: int) -> None:
     """Print ``kind: message`` on one line and exit with ``code``."""
     console().print(f"[red]{kind}:[/red] {escape(message)}", soft_wrap=True)
     sys.exit(code)
+
+
+class handled:
+    """Open a Syncer for a command and turn known errors into one line and an exit code."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.syncer: Syncer | None = None
+
+    def __enter__(self) -> Syncer:
+        try:
+            self.syncer = open_syncer(self.ctx.find_root().obj["config"])
+        except Exception as error:  # noqa: BLE001 - mapped (or re-raised) by the one table below
+            if not self.__exit__(type(error), error, None):
+                raise
+        return self.syncer
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if self.syncer is not None:
+            self.syncer.close()
+        if not isinstance(error, Exception):  # done, or Ctrl-C / exit: nothing to map
+            return False
+        import sqlalchemy.exc
+        from .cdp.limits import ConfigurationError
+        from .salesforce import SyncError
+        from .service import SourceStateError
+        if isinstance(error, ConfigurationError):
+            fail("configuration error", error, CONFIGURATION)
+        if isinstance(error, (SyncError, SourceStateError, LookupError)):
+            fail("error", error, PROBLEM)
+        if isinstance(error, sqlalchemy.exc.OperationalError):
+            fail("CDP database error", str(getattr(error, "orig", error)).splitlines()[0], PROBLEM)
+        return False

@@ -14,9 +14,43 @@ from rich.table import Table
 from rich.text import Text
 
 from .cdp.models import activity_table, link_table, org_table, person_table
-
 from .service import Syncer
-from .sync.engine import CONNECTED, PollSummary
+from .sync.engine import CONNECTED, UPDATING, PollSummary
+from .terminal import console
+
+
+def progress_bar():
+    """Progress on a terminal (nothing on a pipe): records read, "of N" and an ETA once counted."""
+    from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    class Counts(ProgressColumn):
+        def render(self, task) -> Text:
+            done = int(task.completed)
+            if task.total is None:
+                return Text(f"{done:,} records")
+            left = task.time_remaining
+            eta = "" if left is None or task.finished else f", about {int(left) // 60}:{int(left) % 60:02d} left"
+            return Text(f"{done:,} of {int(task.total):,}{eta}")
+
+    terminal = console()
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Counts(),
+                    TimeElapsedColumn(), console=terminal, transient=True, disable=not terminal.is_terminal)
+
+
+def run_report(syncer: Syncer, polled: dict) -> str:
+    """What a tick of ``syncer run`` did, and when the next poll is due (local time)."""
+    now = syncer.clock()
+    did = (f"polled {len(polled)} data source(s) ({', '.join(map(str, polled))})" if polled
+           else "no data source was due")
+    interval = timedelta(minutes=syncer.settings.poll_interval_minutes)
+    due = [(last + interval if (last := syncer.last_poll(source)) else now, source.id)
+           for source in syncer.sources() if source.state in (CONNECTED, UPDATING)]
+    if not due:
+        return f"{now.astimezone():%H:%M:%S} {did}; no connected data source to poll"
+    when, source_id = min(due)
+    wait = max((when - now).total_seconds(), 0)
+    return (f"{now.astimezone():%H:%M:%S} {did}; next poll: data source {source_id} at "
+            f"{when.astimezone():%H:%M:%S} (in {wait / 60:.0f} min)")
 
 
 def summary_table(summary: PollSummary) -> Table:
