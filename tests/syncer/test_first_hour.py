@@ -263,6 +263,7 @@ def test_connect_without_a_browser_takes_the_pasted_callback_address(salesforce_
             lines.append(process.stdout.readline())
             assert lines[-1], "".join(lines)
         url = next(line.strip() for line in lines if line.startswith("https://"))
+        assert url.startswith(f"{salesforce_org.url}/services/oauth2/authorize?") and "code_challenge_method=S256" in url
         assert f"Waiting for Salesforce to send your browser to http://127.0.0.1:{port}/callback" in "".join(lines)
 
         class Elsewhere(BaseAdapter):  # the browser's machine cannot reach this port
