@@ -1,40 +1,43 @@
 """``syncer``: connect a Salesforce org, sync it into the CDP, and look at the result.
 
 A thin click layer: parse options, load the configuration, call one :class:`Syncer` operation,
-print, and map errors to exit codes (1 sync/auth problem, 2 usage or configuration error).
+print, and map errors to exit codes (1 sync/auth problem, 2 usage or configuration error, 130
+interrupted). Heavy modules (SQLAlchemy, requests, simple-salesforce) are imported inside the
+commands, so ``syncer --help`` and typos answer at once.
 """
 from __future__ import annotations
 
-import shutil
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from . import config as config_module
-from . import views
-from .cdp.limits import ConfigurationError
-from .oauth import exchange_code, receive_code
-from .salesforce import Credentials, SyncError
-from .service import SourceStateError, Syncer
-from .sync.engine import PollSummary
+from . import terminal
+from .cli_setup import COMMANDS as SETUP_COMMANDS
+from .terminal import INTERRUPTED, PROBLEM, escape, handled, say
+
+if TYPE_CHECKING:
+    from .service import Syncer
+    from .sync.engine import PollSummary
 
 TICK_SECONDS = 60  # how often ``syncer run`` looks for due data sources
-# Wide when piped: tables must not truncate emails and ids in logs and files.
-console = Console(width=max(shutil.get_terminal_size((200, 24)).columns, 100))
 
 
-def _syncer(ctx: click.Context) -> Syncer:
-    try:
-        settings = config_module.load(ctx.obj["config"])
-    except ConfigurationError as error:
-        raise click.UsageError(str(error)) from None
-    return Syncer(settings)
+class _Commands(click.Group):
+    """The ``syncer`` group: Ctrl-C anywhere in a command is one line and exit code 130."""
+
+    def invoke(self, ctx: click.Context):
+        from .interrupt import counted, exit_now
+        with counted() as interrupts:
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt:
+                say("[yellow]interrupted[/yellow]")
+                exit_now(INTERRUPTED, interrupts)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", default="syncer.toml", show_default=True, envvar="SYNCER_CONFIG",
               help="The configuration file (TOML).")
 @click.pass_context
@@ -43,87 +46,19 @@ def main(ctx: click.Context, config_path: str) -> None:
     ctx.obj = {"config": config_path}
 
 
-@main.group("config")
-def config_group() -> None:
-    """Configuration file commands."""
-
-
-@config_group.command("check")
-@click.pass_context
-def config_check(ctx: click.Context) -> None:
-    """Validate the configuration file and print what it says."""
-    try:
-        settings = config_module.load(ctx.parent.parent.obj["config"])
-    except ConfigurationError as error:
-        console.print(f"[red]invalid:[/red] {error}")
-        sys.exit(2)
-    console.print(f"[green]ok[/green] {ctx.parent.parent.obj['config']}: data source {settings.name!r}, "
-                  f"login {settings.connection.login_url}, objects {', '.join(settings.objects)}")
-    for sobject, mapping in settings.fields.items():
-        console.print(f"  {sobject}: {', '.join(f'{k}→{v}' for k, v in mapping.items())}")
-    for sobject, obj in settings.custom_objects.items():
-        console.print(f"  custom object {sobject}: {obj.describe()}")
-    console.print(f"  people: {settings.people.merge.ui_name} / {settings.people.merge.find_strategy.label}")
-    console.print(f"  organizations: {settings.organizations.ui_name} / "
-                  f"{settings.organizations.find_strategy.label}")
-    bulk = (f"Bulk API 2.0 for first loads and backfills above {settings.bulk_threshold:,} rows"
-            if settings.bulk_api else "REST only (bulk_api = false)")
-    console.print(f"  polls every {settings.poll_interval_minutes:g} min through REST; {bulk}")
-
-
-def _credentials(syncer: Syncer, username: str | None, password: str | None, no_browser: bool,
-                 port: int | None) -> Credentials:
-    connection = syncer.settings.connection
-    if username:
-        # The password grant: for the mock and for orgs that still allow it; not the default.
-        return Credentials(instance_url=connection.login_url, login_url=connection.login_url,
-                           client_id=connection.client_id, client_secret=connection.client_secret,
-                           username=username, password=password)
-    code, redirect_uri, pkce = receive_code(connection.login_url, connection.client_id,
-                                            connection.callback_port if port is None else port,
-                                            open_browser=not no_browser, announce=console.print)
-    return exchange_code(syncer.session_factory(), connection.login_url, connection.client_id,
-                         connection.client_secret, code, redirect_uri, pkce)
-
-
-def _connect_options(function):
-    function = click.option("--no-browser", is_flag=True, help="Print the login URL instead of opening a browser.")(function)
-    function = click.option("--port", type=int, help="Loopback port for the OAuth callback (config: callback_port).")(function)
-    function = click.option("--username", help="Use the password grant with this user (the mock, dev orgs).")(function)
-    return click.option("--password", help="Password (+ security token) for --username.")(function)
-
-
-@main.command()
-@_connect_options
-@click.pass_context
-def connect(ctx, no_browser, port, username, password) -> None:
-    """Connect a new data source: log in to Salesforce and click Allow."""
-    with _handled(ctx) as syncer:
-        source = syncer.connect(_credentials(syncer, username, password, no_browser, port))
-        console.print(f"Connected data source {source.id} ({source.name}, org {source.org_id}).")
-
-
-@main.command()
-@click.option("--source", "source_id", type=int, help="Data source id.")
-@_connect_options
-@click.pass_context
-def reconnect(ctx, source_id, no_browser, port, username, password) -> None:
-    """Re-authorize a data source; the next poll imports only what changed since its cursor."""
-    with _handled(ctx) as syncer:
-        source = syncer.source(source_id)
-        syncer.connect(_credentials(syncer, username, password, no_browser, port), source.id)
-        console.print(f"Reconnected data source {source.id}.")
+for _command in SETUP_COMMANDS:
+    main.add_command(_command)
 
 
 @main.command()
 @click.option("--source", "source_id", type=int, help="Data source id.")
 @click.pass_context
 def sync(ctx, source_id) -> None:
-    """Run one poll now (the initial sync of a new data source)."""
-    with _handled(ctx) as syncer:
-        summary = _poll(syncer, source_id)
+    """Run one poll now (the initial sync of a new data source); Ctrl-C stops it safely."""
+    with handled(ctx) as syncer:
+        summary = _poll(syncer, source_id, resume=f"syncer sync{_source_flag(source_id)}")
         if summary.outcome == "needs-attention":
-            sys.exit(1)
+            sys.exit(PROBLEM)
 
 
 @main.command()
@@ -131,24 +66,24 @@ def sync(ctx, source_id) -> None:
 @click.pass_context
 def backfill(ctx, source_id) -> None:
     """Pull every record matching the current filters once (resumable; polls go on meanwhile)."""
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         source = syncer.source(source_id)
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("backfill", total=100)
+        with _views().progress_bar() as bar:
+            task = bar.add_task("backfill", total=None)
 
             def advance(stream: str, count: int) -> None:
-                bar.update(task, completed=syncer.backfill_percent(source.id) or 0,
-                           description=f"backfill {stream}")
+                done, total = syncer.backfill_counts(source.id)
+                bar.update(task, completed=done, total=total or None, description=f"backfill {stream}")
 
-            summary = syncer.backfill(source.id, progress=advance)
+            with _interruptible(syncer, f"syncer backfill{_source_flag(source_id)}"):
+                summary = syncer.backfill(source.id, progress=advance)
         _print_summary(summary)
         if summary.outcome != "ok":
-            sys.exit(1)
+            sys.exit(PROBLEM)
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Poll every connected source once, then exit.")
+@click.option("--once", is_flag=True, help="Poll every connected source that is due once, then exit.")
 @click.pass_context
 def run(ctx, once) -> None:
     """Poll every connected data source every poll interval (15 minutes by default).
@@ -157,43 +92,96 @@ def run(ctx, once) -> None:
     cadence. Several workers may share one PostgreSQL CDP: each data source is polled by one at
     a time.
     """
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
+        interval = syncer.settings.poll_interval_minutes
+        if not once:
+            say(f"Polling every {interval:g} min; Ctrl-C stops (a poll in flight keeps its committed pages).")
         while True:
-            for source_id, summary in syncer.run_due().items():
-                console.print(f"data source {source_id}:")
+            with _interruptible(syncer, "syncer run"):
+                polled = syncer.run_due()
+            for source_id, summary in polled.items():
+                say(f"data source {source_id}:")
                 _print_summary(summary)
+            say(escape(_views().run_report(syncer, polled)))
             if once:
                 return
-            time.sleep(min(TICK_SECONDS, syncer.settings.poll_interval_minutes * 60))
+            with _interruptible(syncer, "syncer run"):
+                time.sleep(min(TICK_SECONDS, interval * 60))
 
 
-def _poll(syncer: Syncer, source_id: int | None) -> PollSummary:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
-                  transient=True, disable=not console.is_terminal) as progress:
+def _source_flag(source_id: int | None) -> str:
+    return f" --source {source_id}" if source_id is not None else ""
+
+
+class _interruptible:
+    """Ctrl-C stops the work between two database calls, then one line says what is kept and
+    how to resume, and the command exits 130 (see :mod:`syncer.interrupt`).
+
+    The poll itself (its ``finally`` blocks) has put the data source back to its state and
+    released its lease by the time the interrupt reaches here.
+    """
+
+    def __init__(self, syncer: Syncer, resume: str) -> None:
+        from .interrupt import between_database_calls
+        self.resume = resume
+        self.guard = between_database_calls(syncer.cdp.engine)
+
+    def __enter__(self) -> None:
+        self.interrupts = self.guard.__enter__()
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        from .interrupt import exit_now
+        self.guard.__exit__(kind, error, traceback)
+        if isinstance(error, KeyboardInterrupt):
+            say(f"[yellow]interrupted[/yellow]: every page committed so far is kept; "
+                f"run {escape(self.resume)} to resume after the last one.")
+            exit_now(INTERRUPTED, self.interrupts)
+        return False
+
+
+def _poll(syncer: Syncer, source_id: int | None, resume: str) -> PollSummary:
+    """One poll with a bar per stream: records read of the ``COUNT()`` when one was taken."""
+    with _views().progress_bar() as progress:
         tasks: dict[str, int] = {}
 
-        def advance(stream: str, count: int) -> None:
+        def task(stream: str) -> int:
             if stream not in tasks:
                 tasks[stream] = progress.add_task(stream, total=None)
-            done = progress.tasks[tasks[stream]].completed + count
-            progress.update(tasks[stream], completed=done, description=f"{stream}: {done} records")
+            return tasks[stream]
 
-        summary = syncer.sync(source_id, progress=advance)
+        def advance(stream: str, count: int) -> None:
+            progress.advance(task(stream), count)
+
+        def total(stream: str, count: int) -> None:
+            progress.update(task(stream), total=count)
+
+        with _interruptible(syncer, resume):
+            summary = syncer.sync(source_id, progress=advance, total=total)
     _print_summary(summary)
     return summary
 
 
 def _print_summary(summary: PollSummary) -> None:
-    console.print(views.summary_table(summary))
-    console.print(f"API calls: {summary.api_calls}")
+    say_object(_views().summary_table(summary))
+    say(f"API calls: {summary.api_calls}")
+
+
+def _views():
+    from . import views  # rich tables and SQLAlchemy counts: loaded by the commands that show them
+    return views
+
+
+def say_object(renderable) -> None:
+    """Print a table (its cells are literal text)."""
+    terminal.console().print(renderable)
 
 
 @main.command()
 @click.pass_context
 def status(ctx) -> None:
     """Data sources: state, cursors, counts."""
-    with _handled(ctx) as syncer:
-        console.print(views.status_table(syncer))
+    with handled(ctx) as syncer:
+        say_object(_views().status_table(syncer))
 
 
 @main.command()
@@ -202,8 +190,8 @@ def status(ctx) -> None:
 @click.pass_context
 def people(ctx, source_id, limit) -> None:
     """The audience: people imported from a data source."""
-    with _handled(ctx) as syncer:
-        console.print(views.people_table(syncer, source_id, limit))
+    with handled(ctx) as syncer:
+        say_object(_views().people_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -212,8 +200,8 @@ def people(ctx, source_id, limit) -> None:
 @click.pass_context
 def organizations(ctx, source_id, limit) -> None:
     """Organizations imported from a data source."""
-    with _handled(ctx) as syncer:
-        console.print(views.organizations_table(syncer, source_id, limit))
+    with handled(ctx) as syncer:
+        say_object(_views().organizations_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -222,8 +210,8 @@ def organizations(ctx, source_id, limit) -> None:
 @click.pass_context
 def activities(ctx, source_id, limit) -> None:
     """The activity feed of a data source."""
-    with _handled(ctx) as syncer:
-        console.print(views.activities_table(syncer, source_id, limit))
+    with handled(ctx) as syncer:
+        say_object(_views().activities_table(syncer, source_id, limit))
 
 
 @main.command()
@@ -231,11 +219,11 @@ def activities(ctx, source_id, limit) -> None:
 @click.pass_context
 def outbound(ctx, source_id) -> None:
     """Send the chosen CDP activities to Salesforce as completed Tasks (separate from the sync)."""
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         summary = syncer.outbound(source_id)
-        console.print(f"sent {summary.sent}, recovered {summary.recovered}, failed {summary.failed}")
+        say(f"sent {summary.sent}, recovered {summary.recovered}, failed {summary.failed}")
         for error in summary.errors or []:
-            console.print(f"  [red]{error}[/red]")
+            say(f"  [red]{escape(error)}[/red]")
         if summary.failed:
             sys.exit(1)
 
@@ -254,23 +242,23 @@ JOURNEY_OBJECTS = ("Account", "Campaign", "CampaignMember", "Contact", "Lead", "
 def sf_action(ctx, action, sobject, values, record_id, key, source_id) -> None:
     """Journey-style Salesforce actions: create, update or create-or-update a record."""
     fields = dict(_pair(v) for v in values)
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         client = syncer.salesforce(source_id)
         target = lambda sf: getattr(sf, sobject)  # noqa: E731
         if action == "create":
             result = client.call(lambda sf: target(sf).create(fields))
-            console.print(f"created {sobject} {result['id']}")
+            say(f"created {sobject} {result['id']}")
         elif action == "update":
             if not record_id:
                 raise click.UsageError("update needs --id")
             client.call(lambda sf: target(sf).update(record_id, fields))
-            console.print(f"updated {sobject} {record_id}")
+            say(f"updated {sobject} {escape(record_id)}")
         else:
             if not key:
                 raise click.UsageError("upsert needs --key FIELD=VALUE")
             field, value = _pair(key)
             status = client.call(lambda sf: target(sf).upsert(f"{field}/{value}", fields))
-            console.print(f"{'created' if status == 201 else 'updated'} {sobject} {field}={value}")
+            say(f"{'created' if status == 201 else 'updated'} {sobject} {escape(field)}={escape(value)}")
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -287,12 +275,11 @@ def _pair(text: str) -> tuple[str, str]:
 def render(ctx, template, email) -> None:
     """Render a Liquid template with a person's Salesforce fields and activity attributes."""
     from .render import TemplateError, context, render as render_template
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         try:
             click.echo(render_template(template.read(), context(syncer.cdp, email)))
         except TemplateError as error:
-            console.print(f"[red]template error:[/red] {error}")
-            sys.exit(1)
+            fail("template error", error, PROBLEM)
 
 
 @main.command()
@@ -300,9 +287,9 @@ def render(ctx, template, email) -> None:
 @click.pass_context
 def disconnect(ctx, source_id) -> None:
     """Stop syncing; keep every person, organization and activity (and the cursors)."""
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         source = syncer.disconnect(source_id)
-        console.print(f"Data source {source.id} disconnected; its CDP data stays.")
+        say(f"Data source {source.id} disconnected; its CDP data stays.")
 
 
 @main.command()
@@ -311,9 +298,9 @@ def disconnect(ctx, source_id) -> None:
 @click.pass_context
 def delete(ctx, source_id) -> None:
     """Delete a disconnected data source (people and activities stay in the CDP)."""
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         source = syncer.delete(source_id)
-        console.print(f"Data source {source.id} deleted.")
+        say(f"Data source {source.id} deleted.")
 
 
 @main.command()
@@ -322,30 +309,9 @@ def delete(ctx, source_id) -> None:
 @click.pass_context
 def rename(ctx, name, source_id) -> None:
     """Rename a data source (Salesforce is not touched)."""
-    with _handled(ctx) as syncer:
+    with handled(ctx) as syncer:
         source = syncer.rename(name, source_id)
-        console.print(f"Data source {source.id} is now {source.name!r}.")
-
-
-class _handled:
-    """Open a Syncer for a command and turn known errors into messages and exit codes."""
-
-    def __init__(self, ctx: click.Context) -> None:
-        self.ctx = ctx
-
-    def __enter__(self) -> Syncer:
-        self.syncer = _syncer(self.ctx)
-        return self.syncer
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        self.syncer.close()
-        if isinstance(error, (SyncError, SourceStateError, LookupError)):
-            console.print(f"[red]error:[/red] {error}")
-            sys.exit(1)
-        if isinstance(error, ConfigurationError):
-            console.print(f"[red]configuration error:[/red] {error}")
-            sys.exit(2)
-        return False
+        say(f"Data source {source.id} is now {escape(repr(source.name))}.")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@ apart, readable by the owner only.
 """
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirection,
                   PermissionMapping, SystemFieldPolicy)
@@ -128,7 +130,12 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
         sandbox=bool(source.get("sandbox", False)), client_id=source.get("client_id", ""),
         client_secret=source.get("client_secret", ""),
         callback_port=int(source.get("callback_port", 8765)), ca_bundle=source.get("ca_bundle"))
-    objects = tuple(sync.get("objects", DEFAULT_OBJECTS))
+    _login_url(connection.production_login_url, "[source] login_url")
+    _login_url(connection.sandbox_login_url, "[source] sandbox_login_url")
+    if connection.ca_bundle is not None and not Path(connection.ca_bundle).is_file():
+        raise ConfigurationError(f"[source] ca_bundle: no such file {connection.ca_bundle!r} (the mock's "
+                                 f"banner prints its CA bundle's path)")
+    objects = _objects(sync.get("objects", DEFAULT_OBJECTS))
     selection = _selection(objects, data.get("objects", {}))
     custom_objects = custom.parse(data.get("custom_objects", {}))
     # Rule 26's caps are cumulative: objects synced as people or organizations count too.
@@ -137,9 +144,11 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     _only(merge, {"people", "organizations"}, "[merge]")
     people_merge = _merge(merge.get("people", {}), "[merge.people]", people=True)
     system = data.get("system_fields", {}).get("modify", "all")
+    cdp = data.get("cdp", {})
+    _only(cdp, {"url"}, "[cdp]")
     return Settings(
         name=source.get("name", "Salesforce"), connection=connection,
-        cdp_url=data.get("cdp", {}).get("url", "sqlite:///cdp.db"),
+        cdp_url=_cdp_url(cdp.get("url", "sqlite:///cdp.db")),
         state_dir=base / sync.get("state_dir", ".syncer"), objects=objects, fields=selection,
         people=PeopleSettings(merge=people_merge, system_fields=_system_fields(system),
                               email_permission=_permission(data, "email"),
@@ -159,6 +168,55 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
                            in data.get("permissions", {}).items() if isinstance(section, dict)
                            and section.get("field")},
         custom_objects=custom_objects)
+
+
+def starter(name: str, login_url: str, client_id: str, client_secret: str, ca_bundle: str | None,
+            cdp_url: str) -> str:
+    """The minimal working configuration ``syncer config init`` writes (TOML text)."""
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    lines = ["# Written by `syncer config init`; every setting is described in the README.",
+             "[source]", f"name = {text(name)}", f"login_url = {text(login_url)}",
+             f"client_id = {text(client_id)}", f"client_secret = {text(client_secret)}",
+             "callback_port = 8765                # register http://127.0.0.1:8765/callback on the app"]
+    if ca_bundle:
+        lines.append(f"ca_bundle = {text(ca_bundle)}")
+    lines += ["", "[cdp]", f"url = {text(cdp_url)}", "", "[sync]",
+              f"objects = {json.dumps(list(DEFAULT_OBJECTS))}   # Contact is required", ""]
+    return "\n".join(lines)
+
+
+def _login_url(url: object, where: str) -> str:
+    """A login host: ``https://`` (``http://`` only on this machine, for the mock's ``--no-tls``)."""
+    parsed = urlparse(url) if isinstance(url, str) else None
+    local = parsed is not None and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if parsed is None or not parsed.hostname or not (parsed.scheme == "https" or (parsed.scheme == "http" and local)):
+        raise ConfigurationError(f"{where} must be an https:// URL such as {PRODUCTION_LOGIN} "
+                                 f"(http:// only for 127.0.0.1), not {url!r}")
+    return url
+
+
+def _objects(value: object) -> tuple[str, ...]:
+    """``[sync] objects``: names from the known list (custom objects go under [custom_objects])."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(f"[sync] objects must be a list of names from {', '.join(DEFAULT_OBJECTS)}")
+    unknown = [v for v in value if v not in DEFAULT_OBJECTS]
+    if unknown:
+        raise ConfigurationError(f"[sync] objects: unknown object(s) {', '.join(unknown)}; known: "
+                                 f"{', '.join(DEFAULT_OBJECTS)} (custom objects go under [custom_objects.NAME])")
+    return tuple(value)
+
+
+def _cdp_url(url: object) -> str:
+    """``[cdp] url``: an SQLAlchemy URL (``sqlite:///cdp.db``, ``postgresql+psycopg://user@host/db``)."""
+    if not isinstance(url, str) or "://" not in url:
+        raise ConfigurationError(f"[cdp] url must be an SQLAlchemy URL such as sqlite:///cdp.db or "
+                                 f"postgresql+psycopg://user@host/db, not {url!r}")
+    scheme = url.split("://", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql"):
+        raise ConfigurationError(f"[cdp] url: {scheme!r} databases are not supported; use sqlite:// "
+                                 f"or postgresql+psycopg://")
+    return url
 
 
 def _filters(section: dict, objects: tuple[str, ...], custom_objects: dict | None = None) -> dict:
@@ -197,6 +255,7 @@ def _selection(objects: tuple[str, ...], per_object: dict) -> dict[str, dict[str
     selection = {}
     for sobject in objects:
         mapping = dict(DEFAULT_FIELDS.get(sobject, {}))
+        _only(per_object.get(sobject, {}), {"custom_fields"}, f"[objects.{sobject}]")
         custom = per_object.get(sobject, {}).get("custom_fields", {})
         if isinstance(custom, list):
             custom = {name: auto_field_id(sobject, name) for name in custom}

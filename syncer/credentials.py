@@ -7,11 +7,25 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from .cdp.limits import ConfigurationError
 from .salesforce import Credentials
 
 
 def _path(state_dir: Path, source_id: int) -> Path:
     return Path(state_dir) / "credentials" / f"source-{source_id}.json"
+
+
+def check_writable(state_dir: Path) -> None:
+    """Refuse, before anything is connected, a state folder the tokens could not be written to."""
+    folder = Path(state_dir) / "credentials"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".probe"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigurationError(f"cannot write credentials under {folder}: {error.strerror or error}; "
+                                 f"fix its permissions or set [sync] state_dir") from None
 
 
 def save(state_dir: Path, source_id: int, credentials: Credentials) -> Path:

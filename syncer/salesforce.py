@@ -32,7 +32,15 @@ class SyncError(Exception):
 
 
 class AuthError(SyncError):
-    """The org refused our credentials (expired or revoked refresh token, bad client)."""
+    """The org refused our credentials (expired or revoked refresh token, bad client).
+
+    ``code`` is the OAuth ``error`` Salesforce answered (``invalid_grant``, ``invalid_client``,
+    ``invalid_client_id`` …) when there was one: the CLI names the setting to fix by it.
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ApiLimitError(SyncError):
@@ -145,14 +153,14 @@ class SalesforceClient:
         try:
             response = self.session.post(url, data=form)
         except requests.RequestException as error:
-            raise RetriableError(f"token endpoint unreachable: {type(error).__name__}") from None
+            raise RetriableError(f"cannot reach Salesforce at {url}: {reason(error)}") from None
         body = _json(response)
         if response.status_code >= 500:
             raise RetriableError(f"token endpoint answered {response.status_code}")
         if response.status_code != 200:
             error = body.get("error", "error") if isinstance(body, dict) else "error"
             description = body.get("error_description", "") if isinstance(body, dict) else ""
-            raise AuthError(f"{error}: {description}".strip(": "))
+            raise AuthError(f"{error}: {description}".strip(": "), error)
         return body
 
     def refresh(self) -> None:
@@ -210,7 +218,8 @@ class SalesforceClient:
         except SSError as error:
             raise _classify(error) from None
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise RetriableError(f"{type(error).__name__} talking to Salesforce") from None
+            raise RetriableError(f"cannot reach Salesforce at {self.credentials.instance_url}: "
+                                 f"{reason(error)}") from None
 
     def query_pages(self, soql: str, include_deleted: bool = True) -> Iterator[list[dict]]:
         """Pages of records (``queryAll`` by default), following ``nextRecordsUrl``."""
@@ -290,6 +299,16 @@ def _classify(error: SSError) -> Exception:
     if error.status == 403:
         return AuthError(f"{code}: {message}")
     return FatalError(f"{code}: {message}", code)
+
+
+def reason(error: requests.RequestException) -> str:
+    """Why a request did not get an answer, in a few words (no chained tracebacks)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "its TLS certificate is not trusted (set [source] ca_bundle to the CA that signed it)"
+    if isinstance(error, requests.Timeout):
+        return "timed out (SYNCER_HTTP_TIMEOUT)"
+    return "connection refused or host not found" if isinstance(error, requests.ConnectionError) \
+        else type(error).__name__
 
 
 def _json(response: requests.Response):

@@ -20,6 +20,7 @@ import requests
 
 from . import credentials as stored
 from .cdp import CDP, DataSource, sources as housekeeping
+from .cdp.limits import ConfigurationError
 from .config import Settings
 from .salesforce import AuthError, Credentials, SalesforceClient, make_session
 from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, UPDATING, Poll, PollSummary
@@ -33,6 +34,17 @@ class SourceStateError(Exception):
 
 class SourceBusy(SourceStateError):
     """Another worker holds the data source's poll lease."""
+
+
+def open_cdp(url: str) -> CDP:
+    """The CDP at ``url``; a URL that names no reachable, writable database is a configuration error."""
+    import sqlalchemy.exc
+    try:
+        return CDP(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ModuleNotFoundError, OSError) as error:
+        detail = getattr(error, "orig", None) or error
+        raise ConfigurationError(f"cannot open the CDP database [cdp] url = {url!r}: "
+                                 f"{str(detail).splitlines()[0]}") from None
 
 
 def wall_clock() -> datetime:
@@ -55,7 +67,7 @@ class Syncer:
     def __init__(self, settings: Settings, session_factory: Callable[[], requests.Session] | None = None,
                  clock: Callable[[], datetime] = wall_clock) -> None:
         self.settings = settings
-        self.cdp = CDP(settings.cdp_url)
+        self.cdp = open_cdp(settings.cdp_url)
         ca = settings.connection.ca_bundle
         self.session_factory = session_factory or (lambda: make_session(verify=ca))
         self.clock = clock
@@ -66,8 +78,13 @@ class Syncer:
         self.cdp.close()
 
     # -- connecting -------------------------------------------------------------------------
-    def connect(self, creds: Credentials, source_id: int | None = None) -> DataSource:
-        """Register (or, with ``source_id``, reconnect) a data source with working credentials."""
+    def connect(self, creds: Credentials, source_id: int | None = None, another: bool = False) -> DataSource:
+        """Register (or, with ``source_id``, reconnect) a data source with working credentials.
+
+        An org that already has a live data source is refused unless ``another`` is asked for:
+        a second source for one org imports every record twice over.
+        """
+        stored.check_writable(self.settings.state_dir)
         client = self.client_for(creds)
         if not creds.access_token:
             client.refresh()
@@ -75,6 +92,12 @@ class Syncer:
         org_id = identity.get("identity", "").rstrip("/").split("/")[-2] if identity.get("identity") else None
         now = datetime.now(timezone.utc).isoformat()
         if source_id is None:
+            twin = next((s for s in self.sources() if org_id and s.org_id == org_id and s.state != DELETED), None)
+            if twin is not None and not another:
+                raise SourceStateError(
+                    f"org {org_id} is already connected as data source {twin.id} ({twin.name}, "
+                    f"{twin.state}); run syncer reconnect --source {twin.id} to re-authorize it, or "
+                    f"connect --another to add a second data source for the same org")
             source = self.cdp.create_data_source(self.settings.name, org_id=org_id, settings={
                 **self.settings.to_json(), "connected_at": now, "sandbox": self.settings.connection.sandbox})
         else:
@@ -128,16 +151,27 @@ class Syncer:
             raise AuthError("no stored credentials; run syncer reconnect")
         return source, self.client_for(creds, source.id)
 
-    def sync(self, source_id: int | None = None,
-             progress: Callable[[str, int], None] | None = None) -> PollSummary:
-        """One poll of a data source (its initial sync when it has no cursors yet)."""
+    def sync(self, source_id: int | None = None, progress: Callable[[str, int], None] | None = None,
+             total: Callable[[str, int], None] | None = None) -> PollSummary:
+        """One poll of a data source (its initial sync when it has no cursors yet).
+
+        ``progress(stream, records)`` follows each committed page; ``total(stream, rows)`` is
+        told a stream's size when the poll counted it (a first window's ``COUNT()``).
+        """
         source, client = self.connected(source_id)
         with self._lease(source.id) as renew:
             def advance(stream: str, count: int) -> None:
                 renew()
                 if progress:
                     progress(stream, count)
-            summary = Poll(self.cdp, source, self.settings, client, advance, started=self.clock()).run()
+            try:
+                summary = Poll(self.cdp, source, self.settings, client, advance, started=self.clock(),
+                               total=total).run()
+            except KeyboardInterrupt:
+                # The poll has set the state back; say why it stopped (the next poll clears it).
+                self.cdp.update_data_source(source.id, status_note="interrupted; the next poll resumes "
+                                            "after the last committed page")
+                raise
         retention = timedelta(days=self.settings.activity_retention_days)
         pruned = housekeeping.prune_activities(self.cdp, source.id, datetime.now(timezone.utc) - retention)
         if pruned:
@@ -150,6 +184,13 @@ class Syncer:
         from .sync.backfill import Backfill
         source, client = self.connected(source_id)
         return Backfill(self.cdp, source, self.settings, client, progress).run()
+
+    def backfill_counts(self, source_id: int) -> tuple[int, int]:
+        """Records a backfill has read and the total it counted so far (streams counted as they start)."""
+        from .sync.backfill import progress
+        streams = ((progress(self.cdp, source_id) or {}).get("progress") or {}).values()
+        return (sum(min(s.get("read", 0), s.get("total", 0)) for s in streams),
+                sum(s.get("total", 0) for s in streams))
 
     def backfill_percent(self, source_id: int) -> int | None:
         """How far a running backfill is (None when none runs)."""

@@ -55,10 +55,12 @@ class Poll(formulas.FormulaRefresh):
     """One poll of one data source (initial sync when a stream has no cursor yet)."""
 
     def __init__(self, cdp: CDP, source: DataSource, settings: Settings, client: SalesforceClient,
-                 progress: Callable[[str, int], None] | None = None, started: datetime | None = None) -> None:
+                 progress: Callable[[str, int], None] | None = None, started: datetime | None = None,
+                 total: Callable[[str, int], None] | None = None) -> None:
         self.cdp, self.source, self.settings, self.client = cdp, source, settings, client
         self.started = started or datetime.now(timezone.utc)  # by the scheduler's clock (rule 35)
         self.progress = progress or (lambda stream, count: None)
+        self.total = total or (lambda stream, count: None)  # a stream's size, when counted
         self.bookmarks = dict(source.bookmarks or {})
         self.summary = PollSummary()
         self.server_now: datetime | None = None
@@ -196,7 +198,9 @@ class Poll(formulas.FormulaRefresh):
 
         def count() -> int:
             try:
-                return self.client.count(f"SELECT COUNT() FROM {stream.name} WHERE {where}")
+                rows = self.client.count(f"SELECT COUNT() FROM {stream.name} WHERE {where}")
+                self.total(stream.name, rows)
+                return rows
             except FatalError as error:
                 if error.error_code != "QUERY_TIMEOUT":
                     raise

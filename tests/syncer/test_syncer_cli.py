@@ -94,5 +94,8 @@ def test_run_once_polls_due_sources(config_file, salesforce_org):
     connect(config_file, salesforce_org)
     result = run(config_file, "run", "--once")
     assert result.exit_code == 0 and "created 1" in result.output
+    assert "polled 1 data source(s) (1)" in result.output
     again = run(config_file, "run", "--once")
-    assert "data source 1" not in again.output  # not due for another 15 minutes
+    assert "data source 1:" not in again.output  # not due for another 15 minutes
+    assert "no data source was due; next poll: data source 1 at" in again.output
+    assert "(in 15 min)" in again.output
