@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -177,7 +178,7 @@ def _start(config: MockConfig, host: str, port: int, no_tls: bool, tls_cert, tls
             server = MockServer(config, host=host, port=port, tls=not no_tls, tls_files=tls_files,
                                 progress=progress)
     except OSError as error:
-        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error} "
+        raise ConfigError(f"cannot listen on {host}:{port}: {_reason(error)} "
                           f"(choose another --port; 0 picks a free one)") from None
     except sqlalchemy.exc.SQLAlchemyError as error:
         raise ConfigError(f"cannot open the database {config.db_url}: "
@@ -188,6 +189,12 @@ def _start(config: MockConfig, host: str, port: int, no_tls: bool, tls_cert, tls
         server.stop()
         raise
     return server, listeners
+
+
+def _reason(error: OSError) -> str:
+    """The OS's words for a socket error (cheroot wraps them: "No socket could be created -- …")."""
+    found = re.search(r"\[Errno \d+\] ([^)]+)", str(error))
+    return error.strerror or (found.group(1) if found else str(error))
 
 
 class _SeedProgress:
@@ -235,7 +242,7 @@ def _login_listeners(server, production_port: int | None, sandbox_port: int | No
         except OSError as error:
             for listener in listeners:
                 listener.stop()
-            raise ConfigError(f"cannot listen on {server.host}:{login_port}: {error.strerror} "
+            raise ConfigError(f"cannot listen on {server.host}:{login_port}: {_reason(error)} "
                               f"(choose another --{'production' if domain == 'login' else 'sandbox'}"
                               f"-login-port)") from None
     return listeners
