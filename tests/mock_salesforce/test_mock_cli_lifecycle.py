@@ -39,7 +39,10 @@ def url_of(banner):
 
 
 def port_is_free(port):
+    """Whether a new server can listen on ``port`` (SO_REUSEADDR as servers set it: closed
+    connections may linger in TIME_WAIT, a listening socket may not)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
