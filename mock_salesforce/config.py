@@ -34,6 +34,8 @@ class MockConfig:
     journal: bool = True          # keep a request journal per org (``/_mock/orgs/{org}/requests``)
     journal_size: int = 1_000     # entries kept per org; the oldest fall out
     log_requests: bool = False    # print one line per request (``serve --log-requests``)
+    # patch()'s leniency: any username, password, token and client log in as this admin
+    any_credentials: bool = False
     generated: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:

@@ -100,6 +100,11 @@ class OrgAccess:
     client_id: str
     client_secret: str
 
+    @property
+    def url(self) -> str:
+        """The server's instance URL (``https://127.0.0.1:PORT``)."""
+        return self.server.url
+
     def token(self, login_url: str | None = None) -> dict:
         """A password-grant token for the admin (at ``login_url``; the instance URL by default)."""
         response = self.server.session().post(
