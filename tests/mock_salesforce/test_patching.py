@@ -33,6 +33,11 @@ def test_any_credentials_log_in_to_the_mock_org_by_soap_and_by_oauth(monkeypatch
         assert count(sf, "SELECT Id FROM Account") == 2
         by_oauth = Salesforce(username="x", password="y", consumer_key="key", consumer_secret="s")
         assert count(by_oauth, "SELECT Id FROM Contact WHERE LastName = 'Lovelace'") == 1
+        # connectors configured with a refresh token (Singer, Airbyte) log in too
+        refreshed = requests.post("https://login.salesforce.com/services/oauth2/token", data={
+            "grant_type": "refresh_token", "client_id": "c", "client_secret": "s",
+            "refresh_token": "made-up"})
+        assert refreshed.status_code == 200 and refreshed.json()["access_token"]
     assert HTTPAdapter.send is original_send, "the transport is restored after the block"
 
 
