@@ -75,9 +75,10 @@ def test_the_first_ctrl_c_in_a_terminal_stops_it(tmp_path):
     with socket.socket() as free:  # a fixed port, as users run it (cheroot sets SO_REUSEADDR then)
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    child = pexpect.spawn(CLI[0], [*CLI[1:], "serve", "--port", str(port), "--data-dir",
-                                   str(tmp_path / "data")], env={**os.environ, "TMPDIR": str(tmp)},
-                          encoding="utf-8", timeout=30)
+    child = pexpect.spawn(CLI[0], [*CLI[1:], "serve", "--port", str(port), "--seed", "600",
+                                   "--data-dir", str(tmp_path / "data")],
+                          env={**os.environ, "TMPDIR": str(tmp)}, encoding="utf-8", timeout=30)
+    child.expect(r"seeding demo org: accounts.*600/600")  # a progress bar on a terminal
     child.expect("Ready.")
     banner = child.before
     url = url_of(banner)
