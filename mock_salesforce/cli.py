@@ -117,6 +117,7 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
     except Stopped as stop:
         click.echo("stopped before the org was ready", err=True)
         sys.exit(stop.code)
+    code = 0
     try:
         _banner(server, config, custom_cert=bool(tls_cert), listeners=listeners)
         server.start()
@@ -124,10 +125,11 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
             time.sleep(3600)
     except Stopped as stop:
         code = stop.code
-    # A second Ctrl-C while stopping ends the process at once.
-    for number, exit_code in EXIT_CODES.items():
-        signal.signal(number, lambda *_, c=exit_code: os._exit(c))
-    server.stop()
+    finally:
+        # A second Ctrl-C while stopping ends the process at once.
+        for number, exit_code in EXIT_CODES.items():
+            signal.signal(number, lambda *_, c=exit_code: os._exit(c))
+        server.stop()
     removed = " and removed its temporary database" if config.db_url is None else ""
     click.echo(f"mock-salesforce stopped: released port {server.port}{removed}", err=True)
     sys.exit(code)
