@@ -92,3 +92,13 @@ def test_syncer_against_the_mock(quickstart):
     out = run(quickstart, ["bash", "-ec"], SHIMS + blocks("syncer")[0])
     assert "Connected data source 1" in out
     assert re.search(r"Contact\s+│\s+\d+\s+│\s+created \d+", out), out
+
+
+def test_control_plane_examples(quickstart):
+    """docs/mock-control-plane.md's curl examples, against the same server (curl fails on 4xx)."""
+    doc = (ROOT / "docs/mock-control-plane.md").read_text()
+    examples = re.findall(r"```sh\n(.*?)```", doc, re.S)
+    assert len(examples) == 4
+    out = run(quickstart, ["bash", "-ec"], "\n".join(examples))
+    assert '"offsetSeconds":3600' in out.replace(" ", "") and '"keyPrefix"' not in out
+    assert '"refresh_token_policy":"idle"' in out.replace(" ", "")
