@@ -16,9 +16,8 @@ from pathlib import Path
 
 import click
 
-from .config import DEFAULT_CLIENT_ID, DEFAULT_USERNAME, MockConfig
+from .config import DEFAULT_CLIENT_ID, DEFAULT_USERNAME, SYNCER_CALLBACK_URL, MockConfig
 
-SYNCER_CALLBACK = "http://127.0.0.1:8765/callback"  # the reference syncer's default redirect URI
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells report
 
 
@@ -73,7 +72,7 @@ def main() -> None:
 @option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True, help="Connected app consumer key.")
 @option("--client-secret", help="Connected app consumer secret (generated once and kept when omitted).")
 @option("--callback-url", multiple=True,
-        help=f"A registered OAuth callback URL (repeatable). Default: {SYNCER_CALLBACK}.")
+        help=f"A registered OAuth callback URL (repeatable). Default: {SYNCER_CALLBACK_URL}.")
 @option("--session-timeout", default=7200, show_default=True, help="Access-token idle lifetime, seconds.")
 @option("--seed", default=0, show_default=True, callback=_not_negative,
         help="Create a demo org with this many accounts (and contacts, leads, opportunities…).")
@@ -99,7 +98,7 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
     config = MockConfig(db_url=db, data_dir=Path(data_dir), org_name=org_name, sandbox=sandbox,
                         username=username, password=password, client_id=client_id,
                         client_secret=client_secret,
-                        callback_urls=list(callback_url) or [SYNCER_CALLBACK],
+                        callback_urls=list(callback_url) or [SYNCER_CALLBACK_URL],
                         session_timeout=session_timeout, seed=seed, schema=list(schema),
                         api_limit=api_limit, control_secret=control_secret,
                         journal=not no_journal or log_requests, log_requests=log_requests)
@@ -270,7 +269,7 @@ def _banner(server, config: MockConfig, custom_cert: bool, listeners: list) -> N
         lines.append(f"  client secret  {config.client_secret}   ({kept})")
     lines.append(f"  callback URLs  {'  '.join(config.callback_urls)}"
                  + ("   (the syncer's default; --callback-url to change)"
-                    if config.callback_urls == [SYNCER_CALLBACK] else ""))
+                    if config.callback_urls == [SYNCER_CALLBACK_URL] else ""))
     if "control_secret" in config.generated:
         lines.append(f"  control secret {config.control_secret}   ({kept}; header X-Mock-Secret)")
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_USERNAME = "admin@mock-salesforce.example.com"
 DEFAULT_CLIENT_ID = "3MVG9mock.connected.app.client.id"
+SYNCER_CALLBACK_URL = "http://127.0.0.1:8765/callback"  # the reference syncer's default redirect URI
 
 
 @dataclass

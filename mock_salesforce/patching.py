@@ -38,10 +38,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
 
-from .config import MockConfig
+from .config import SYNCER_CALLBACK_URL, MockConfig
 
 DOMAINS = ("salesforce.com", "force.com")
-SYNCER_CALLBACK = "http://127.0.0.1:8765/callback"
 
 
 class patch:  # noqa: N801 - named like unittest.mock.patch and moto's mock_aws
@@ -62,7 +61,7 @@ class patch:  # noqa: N801 - named like unittest.mock.patch and moto's mock_aws
         self._data_dir = Path(tempfile.mkdtemp(prefix="mock-salesforce-patch-"))
         config = options["config"] or MockConfig(
             data_dir=self._data_dir, sandbox=options["sandbox"], seed=options["seed"],
-            callback_urls=[SYNCER_CALLBACK])
+            callback_urls=[SYNCER_CALLBACK_URL])
         config.any_credentials = not options["strict"]
         try:
             self.server = MockServer(config).start()
