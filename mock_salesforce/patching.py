@@ -22,6 +22,10 @@ Any username, password, security token, client id and secret log in as the org's
 ``strict=True`` (then only ``org.username`` / ``org.password`` with an empty token, and the
 org's ``client_id`` / ``client_secret``).
 
+Why the transport and not DNS or ``socket`` mapping: a hard-coded ``https://login.salesforce.com``
+means port 443, which a test process may not bind, and the URL's port would have to be rewritten
+anyway; at the transport the URL, the CA and proxies are set per request and nothing else changes.
+
 Limits: only Python ``requests`` in this process is redirected — not ``httpx``, ``urllib``,
 ``aiohttp``, subprocesses or Node clients (run ``mock-salesforce serve`` for those and give them
 its URL). While a block is open the redirection applies to every thread of the process.
