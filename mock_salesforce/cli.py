@@ -272,8 +272,10 @@ def _banner(server, config: MockConfig, custom_cert: bool, listeners: list) -> N
                     if config.callback_urls == [SYNCER_CALLBACK_URL] else ""))
     if "control_secret" in config.generated:
         lines.append(f"  control secret {config.control_secret}   ({kept}; header X-Mock-Secret)")
+        lines.append(f"  console        {server.url}/_mock/console/?secret={config.control_secret}")
     else:
         lines.append("  control secret as given with --control-secret (header X-Mock-Secret)")
+        lines.append(f"  console        {server.url}/_mock/console/  (log in with the control secret)")
     if server.ca_path and not custom_cert:
         ca = server.ca_path.resolve()
         bundle = bundle_with_system_cas(ca, ca.parent / "ca-bundle.pem").resolve()

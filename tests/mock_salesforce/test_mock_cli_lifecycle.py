@@ -56,6 +56,8 @@ def test_sigterm_stops_the_server_releases_the_port_and_removes_the_temporary_db
     for done in (0, 500, 600):  # --seed shows progress with its total (lines when not a terminal)
         assert f"seeding demo org: {done} of 600 accounts" in banner
     assert re.search(r"callback URLs\s+http://127\.0\.0\.1:8765/callback", banner)
+    console = re.search(r"console\s+(\S+\?secret=\S+)", banner).group(1)
+    assert requests.get(console, timeout=5).status_code == 200
     port = int(url_of(banner).rsplit(":", 1)[1])
     assert requests.get(f"{url_of(banner)}/services/data", timeout=5).status_code == 200
     assert list((tmp_path / "tmp").glob("mock-salesforce-*")), "the org lives in a temporary dir"
