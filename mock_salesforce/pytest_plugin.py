@@ -13,6 +13,11 @@ More orgs and login hosts, on the same server:
   ``.control()``); the next reset removes it. ``salesforce_org.default_org`` is the configured one.
 - ``salesforce_org.login_host("login")`` / ``("test")`` is the URL of a listener playing
   ``login.salesforce.com`` / ``test.salesforce.com``: each refuses the other kind's users.
+
+Data before the test, with the marker ``@pytest.mark.salesforce_org(seed=20, records=...)``:
+``seed`` makes a demo org of that many accounts (as ``serve --seed``); ``records`` loads a mapping
+``{"Contact": [{...}]}``, a ``.json`` file of one, or ``Contact.csv``-style files (a list loads
+in order; see ``mock_salesforce.records_file``).
 """
 from __future__ import annotations
 
@@ -36,10 +41,32 @@ def salesforce_server(tmp_path_factory):
         yield server
 
 
+MARKER = "salesforce_org"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(seed=0, records=None): data the salesforce_org "
+                                       "fixture puts in the org before the test")
+
+
 @pytest.fixture
-def salesforce_org(salesforce_server, monkeypatch):
-    """A freshly reset mock org whose CA every requests call trusts."""
+def salesforce_org(salesforce_server, monkeypatch, request):
+    """A freshly reset mock org whose CA every requests call trusts (seeded as the marker says)."""
     salesforce_server.registry.reset()
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        _arrange(salesforce_server, **marker.kwargs)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(salesforce_server.ca_bundle))
     monkeypatch.setenv("CURL_CA_BUNDLE", str(salesforce_server.ca_bundle))
     return salesforce_server
+
+
+def _arrange(server, seed: int = 0, records=None) -> None:
+    """Seed a demo org and load records into the server's default org."""
+    from .backend.seed import seed_org
+    from .records_file import load_records
+    if seed:
+        org = server.registry.default_org
+        seed_org(org, seed, org.first_user_id(), random_seed=server.config.seed_random)
+    if records is not None:
+        load_records(server.default_org, records)

@@ -20,6 +20,7 @@ from . import verification
 from .app import create_app
 from .backend.oauth.hosts import LoginDomainTag
 from .backend.registry import Registry
+from .backend.seed import SeedProgress
 from .config import MockConfig
 from .http_wire import SalesforceConnection
 from .tls import TlsFiles, ensure_certificates
@@ -59,7 +60,7 @@ class Listener:
         self._server.serve()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (also of a listener bound but never started)."""
         self._server.stop()
         if self._thread:
             self._thread.join(timeout=5)
@@ -101,6 +102,11 @@ class OrgAccess:
     client_id: str
     client_secret: str
 
+    @property
+    def url(self) -> str:
+        """The server's instance URL (``https://127.0.0.1:PORT``)."""
+        return self.server.url
+
     def token(self, login_url: str | None = None) -> dict:
         """A password-grant token for the admin (at ``login_url``; the instance URL by default)."""
         response = self.server.session().post(
@@ -136,16 +142,25 @@ class MockServer:
     """A running mock org: ``with MockServer(config) as org: org.url, org.ca_path, org.client()``."""
 
     def __init__(self, config: MockConfig | None = None, host: str = "127.0.0.1", port: int = 0,
-                 tls: bool = True, tls_files: TlsFiles | None = None) -> None:
+                 tls: bool = True, tls_files: TlsFiles | None = None,
+                 progress: SeedProgress | None = None) -> None:
         self.config = config or MockConfig()
-        self.registry = Registry(self.config)
-        self.app = create_app(registry=self.registry)
         self.tls_files = (tls_files or ensure_certificates(self.config.data_dir)) if tls else None
-        self._listener = Listener(self.app, host, port, self.tls_files)
+        # Bind before building the org: a busy port fails at once, not after seeding 20,000 accounts.
+        self._listener = Listener(self._wsgi, host, port, self.tls_files)
+        try:
+            self.registry = Registry(self.config, progress=progress)
+        except BaseException:
+            self._listener.stop()
+            raise
+        self.app = create_app(registry=self.registry)
         self._login_hosts: dict[str, LoginHostListener] = {}
         self._login_hosts_lock = threading.Lock()
         self.host = host
         self.port = self._listener.port
+
+    def _wsgi(self, environ: dict, start_response: Callable):
+        return self.app(environ, start_response)
 
     @property
     def url(self) -> str:
@@ -167,11 +182,13 @@ class MockServer:
         self._listener.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and close the socket (and the login-host listeners)."""
+        """Stop serving, close the sockets (login-host listeners too) and release the database
+        (a temporary one is removed)."""
         for listener in self._login_hosts.values():
             listener.stop()
         self._login_hosts.clear()
         self._listener.stop()
+        self.registry.close()
 
     def login_host(self, domain: str) -> str:
         """The URL of a listener playing ``login.salesforce.com`` (``"login"``) or
@@ -248,5 +265,15 @@ class MockServer:
         headers = {"X-Mock-Secret": self.config.control_secret}
         response = self.session().request(method, f"{self.url}/_mock/{path.lstrip('/')}",
                                           headers=headers, **kwargs)
-        response.raise_for_status()
+        if response.status_code >= 400:
+            raise ControlError(response)
         return response
+
+
+class ControlError(requests.HTTPError):
+    """A control-plane call the mock refused; the message carries the status and the body."""
+
+    def __init__(self, response: requests.Response) -> None:
+        request = response.request
+        super().__init__(f"{response.status_code} {response.reason} for {request.method} "
+                         f"{request.path_url}: {response.text.strip()[:2000]}", response=response)

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -21,36 +22,53 @@ from .oauth.models import (AuthorizationCode, ConnectedApp, OAuthApproval, OrgRe
                            UserAccount, WebSession, hash_secret)
 from .oauth.tokens import TokenService
 from .org import Org
+from .seed import SeedProgress
 from .store import create_engine
 
 ORG_ID_SPACING = 1_000_000_000  # keeps record ids of different orgs apart, like real ids
 
 
-def database_url(db: str | None) -> str:
-    """A SQLAlchemy URL from ``--db`` (a path or a URL); a temporary SQLite file when unset."""
+def database_url(db: str | None, temp_dir: Path | None = None) -> str:
+    """A SQLAlchemy URL from ``--db`` (a path or a URL); a SQLite file in ``temp_dir`` when unset."""
     if db is None:
-        return f"sqlite:///{Path(tempfile.mkdtemp(prefix='mock-salesforce-')) / 'org.db'}"
+        return f"sqlite:///{Path(temp_dir or tempfile.mkdtemp(prefix='mock-salesforce-')) / 'org.db'}"
     return db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
 class Registry:
     """The mock's backend: orgs by id, identity, tokens, clock and faults."""
 
-    def __init__(self, config: MockConfig | None = None) -> None:
+    def __init__(self, config: MockConfig | None = None, progress: SeedProgress | None = None) -> None:
         self.config = config or MockConfig()
+        self.progress = progress
         self.clock = Clock()
         self.faults = FaultInjector()
-        self.engine = create_engine(database_url(self.config.db_url))
-        self.tokens = TokenService(self.engine, self.clock)
-        self.grants = Grants(self)
-        self.front_door = FrontDoor(self.clock)
-        self.orgs: dict[str, Org] = {}
-        self._lock = threading.RLock()
-        self._identity_tables = [OrgRecord.__table__, UserAccount.__table__,
-                                 ConnectedApp.__table__, Token.__table__,
-                                 AuthorizationCode.__table__, OAuthApproval.__table__,
-                                 WebSession.__table__]
-        self._open()
+        # Without --db the org lives in a temporary directory of its own, removed by close().
+        self.temp_dir = None if self.config.db_url else Path(tempfile.mkdtemp(prefix="mock-salesforce-"))
+        self.engine = None
+        try:
+            self.engine = create_engine(database_url(self.config.db_url, self.temp_dir))
+            self.tokens = TokenService(self.engine, self.clock)
+            self.grants = Grants(self)
+            self.front_door = FrontDoor(self.clock)
+            self.orgs: dict[str, Org] = {}
+            self._lock = threading.RLock()
+            self._identity_tables = [OrgRecord.__table__, UserAccount.__table__,
+                                     ConnectedApp.__table__, Token.__table__,
+                                     AuthorizationCode.__table__, OAuthApproval.__table__,
+                                     WebSession.__table__]
+            self._open()
+        except BaseException:  # a failed open or an interrupted seed leaves no temporary files
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the database; remove the temporary directory this registry made, if any."""
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
 
     def _open(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=self._identity_tables)
@@ -124,7 +142,8 @@ class Registry:
                              callback_urls or [])
             if seed:
                 from .seed import seed_org
-                seed_org(org, seed, user_id, random_seed=self.config.seed_random)
+                seed_org(org, seed, user_id, random_seed=self.config.seed_random,
+                         progress=self.progress)
             return org
 
     def _organization_row(self, org: Org, record: OrgRecord) -> None:

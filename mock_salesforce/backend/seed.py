@@ -4,8 +4,7 @@ primary contact roles, campaigns with members, and tasks. The same ``random_seed
 from __future__ import annotations
 
 import random
-
-from faker import Faker
+from collections.abc import Callable
 
 from . import dml
 from .standard_objects import LEAD_SOURCES, STAGES
@@ -16,8 +15,16 @@ INDUSTRIES = ["Agriculture", "Banking", "Education", "Energy", "Finance", "Healt
               "Insurance", "Manufacturing", "Media", "Retail", "Technology", "Other"]
 
 
-def seed_org(org, accounts: int, user_id: str, random_seed: int = 1) -> dict[str, int]:
+SeedProgress = Callable[[int, int], None]
+"""Called as ``progress(accounts_done, accounts_total)`` while a demo org is made."""
+
+CHUNK = 500  # accounts made (with their contacts, leads, …) per step: progress moves at this pace
+
+
+def seed_org(org, accounts: int, user_id: str, random_seed: int = 1,
+             progress: SeedProgress | None = None) -> dict[str, int]:
     """Create ``accounts`` accounts with 1–4 contacts each and proportionate other records."""
+    from faker import Faker  # imported here: faker costs ~0.1 s, and most runs never seed
     fake = Faker()
     Faker.seed(random_seed)
     rng = random.Random(random_seed)
@@ -27,6 +34,21 @@ def seed_org(org, accounts: int, user_id: str, random_seed: int = 1) -> dict[str
         made[name] = made.get(name, 0) + len(bodies)
         return dml.bulk_create(org, org.sobject(name), bodies, user_id) if bodies else []
 
+    campaign_ids = create("Campaign", [{
+        "Name": f"{fake.catch_phrase()}"[:80], "Type": rng.choice(["Webinar", "Email", "Conference"]),
+        "Status": "In Progress", "IsActive": True} for _ in range(max(1, accounts // 10))])
+    if progress:
+        progress(0, accounts)
+    for done in range(0, accounts, CHUNK):
+        size = min(CHUNK, accounts - done)
+        _seed_chunk(create, fake, rng, size, campaign_ids)
+        if progress:
+            progress(done + size, accounts)
+    return made
+
+
+def _seed_chunk(create, fake, rng: random.Random, accounts: int, campaign_ids: list[str]) -> None:
+    """``accounts`` accounts with their contacts, and as many leads, opportunities, members, tasks."""
     account_ids = create("Account", [{
         "Name": fake.unique.company(), "Industry": rng.choice(INDUSTRIES),
         "Type": rng.choice(["Prospect", "Customer - Direct", "Partner"]),
@@ -62,9 +84,6 @@ def seed_org(org, accounts: int, user_id: str, random_seed: int = 1) -> dict[str
     create("OpportunityContactRole", [{
         "OpportunityId": opportunity_id, "ContactId": contact_id, "IsPrimary": True,
         "Role": "Decision Maker"} for opportunity_id, (_, contact_id) in zip(opportunity_ids, opportunities)])
-    campaign_ids = create("Campaign", [{
-        "Name": f"{fake.catch_phrase()}"[:80], "Type": rng.choice(["Webinar", "Email", "Conference"]),
-        "Status": "In Progress", "IsActive": True} for _ in range(max(1, accounts // 10))])
     members = rng.sample(contact_ids, k=min(len(contact_ids), accounts))
     create("CampaignMember", [{"CampaignId": rng.choice(campaign_ids), "ContactId": contact_id,
                                "Status": rng.choice(["Sent", "Responded"])} for contact_id in members])
@@ -72,4 +91,3 @@ def seed_org(org, accounts: int, user_id: str, random_seed: int = 1) -> dict[str
                      "Status": rng.choice(["Completed", "Not Started"]),
                      "ActivityDate": fake.date_between("-60d", "+30d").isoformat()}
                     for contact_id in rng.sample(contact_ids, k=min(len(contact_ids), accounts))])
-    return made

@@ -43,8 +43,8 @@ def test_banner_prints_what_a_user_needs_and_only_generated_secrets(tmp_path, st
     process, banner = start(tmp_path, "--password", "given-password")
     stop(process)
     assert "given-password" not in banner
-    assert "client secret" in banner and "(generated)" in banner
-    assert re.search(r"export REQUESTS_CA_BUNDLE=\S+ca\.pem", banner)
+    assert "client secret" in banner and "(generated; kept in" in banner
+    assert re.search(r"export REQUESTS_CA_BUNDLE=\S+ca-bundle\.pem", banner)
     assert url_of(banner).startswith("https://127.0.0.1:")
 
 
