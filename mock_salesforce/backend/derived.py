@@ -28,6 +28,13 @@ def derive(sobject: SObjectDef, row: dict, merged: dict, now: datetime) -> None:
         rule(row, merged, now)
 
 
+def from_id(sobject: SObjectDef, row: dict) -> None:
+    """Fields a new record derives from its id: the ``PhotoUrl`` of an account, contact or lead
+    (``/services/images/photo/{Id}``, as recorded from a real org)."""
+    if "PhotoUrl" in sobject.fields and sobject.name != "User":
+        row["PhotoUrl"] = f"/services/images/photo/{row['Id']}"
+
+
 def _set(row: dict, merged: dict, name: str, value: object) -> None:
     row[name] = merged[name] = value
 

@@ -100,6 +100,8 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
             stamps["OwnerId"] = user_id
     for key, value in stamps.items():
         row.setdefault(key, value)
+    if creating:
+        derived.from_id(sobject, row)
     if check_refs and creating and "OwnerId" in row and "OwnerId" in values:
         _check_references(org, sobject, {"OwnerId": row["OwnerId"]})
     return row
