@@ -248,3 +248,13 @@ def test_console_clock_past_the_calendar_is_refused(client, control):
 def test_a_delay_fault_is_bounded(client, control, delay):
     response = client.post("/_mock/faults", json={"kind": "delay", "delay": delay}, headers=control)
     assert response.status_code == 400 and "error" in response.json
+
+
+def test_a_field_added_after_a_query_is_queryable(client, control, auth):
+    """Compiled table aliases are reused between queries; a field added since must still resolve."""
+    assert _query(client, auth, "SELECT Id FROM Contact").status_code == 200
+    added = client.post("/_mock/orgs/default/fields/Contact", headers=control,
+                        json={"name": "Late__c", "type": "string", "label": "Late"})
+    assert added.status_code == 201
+    response = _query(client, auth, "SELECT Id, Late__c FROM Contact")
+    assert response.status_code == 200

@@ -45,14 +45,15 @@ class Context:
 
     def alias(self, table: sa.Table) -> sa.Alias:
         """A fresh alias of a record table (so self-joins and semi-joins never correlate)."""
-        return _alias(table, f"t{next(self.aliases)}")
+        # The column names are part of the key: a field added at runtime needs a new alias.
+        return _alias(table, f"t{next(self.aliases)}", tuple(table.columns.keys()))
 
 
 _alias_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=2048)
-def _alias(table: sa.Table, name: str) -> sa.Alias:
+def _alias(table: sa.Table, name: str, _columns: tuple[str, ...]) -> sa.Alias:
     """``table AS name``, built once: building an alias's column collection costs more than
     compiling the rest of a simple query (names are unique within a query, so sharing is safe)."""
     with _alias_lock:
