@@ -253,6 +253,10 @@ def test_a_filter_chooses_the_custom_records_a_poll_reads(org, tmp_path, auto_ar
     summary = service.sync()
     assert summary.streams["Membership__c"].read == 0
     assert [(r.sf_id, r.fields) for r in service.cdp.custom_records()] == [(gold, {"Level__c": "Gold"})]
+    sf.Membership__c.create({"Level__c": "Gold"})
+    org.control("POST", "clock", json={"advance": 60})
+    assert service.backfill().streams["Membership__c"].read == 1  # a backfill applies it too
+    assert len(list(service.cdp.custom_records())) == 2
     service.close()
 
 
