@@ -60,6 +60,17 @@ def test_child_subquery_with_where_order_and_limit():
     assert (sub.query.sobject, sub.query.limit, sub.query.where.op) == ("Contacts", 5, "!=")
 
 
+def test_child_subquery_may_name_its_relationship_through_the_parent():
+    # Recorded from a real org (forcedotcom/sf-fx-runtime-nodejs): FROM Account.Contacts.
+    query = parse("SELECT Account.Name, (SELECT Contact.LastName FROM Account.Contacts) FROM Account")
+    assert query.select[1].query.sobject == "Contacts"
+
+
+def test_child_subquery_through_another_object_is_malformed():
+    with pytest.raises(errors.MALFORMED_QUERY, match="Didn't understand relationship 'Lead.Contacts'"):
+        parse("SELECT Name, (SELECT LastName FROM Lead.Contacts) FROM Account")
+
+
 def test_count_star():
     item = parse("SELECT COUNT() FROM Contact").select[0]
     assert item.expr == ast.Aggregate("COUNT", None, item.expr.pos)

@@ -6,6 +6,7 @@ Syntax errors become ``MALFORMED_QUERY`` worded as Salesforce words them
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -151,11 +152,24 @@ class _ToAst(Transformer):
         select, select_pos = parts["select"]
         sobject, sobject_pos = parts["from"]
         return ast.Query(
-            select=tuple(select), sobject=sobject, sobject_pos=sobject_pos,
+            select=tuple(self._through_parent(item, sobject) for item in select), sobject=sobject,
+            sobject_pos=sobject_pos,
             where=parts.get("where", (None,))[0], group_by=tuple(parts.get("group", ((),))[0]),
             having=parts.get("having", (None,))[0], order_by=tuple(parts.get("order", ((),))[0]),
             limit=parts.get("limit", (None,))[0], offset=parts.get("offset", (None,))[0],
             text=self.text)
+
+    def _through_parent(self, item, parent: str):
+        """``(SELECT … FROM Account.Contacts) FROM Account``: a child subquery that names its
+        relationship through the parent object reads as ``FROM Contacts``."""
+        if not isinstance(item, ast.SubQuery) or "." not in item.query.sobject:
+            return item
+        prefix, relationship = item.query.sobject.split(".", 1)
+        if prefix.lower() != parent.lower() or "." in relationship:
+            raise errors.MALFORMED_QUERY(located(
+                self.text, item.query.sobject_pos,
+                f"Didn't understand relationship '{item.query.sobject}' in FROM part of query call."))
+        return replace(item, query=replace(item.query, sobject=relationship))
 
     def start(self, children: list) -> ast.Query:
         return self._query(children)
@@ -168,7 +182,7 @@ class _ToAst(Transformer):
         return ("select", children[1:], _pos(children[0]))
 
     def from_clause(self, children: list) -> tuple:
-        return ("from", str(children[1]), _pos(children[1]))
+        return ("from", ".".join(str(c) for c in children[1:]), _pos(children[1]))
 
     def where_clause(self, children: list) -> tuple:
         return ("where", children[1])
