@@ -90,7 +90,8 @@ def test_jsforce(quickstart):
 
 def test_syncer_against_the_mock(quickstart):
     out = run(quickstart, ["bash", "-ec"], SHIMS + blocks("syncer")[0])
-    assert "Connected data source 1" in out
+    assert "wrote syncer.toml" in out and "Connected data source 1" in out
+    assert re.search(r"5 of \d+ people", out), out
     assert re.search(r"Contact\s+│\s+\d+\s+│\s+created \d+", out), out
 
 
