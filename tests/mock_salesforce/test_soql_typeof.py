@@ -182,3 +182,12 @@ def test_bulk_2_job_with_typeof_is_refused(client, auth, task_on_account):
         "query": "SELECT Subject, TYPEOF What WHEN Account THEN Phone END FROM Task"})
     assert response.status_code == 400
     assert response.json[0]["errorCode"] == "API_ERROR"
+
+
+def test_column_metadata_of_a_typeof(org, activities):
+    from mock_salesforce.backend.soql.columns import column_metadata
+    columns = column_metadata(org, TYPEOF_WHAT)["columnMetadata"]
+    what = columns[1]
+    assert (what["columnName"], what["foreignKeyName"]) == ("What", "WhatId")
+    assert [c["columnName"] for c in what["joinColumns"]] == ["Name", "Phone", "Amount",
+                                                              "StageName", "Type"]
