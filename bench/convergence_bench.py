@@ -81,6 +81,9 @@ def main() -> int:
             except AssertionError as error:
                 failures += 1
                 outcome = f"DIFFERENCE:\n{error}"
+            except Exception as error:  # noqa: BLE001 - a broken machine is reported, the run goes on
+                failures += 1
+                outcome = f"ERROR: {type(error).__name__}: {error}"
             done = {k: Counting.totals[k] - before[k] for k in before}
             print(f"{strategy:30} {key:20} sequences {done['sequences']:5}  steps {done['steps']:6}  "
                   f"polls {done['polls']:5}  {time.monotonic() - started:6.0f} s  {outcome}", flush=True)

@@ -238,8 +238,9 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
        is empty", fields and organisation must be equal.
     4. **A person whose records changed** (one left it — deleted or merged elsewhere — or it
        holds several): a field keeps the value its last merged record wrote, which may be a
-       record it no longer holds, so each field is "a value one of its records once had".
-       Its organisation still follows the records it holds (rule 17): it must be equal.
+       record it no longer holds, so each field is "a value one of its records once had", and
+       its email and SMS permissions are not compared. Its organisation still follows the
+       records it holds (rule 17), and it is live: those must be equal.
     5. **Activities** whose primary contact was since deleted stay on its person (rule 39); a
        fresh sync has no person for them (``History.roles``). Every activity of a fresh sync
        must be in the incremental CDP with the same attributes and person.
@@ -288,7 +289,11 @@ def compare(incremental: Snapshot, fresh: Snapshot, strategy: str, key: str,
             continue  # rule 4: see 2.; the hidden Ids (compared above) are all it must share
         diffs += _fields("person", ids, inc.fields, new.fields, never_overwrite or changed, merge,
                          history, history.once_held("person", inc))
-        for name in ("archived", "email_permission", "sms_permission", "organization"):
+        # 4.: a changed person's permissions, like its fields, are what its last merged record
+        # gave, perhaps a record it no longer holds.
+        compared = ("archived", "organization") if changed else (
+            "archived", "email_permission", "sms_permission", "organization")
+        for name in compared:
             if getattr(inc, name) != getattr(new, name):
                 diffs.append(f"person {sorted(ids)} {name}: incremental {getattr(inc, name)!r}, "
                              f"fresh {getattr(new, name)!r}")

@@ -80,6 +80,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def live(self, kind: dict) -> list[str]:
         return sorted(i for i, state in kind.items() if state["live"])
 
+    def editable(self) -> list[str]:
+        """Live contacts and leads not converted (Salesforce refuses to edit those)."""
+        return self.live(self.contacts) + [i for i in self.live(self.leads)
+                                           if not self.leads[i]["converted"]]
+
     # --- the org -----------------------------------------------------------------------
     @initialize()
     def connect(self) -> None:
@@ -110,12 +115,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.leads[sf_id] = {"live": True, "converted": False}
         self._step(f"lead {sf_id} {values}")
 
-    @precondition(lambda self: self.live(self.contacts) or self.live(self.leads))
+    @precondition(lambda self: self.editable())
     @rule(data=st.data(), change=st.sampled_from(("first", "email", "email-case", "phone",
                                                   "phone-format", "account", "opt-out", "city")))
     def update_person(self, data, change: str) -> None:
-        leads = [i for i in self.live(self.leads) if not self.leads[i]["converted"]]
-        sf_id = data.draw(st.sampled_from(self.live(self.contacts) + leads), label="record")
+        sf_id = data.draw(st.sampled_from(self.editable()), label="record")
         sobject = "Contact" if sf_id in self.contacts else "Lead"
         current = self.org.sf.restful(f"sobjects/{sobject}/{sf_id}")
         if change == "first":
@@ -142,11 +146,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self._write(sobject, sf_id, values)
         self._step(f"update {sf_id} {values}")
 
-    @precondition(lambda self: self.live(self.contacts) or self.live(self.leads))
+    @precondition(lambda self: self.editable())
     @rule(data=st.data())
     def delete_person(self, data) -> None:
-        leads = [i for i in self.live(self.leads) if not self.leads[i]["converted"]]
-        sf_id = data.draw(st.sampled_from(self.live(self.contacts) + leads), label="record")
+        sf_id = data.draw(st.sampled_from(self.editable()), label="record")
         kind = self.contacts if sf_id in self.contacts else self.leads
         self.org.delete("Contact" if kind is self.contacts else "Lead", sf_id)
         kind[sf_id]["live"] = False
