@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from .harness import History, Org, Pair, assert_converges
+from .compare import History
+from .harness import Org, Pair, assert_converges
 
 EMAILS = ("ann@example.org", "bob@example.org", "cy@example.org")
 PHONES = ("+61400000001", "+61400000002")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import History, Org, Pair, assert_converges
+from .compare import History
+from .harness import Org, Pair, assert_converges
 
 
 @pytest.fixture
