@@ -116,7 +116,6 @@ def cdp_holds(world, existing):
     world.labels[label] = created["id"]
     world.ensure_connected()
     world.adapter.sync()
-    world.existing_label = label
 
 
 @when(parsers.parse("Salesforce contact {incoming} syncs"))

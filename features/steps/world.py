@@ -57,10 +57,6 @@ class World:
             raise KeyError(f"no Salesforce record labelled {label!r} in this scenario")
         return self.labels[label]
 
-    def label_of(self, sf_id: str) -> str:
-        """The label of a Salesforce id (for readable assertion messages)."""
-        return next((k for k, v in self.labels.items() if v == sf_id), sf_id)
-
     def salesforce_fields(self, row: dict) -> dict:
         """Salesforce field values from a table row; labelled references become ids."""
         body = {}

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.http import http_date
 
 from .. import errors
-from ..backend import dml, ids
+from ..backend import dml
 from ..backend.records import serialise
 from .common import json_body, org, user_id, version, version_number
 
@@ -111,26 +111,20 @@ def delete(version, sobject, record_id):
     return "", 204
 
 
-def _external(definition, field_name: str):
-    field = definition.field(field_name)
-    if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
-        raise errors.NOT_FOUND(f"Provided external ID field does not exist or is not accessible: "
-                               f"{field_name}")
-    return field
+def _one_external_match(definition, field_name: str, value: str) -> str:
+    matches = dml.external_matches(org(), definition, field_name, value)
+    if len(matches) > 1:
+        raise errors.MultipleChoices(definition.name, matches)
+    if not matches:
+        raise errors.NOT_FOUND("The requested resource does not exist")
+    return matches[0]
 
 
 @bp.get("/<sobject>/<field_name>/<path:value>")
 def get_by_external_id(version, sobject, field_name, value):
     """Read a record by an external-id (or idLookup) field; several matches answer 300."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    field = _external(definition, field_name)
-    matches = [ids.to18(value)] if field.type == "id" and ids.is_valid(value) else \
-        org().store.find(definition, field, value)
-    if len(matches) > 1:
-        raise errors.MultipleChoices(definition.name, matches)
-    if not matches:
-        raise errors.NOT_FOUND("The requested resource does not exist")
-    row = dml.lookup(org(), definition, matches[0])
+    row = dml.lookup(org(), definition, _one_external_match(definition, field_name, value))
     return jsonify(serialise(definition, row, version, _fields(definition, request.args.get("fields"))))
 
 
@@ -159,11 +153,5 @@ def upsert(version, sobject, field_name, value):
 def delete_by_external_id(version, sobject, field_name, value):
     """Delete a record found by an external-id field."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    field = _external(definition, field_name)
-    matches = org().store.find(definition, field, value)
-    if len(matches) > 1:
-        raise errors.MultipleChoices(definition.name, matches)
-    if not matches:
-        raise errors.NOT_FOUND("The requested resource does not exist")
-    dml.delete(org(), definition, matches[0])
+    dml.delete(org(), definition, _one_external_match(definition, field_name, value))
     return "", 204

@@ -233,22 +233,28 @@ def deletion_values(org) -> dict:
     return {"IsDeleted": True, "_deleted_at": now, "SystemModstamp": now}
 
 
-def upsert(org, sobject: SObjectDef, field_name: str, value: str, body: object,
-           user_id: str) -> Result:
-    """Insert or update by an external-id field (or Id); several matches raise MultipleChoices."""
+def external_matches(org, sobject: SObjectDef, field_name: str, value: str) -> list[str]:
+    """The ids of the records whose external-id (or idLookup, or Id) field holds ``value`` —
+    the one lookup behind GET, PATCH (upsert) and DELETE ``/sobjects/{T}/{field}/{value}``."""
     field = sobject.field(field_name)
     if field is None or not (field.external_id or field.id_lookup or field.type == "id"):
         raise errors.NOT_FOUND(f"Provided external ID field does not exist or is not accessible: "
                                f"{field_name}")
+    if field.type == "id":
+        record_id = ids.to18(value) if ids.is_valid(value) else None
+        return [record_id] if record_id and org.store.existing_ids(sobject, [record_id]) else []
+    return org.store.find(sobject, field, to_store(field, value))
+
+
+def upsert(org, sobject: SObjectDef, field_name: str, value: str, body: object,
+           user_id: str) -> Result:
+    """Insert or update by an external-id field (or Id); several matches raise MultipleChoices."""
     values = _check_body(body)
     with org.store.write_lock:
-        if field.type == "id":
-            matches = [ids.to18(value)] if ids.is_valid(value) and \
-                org.store.existing_ids(sobject, [ids.to18(value)]) else []
-        else:
-            matches = org.store.find(sobject, field, to_store(field, value))
+        matches = external_matches(org, sobject, field_name, value)
         if len(matches) > 1:
             raise errors.MultipleChoices(sobject.name, matches)
+        field = sobject.field(field_name)
         if matches:
             body_without_key = {k: v for k, v in values.items() if k.lower() != field.name.lower()}
             update(org, sobject, matches[0], body_without_key, user_id)

@@ -36,6 +36,14 @@ def make_id(prefix: str, number: int) -> str:
     return id15 + _checksum(id15)
 
 
+def record_number(record_id: str) -> int:
+    """The record number ``make_id`` encoded in an id (its nine base-62 digits)."""
+    number = 0
+    for char in record_id[6:15]:
+        number = number * 62 + _BASE62.index(char)
+    return number
+
+
 def is_valid(value: object) -> bool:
     """True for a well-formed 15- or 18-character id (18 with a matching checksum)."""
     if not isinstance(value, str) or len(value) not in (15, 18) or not set(value) <= _ID_CHARS:

@@ -141,13 +141,6 @@ class Org:
                 top = conn.execute(sa.select(sa.func.max(table.c.Id))).scalar()
                 if top:
                     highest[sobject.key_prefix] = max(highest.get(sobject.key_prefix, 0),
-                                                      _decode(top[6:15]))
+                                                      ids.record_number(top))
         return highest
 
-
-def _decode(digits: str) -> int:
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    number = 0
-    for char in digits:
-        number = number * 62 + alphabet.index(char)
-    return number

@@ -134,18 +134,10 @@ class _Rules:
                    settings.merge_converted_leads)
 
 
-def find_person(record: IncomingRecord, index: CandidateIndex,
-                settings: PeopleSettings) -> tuple[PersonSnapshot | None, str | None]:
-    """The person this record merges into and the key that matched (rules 6–8, 10, 12)."""
-    link = index.links.get(record.sf_id)
-    if link is not None:
-        return link.target, BY_SF_ID
-    return _find_by_keys(record, index, _Rules.of(settings))
-
-
 def _find_by_keys(record: IncomingRecord, index: CandidateIndex,
                   rules: _Rules) -> tuple[PersonSnapshot | None, str | None]:
-    """``find_person`` for a record whose hidden Id is not linked yet."""
+    """The person a record whose hidden Id is not linked yet merges into, and the key that
+    matched (rules 6–8, 10, 12)."""
     if rules.converted and record.sf_object == "Contact":
         lead_person = index.converted.get(record.sf_id)
         if lead_person is not None:
@@ -217,11 +209,6 @@ def _register_conversion(record: IncomingRecord, person: PersonSnapshot, index: 
     # Later Contacts of this page (and the store, for later pages) find the lead's person.
     if rules.converted and record.converted_contact_id:
         index.converted.setdefault(record.converted_contact_id, person)
-
-
-def plan_record(record: IncomingRecord, index: CandidateIndex, settings: PeopleSettings) -> Outcome:
-    """Plan one incoming Contact or Lead against the index, updating the index."""
-    return _plan(record, index, _Rules.of(settings))
 
 
 def _plan(record: IncomingRecord, index: CandidateIndex, rules: _Rules) -> Outcome:

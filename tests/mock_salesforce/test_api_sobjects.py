@@ -238,6 +238,24 @@ class TestUpsert:
         new_id = create(client, auth, "Contact", {"LastName": "A", "Ext_Id__c": "K9"})
         assert client.get(f"{V}/sobjects/Contact/Ext_Id__c/K9", headers=auth).json["Id"] == new_id
 
+    def test_get_upsert_and_delete_find_a_number_external_id_alike(self, client, auth, control):
+        # One lookup serves all three: the URL's text is read as the field's type each time.
+        client.post("/_mock/orgs/org1/fields/Contact", headers=control, json={
+            "name": "Badge__c", "type": "double", "precision": 18, "scale": 0, "externalId": True})
+        created = client.patch(f"{V}/sobjects/Contact/Badge__c/42", headers=auth, json={"LastName": "A"})
+        assert created.status_code == 201
+        assert client.get(f"{V}/sobjects/Contact/Badge__c/42", headers=auth).json["Id"] == created.json["id"]
+        updated = client.patch(f"{V}/sobjects/Contact/Badge__c/42", headers=auth, json={"LastName": "B"})
+        assert (updated.status_code, updated.json["id"]) == (200, created.json["id"])
+        assert client.delete(f"{V}/sobjects/Contact/Badge__c/42", headers=auth).status_code == 204
+        assert client.get(f"{V}/sobjects/Contact/Badge__c/42", headers=auth).status_code == 404
+
+    def test_get_and_delete_by_id_as_an_external_id(self, client, auth):
+        new_id = create(client, auth, "Contact", {"LastName": "A"})
+        assert client.get(f"{V}/sobjects/Contact/Id/{new_id[:15]}", headers=auth).json["Id"] == new_id
+        assert client.delete(f"{V}/sobjects/Contact/Id/{new_id}", headers=auth).status_code == 204
+        assert client.get(f"{V}/sobjects/Contact/Id/{new_id}", headers=auth).status_code == 404
+
     def test_upsert_on_a_field_that_is_not_external_is_not_found(self, client, auth):
         response = client.patch(f"{V}/sobjects/Contact/LastName/X", headers=auth, json={})
         assert response.status_code == 404 and error_code(response) == "NOT_FOUND"

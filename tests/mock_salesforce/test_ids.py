@@ -36,3 +36,8 @@ def test_malformed_ids_are_rejected(bad):
 def test_to18_raises_on_malformed_id():
     with pytest.raises(ValueError):
         ids.to18("nope")
+
+
+@pytest.mark.parametrize("number", [0, 1, 61, 62, 3_843, 1_000_000_007, ids.MAX_NUMBER - 1])
+def test_record_number_reads_back_what_make_id_wrote(number):
+    assert ids.record_number(ids.make_id("003", number)) == number
