@@ -8,6 +8,8 @@ unless ``--another`` is given. Registered on the ``syncer`` group by :mod:`synce
 """
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,10 +103,9 @@ def _credentials(syncer: Syncer, username: str | None, password: str | None, no_
     if username:
         return _password_grant(syncer, username, password)
     connection = syncer.settings.connection
-    stdin = click.get_text_stream("stdin")
     code, redirect_uri, pkce = receive_code(
         connection.login_url, connection.client_id, connection.callback_port if port is None else port,
-        open_browser=not no_browser, announce=click.echo, paste=stdin.readline)
+        open_browser=not no_browser, announce=click.echo, paste=lambda: sys.stdin.readline())
     return exchange_code(syncer.session_factory(), connection.login_url, connection.client_id,
                          connection.client_secret, code, redirect_uri, pkce)
 
