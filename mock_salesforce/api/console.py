@@ -24,6 +24,7 @@ from ..backend.oauth.apps import AppAdmin
 from ..backend.soql import engine
 from ..clock import parse_datetime
 from .common import registry
+from .control import org_for
 
 bp = Blueprint("console", __name__, url_prefix="/_mock/console")
 COOKIE = "mock_console"
@@ -77,14 +78,6 @@ def login():
         return render_template("console/login.html", error="That is not the control secret.",
                                next=target), 403
     return render_template("console/login.html", next=target)
-
-
-def _org(key: str):
-    backend = registry()
-    org = backend.default_org if key == "default" else backend.org(key)
-    if org is None:
-        raise errors.NOT_FOUND(f"no org {key!r}")
-    return org
 
 
 def _back(endpoint: str, message: str = "", **values):
@@ -142,7 +135,7 @@ def clear_faults():
 @bp.get("/orgs/<key>")
 def org_page(key):
     """One org: objects and counts, API usage over 24 hours, apps and tokens, last requests."""
-    org = _org(key)
+    org = org_for(key)
     objects = sorted(((o.name, org.store.count(o)) for o in org.schema.objects()),
                      key=lambda pair: (-pair[1], pair[0]))
     hourly = org.usage.hourly(org.clock.now(), CHART_HOURS)
@@ -156,7 +149,7 @@ def org_page(key):
 @bp.post("/orgs/<key>/apps/<client_id>/revoke")
 def revoke(key, client_id):
     """Revoke an app's tokens and approvals."""
-    org = _org(key)
+    org = org_for(key)
     try:
         count = AppAdmin(registry()).revoke(client_id, org_id=org.id)
     except KeyError:
@@ -167,7 +160,7 @@ def revoke(key, client_id):
 @bp.get("/orgs/<key>/records")
 def records(key):
     """The SOQL box and a page of results (``next`` follows a query locator)."""
-    org = _org(key)
+    org = org_for(key)
     soql = request.args.get("q", "").strip()
     page, error = None, None
     if not soql and request.args.get("object"):
@@ -196,7 +189,7 @@ def records(key):
 @bp.get("/orgs/<key>/requests")
 def requests_page(key):
     """The request journal, newest first, filtered by method, path and status."""
-    org = _org(key)
+    org = org_for(key)
     filters = {name: request.args.get(name) or None for name in ("method", "path", "status")}
     error = None
     try:
@@ -210,7 +203,7 @@ def requests_page(key):
 @bp.get("/orgs/<key>/requests/<int:entry_id>")
 def request_detail(key, entry_id):
     """Everything the journal kept of one request."""
-    org = _org(key)
+    org = org_for(key)
     entry = next((e for e in org.journal.entries(since=entry_id - 1) if e.id == entry_id), None)
     if entry is None:
         raise errors.NOT_FOUND(f"request #{entry_id} is no longer in the journal")

@@ -32,7 +32,8 @@ def require_secret() -> None:
 _body = control_input.body
 
 
-def _org(key: str):
+def org_for(key: str):
+    """The org a control-plane path names (``default`` is the configured one); 404 otherwise."""
     org = registry().org(key) if key != "default" else registry().default_org
     if org is None:
         raise ControlError(f"no org {key!r}", 404)
@@ -58,7 +59,7 @@ def orgs():
 @bp.post("/orgs/<key>/records/<sobject>")
 def load(key, sobject):
     """Insert records in one transaction; audit fields (CreatedDate, SystemModstamp…) may be set."""
-    org = _org(key)
+    org = org_for(key)
     body = control_input.texts(_body(), "userId")
     records = body.get("records")
     if not isinstance(records, list):
@@ -73,7 +74,7 @@ def load(key, sobject):
 @bp.post("/orgs/<key>/fields/<sobject>")
 def add_field(key, sobject):
     """Create a custom field from a describe ``fields[]`` entry (``{"name": "X__c", "type": ...}``)."""
-    org = _org(key)
+    org = org_for(key)
     definition = org.sobject(sobject)
     entry = control_input.texts(_body(), "name", "type", "label")
     if not str(entry.get("name", "")).endswith("__c"):
@@ -94,7 +95,7 @@ def add_object(key):
             not all(isinstance(f, dict) for f in document.get("fields", [])):
         raise ControlError('bad describe document: expected {"name": ..., "fields": [{...}]}')
     try:
-        definition = _org(key).apply_describe(document)
+        definition = org_for(key).apply_describe(document)
     except (KeyError, ValueError, TypeError) as error:
         raise ControlError(f"bad describe document: {error}") from None
     return jsonify({"name": definition.name, "keyPrefix": definition.key_prefix}), 201
@@ -103,7 +104,7 @@ def add_object(key):
 @bp.post("/orgs/<key>/convert-lead")
 def convert_lead(key):
     """Convert a lead (Salesforce's convertLead): ``{"leadId", "accountId"?}`` → new contact id."""
-    org = _org(key)
+    org = org_for(key)
     body = control_input.texts(_body(), "leadId", "accountId")
     if not body.get("leadId"):
         raise ControlError("expected {\"leadId\": ...}")
@@ -113,7 +114,7 @@ def convert_lead(key):
 @bp.post("/orgs/<key>/usage")
 def set_usage(key):
     """Pretend the org already made ``used`` API calls in the last 24 hours."""
-    org = _org(key)
+    org = org_for(key)
     body = _body()
     if "limit" in body:
         org.usage.limit = control_input.integer(body, "limit", 0)
@@ -129,7 +130,7 @@ def seed_ids(key):
     if not isinstance(start, int) or isinstance(start, bool):
         raise ControlError('expected {"start": <integer>}')
     try:
-        _org(key).seed_ids(start)
+        org_for(key).seed_ids(start)
     except ValueError as error:
         raise ControlError(str(error)) from None
     return jsonify({"ok": True})

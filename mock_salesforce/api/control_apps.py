@@ -12,7 +12,7 @@ from ..backend.oauth.apps import AppAdmin
 from ..errors import ControlError
 from .common import registry
 from . import control_input
-from .control import require_secret
+from .control import org_for, require_secret
 
 bp = Blueprint("control_apps", __name__, url_prefix="/_mock")
 bp.before_request(require_secret)
@@ -28,14 +28,6 @@ def _body() -> dict:
 
 def _admin() -> AppAdmin:
     return AppAdmin(registry())
-
-
-def _org(key: str):
-    backend = registry()
-    org = backend.default_org if key == "default" else backend.org(key)
-    if org is None:
-        raise ControlError(f"no org {key!r}", 404)
-    return org
 
 
 def _app_json(app) -> dict:
@@ -88,7 +80,7 @@ def create_user(key: str):
         if not body.get(name):
             raise ControlError(f"{name} is required")
     user = _apply(lambda: _admin().create_user(
-        _org(key), body["username"], body["password"], body.get("firstName", "Integration"),
+        org_for(key), body["username"], body["password"], body.get("firstName", "Integration"),
         body.get("lastName", "User"), body.get("trustedIpRanges")))
     return jsonify(_user_json(user)), 201
 
@@ -106,7 +98,7 @@ def create_app(key: str):
     body = _user_ids(_body())
     name = body.pop("name", "Connected App")
     client_id, secret = body.pop("client_id", None), body.pop("client_secret", None)
-    app, secret = _apply(lambda: _admin().create_app(_org(key), name, client_id, secret, **body))
+    app, secret = _apply(lambda: _admin().create_app(org_for(key), name, client_id, secret, **body))
     return jsonify({**_app_json(app), "client_secret": secret}), 201
 
 

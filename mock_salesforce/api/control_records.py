@@ -13,18 +13,10 @@ from flask import Blueprint, jsonify, request
 
 from ..backend import calculated, recycle_bin
 from ..errors import ControlError
-from .common import registry
-from .control import require_secret
+from .control import org_for, require_secret
 
 bp = Blueprint("control_records", __name__, url_prefix="/_mock")
 bp.before_request(require_secret)
-
-
-def _org(key: str):
-    org = registry().default_org if key == "default" else registry().org(key)
-    if org is None:
-        raise ControlError(f"no org {key!r}", 404)
-    return org
 
 
 def _ids() -> list:
@@ -37,19 +29,19 @@ def _ids() -> list:
 @bp.post("/orgs/<key>/undelete")
 def undelete(key):
     """Restore records from the recycle bin."""
-    return jsonify({"results": recycle_bin.undelete(_org(key), _ids())})
+    return jsonify({"results": recycle_bin.undelete(org_for(key), _ids())})
 
 
 @bp.post("/orgs/<key>/purge")
 def purge(key):
     """Remove records for good (the deleted log keeps them for ``/deleted``)."""
-    return jsonify({"results": recycle_bin.purge(_org(key), _ids())})
+    return jsonify({"results": recycle_bin.purge(org_for(key), _ids())})
 
 
 @bp.post("/orgs/<key>/calculated/<sobject>")
 def recalculate(key, sobject):
     """New values of calculated fields; ``SystemModstamp`` and ``LastModifiedDate`` do not move."""
-    org = _org(key)
+    org = org_for(key)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise ControlError('expected {"records": [{"Id": ..., "<field>": value}]}')

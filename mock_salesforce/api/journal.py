@@ -25,7 +25,7 @@ from ..backend import journal
 from ..clock import parse_datetime
 from ..errors import ControlError
 from .common import registry
-from .control import _org, require_secret
+from .control import org_for, require_secret
 from .data import SUBREQUEST
 
 bp = Blueprint("journal", __name__, url_prefix="/_mock")
@@ -128,7 +128,7 @@ def requests_made(key):
         except (TypeError, ValueError):
             raise ControlError(f"since: expected an entry id or an ISO datetime, got {since!r}") from None
     try:
-        entries = _org(key).journal.entries(request.args.get("method"), request.args.get("path"),
+        entries = org_for(key).journal.entries(request.args.get("method"), request.args.get("path"),
                                             request.args.get("status"), since)
     except re.error as error:
         raise ControlError(f"path: not a regular expression ({error})") from None
@@ -141,5 +141,5 @@ def requests_made(key):
 @bp.delete("/orgs/<key>/requests")
 def clear_requests(key):
     """Forget the org's journal."""
-    _org(key).journal.clear()
+    org_for(key).journal.clear()
     return "", 204
