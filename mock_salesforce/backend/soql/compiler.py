@@ -159,22 +159,9 @@ class RecordCompiler:
                 raise self.ctx.error(errors.INVALID_FIELD, item.expr.pos,
                                      f"duplicate field selected: {ref.name}")
             seen.add(ref.key)
-            node = root
             if ref.hop is not None:
                 hops_used.add(ref.hop.key)
-                chain = []
-                hop = ref.hop
-                while hop is not None:
-                    chain.append(hop)
-                    hop = hop.parent
-                for hop in reversed(chain):
-                    child = node.children.get(hop.key)
-                    if child is None:
-                        child = Node(None if hop.polymorphic else hop.targets[0].name,
-                                     add_column(hop.marker, None))
-                        node.children[hop.key] = child
-                        node.items.append((hop.names[-1], child))
-                    node = child
+            node = root.descend(ref.hop, add_column)
             if ref.expr is None:
                 node.items.append((ref.field.name, self._compound(scope, ref, add_column)))
             else:

@@ -120,6 +120,25 @@ class Node:
     items: list[tuple[str, object]] = dc_field(default_factory=list)
     children: dict[tuple[str, ...], "Node"] = dc_field(default_factory=dict)
 
+    def descend(self, hop, add_column: Callable, stop=None) -> "Node":
+        """The record level a field reached through ``hop`` lands in, below this one: each parent
+        relationship from ``stop`` (exclusive; None: the root) down to ``hop`` gets its level
+        once, with its marker column. Returns that innermost level."""
+        chain = []
+        while hop is not None and hop is not stop:
+            chain.append(hop)
+            hop = hop.parent
+        node = self
+        for step in reversed(chain):
+            child = node.children.get(step.key)
+            if child is None:
+                child = Node(None if step.polymorphic else step.targets[0].name,
+                             add_column(step.marker, None))
+                node.children[step.key] = child
+                node.items.append((step.names[-1], child))
+            node = child
+        return node
+
 
 class Shaper:
     """Writes rows of a compiled query as Salesforce records (one instance per query)."""

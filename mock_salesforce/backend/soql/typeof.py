@@ -96,20 +96,11 @@ def _fill(ctx: Context, scope: Scope, node: Node, hop: Hop, paths: tuple, add_co
             raise ctx.error(errors.INVALID_FIELD, path.pos,
                             f"duplicate field selected: {ref.name}")
         seen.add(ref.key)
-        level = node
-        chain, step = [], ref.hop
+        step = ref.hop
         while step is not None and step is not hop:
-            chain.append(step)
-            step = step.parent
-        for step in reversed(chain):
             hops_used.add(step.key)
-            child = level.children.get(step.key)
-            if child is None:
-                child = Node(None if step.polymorphic else step.targets[0].name,
-                             add_column(step.marker, None))
-                level.children[step.key] = child
-                level.items.append((step.names[-1], child))
-            level = child
+            step = step.parent
+        level = node.descend(ref.hop, add_column, stop=hop)
         level.items.append((ref.field.name, add_column(ref.expr, ref.field)))
 
 
