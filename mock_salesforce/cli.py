@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -131,6 +132,21 @@ def serve(host, port, tls_cert, tls_key, no_tls, data_dir, db, org_name, sandbox
         server.stop()
     removed = " and removed its temporary database" if config.db_url is None else ""
     click.echo(f"mock-salesforce stopped: released port {server.port}{removed}", err=True)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code`` once the server has stopped, even if a server thread has not ended.
+
+    Python waits for every non-daemon thread at exit; a web-server worker still finishing a
+    connection (or started while the signal came) would keep a stopped server's process alive."""
+    lingering = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in lingering:
+        thread.join(timeout=1)
+    if any(thread.is_alive() for thread in lingering):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 

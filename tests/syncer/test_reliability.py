@@ -171,8 +171,14 @@ def kill_after_each_chunk(org, tmp_path, db_url):
             break  # it finished: the last chunks came in before it could be killed
         process.send_signal(signal.SIGKILL)
         process.wait()
-        merged = people_count(engine)
-        position = source_row(engine)[0]["Contact"]["bulk"]
+        merged, cursor = people_count(engine), source_row(engine)[0]["Contact"]
+        if "bulk" not in cursor:
+            # Killed after the last chunk: the Contact window committed and its position was
+            # cleared with it, so every contact is in; the next run finishes what is left.
+            assert merged == len(expected[0]), (cursor, merged)
+            saved = merged
+            continue
+        position = cursor["bulk"]
         assert merged - CHUNK <= position["rows"] <= merged, (position, merged)
         assert position["rows"] > saved
         saved = position["rows"]
