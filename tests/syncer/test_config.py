@@ -2,7 +2,7 @@
 import pytest
 
 from syncer.cdp import FindStrategy, MergeStrategy
-from syncer.cdp.limits import ConfigurationError
+from syncer.config import ConfigurationError
 from syncer.config import PRODUCTION_LOGIN, SANDBOX_LOGIN, from_dict, load
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from syncer.cdp import CDP, models
 from syncer.cdp import fields as f
 from syncer.cdp.custom_objects import CustomRecord
-from syncer.cdp.limits import ConfigurationError
+from syncer.config import ConfigurationError
 from syncer.config import from_dict
 from syncer.salesforce import Credentials, SalesforceClient, make_session
 from syncer.service import Syncer
@@ -140,14 +140,15 @@ def plan(client, **objects):
 
 
 def test_configured_objects_the_org_serves_become_streams(client):
-    streams, skipped = plan(client, Membership__c=MEMBERSHIP, Attendee__c={
-        "sync_as": "person", "fields": {"Email__c": f.EMAIL}})
+    settings = from_dict({"custom_objects": {"Membership__c": MEMBERSHIP, "Attendee__c": {
+        "sync_as": "person", "fields": {"Email__c": f.EMAIL}}}})
+    streams, skipped = custom.plan(settings.custom_objects, client.describe_global, client.describe)
     assert skipped == []
     membership, attendee = streams
     assert (membership.name, membership.role, membership.custom) == ("Membership__c", Role.CUSTOM_OBJECT, True)
-    assert membership.select_fields(dict(membership.mapping)) == [
+    assert membership.select_fields(settings.mapping("Membership__c")) == [
         "Id", "IsDeleted", "SystemModstamp", "Level__c", "Member__c"]
-    assert (attendee.role, dict(attendee.mapping)) == (Role.PERSON, {"Email__c": f.EMAIL})
+    assert (attendee.role, settings.mapping("Attendee__c")) == (Role.PERSON, {"Email__c": f.EMAIL})
 
 
 @pytest.mark.parametrize("name,table,reason", [
@@ -192,9 +193,10 @@ def test_a_path_through_a_parent_object_is_read_and_normalised(client, org):
     sf.Membership__c.create({"Level__c": "Gold", "Attendee__c": attendee})
     obj = configured(Membership__c={**MEMBERSHIP, "field": "Attendee__r.Email__c", "match": "email"})
     (stream,), _ = custom.plan(obj, client.describe_global, client.describe)
-    fields = ", ".join(stream.select_fields(dict(stream.mapping)))
+    mapping = obj["Membership__c"].mapping
+    fields = ", ".join(stream.select_fields(mapping))
     (record,) = next(client.query_pages(f"SELECT {fields} FROM Membership__c"))
-    mapped = custom.to_custom_record(obj["Membership__c"], record, dict(stream.mapping))
+    mapped = custom.to_custom_record(obj["Membership__c"], record, mapping)
     assert (mapped.fields, mapped.identify_by, mapped.identifier, mapped.deleted) == (
         {"Level__c": "Gold"}, "email", "ann@x.org", False)
 

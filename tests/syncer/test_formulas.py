@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncer.cdp import readers
-from syncer.cdp.limits import ConfigurationError
+from syncer.config import ConfigurationError
 from syncer.config import from_dict
 from syncer.salesforce import Credentials
 from syncer.service import Syncer
