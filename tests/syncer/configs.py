@@ -2,10 +2,12 @@
 
 ``document`` is the configuration file (as the dict TOML parses to) of a syncer that reaches an
 org (a ``salesforce_org`` fixture or a served mock) and keeps its CDP and state in one folder;
-``connected`` builds that syncer and connects it as the org's user, as ``syncer connect`` would.
+``write`` puts it in a file for the ``syncer`` commands; ``connected`` builds that syncer and
+connects it as the org's user, as ``syncer connect`` would.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from syncer.config import from_dict
@@ -14,13 +16,31 @@ from syncer.service import Syncer, wall_clock
 
 
 def document(org, folder: Path, **tables) -> dict:
-    """A configuration reaching ``org`` with its CDP (``cdp.db``) and state under ``folder``;
-    Contact only unless ``sync`` says otherwise; other tables (``custom_objects``…) as given."""
+    """A configuration reaching ``org`` with its CDP (``cdp.db``) and state under ``folder``, of
+    Contact only; the ``source``, ``cdp`` and ``sync`` given add to those tables, other tables
+    (``custom_objects``, ``filters``…) stand as given."""
     config = org.config
-    sync = {"objects": ["Contact"], "state_dir": str(folder / "state"), **tables.pop("sync", {})}
-    return {"source": {"login_url": org.url, "client_id": config.client_id,
+    base = {"source": {"login_url": org.url, "client_id": config.client_id,
                        "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-            "cdp": {"url": f"sqlite:///{folder / 'cdp.db'}"}, "sync": sync, **tables}
+            "cdp": {"url": f"sqlite:///{folder / 'cdp.db'}"},
+            "sync": {"objects": ["Contact"], "state_dir": str(folder / "state")}}
+    return {**{name: {**table, **tables.pop(name, {})} for name, table in base.items()}, **tables}
+
+
+def toml(table: dict, prefix: str = "") -> str:
+    """A document as TOML text: strings, numbers, booleans and lists of them (a JSON string or
+    list is a TOML one), in tables and sub-tables."""
+    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items() if not isinstance(value, dict)]
+    lines += [f"[{prefix}{key}]\n{toml(value, f'{prefix}{key}.')}" for key, value in table.items()
+              if isinstance(value, dict)]
+    return "\n".join(lines)
+
+
+def write(path: Path, org, folder: Path, **tables) -> Path:
+    """``document(org, folder, **tables)`` written to ``path`` as a ``syncer`` configuration file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(toml(document(org, folder, **tables)) + "\n")
+    return path
 
 
 def credentials(org) -> Credentials:
