@@ -2,7 +2,9 @@
 
 Loaded into small frozen dataclasses and validated with clear messages; ``syncer config check``
 prints what it understood. Credentials are not in this file: ``syncer connect`` stores them
-apart, readable by the owner only.
+apart, readable by the owner only. ``[custom_objects.*]`` tables are read by ``config_custom``;
+the default field mapping they all start from is ``cdp.fieldmap``'s; every refusal is a
+``ConfigurationError`` (``config_error``, re-exported here).
 """
 from __future__ import annotations
 
@@ -13,10 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirection,
-                  PermissionMapping, SystemFieldPolicy)
 from . import config_custom
-from .cdp import fieldmap
+from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirection,
+                  PermissionMapping, SystemFieldPolicy, fieldmap)
 from .cdp.limits import validate_selection
 from .cdp.settings import UI_STRATEGIES
 from .config_error import ConfigurationError
