@@ -32,7 +32,7 @@ def config_group() -> None:
 def config_check(ctx: click.Context) -> None:
     """Validate the configuration file and print what it says."""
     from . import config as config_module
-    from .cdp.limits import ConfigurationError
+    from .config_error import ConfigurationError
     path = ctx.find_root().obj["config"]
     try:
         settings = config_module.load(path)
@@ -66,7 +66,7 @@ def config_check(ctx: click.Context) -> None:
 def config_init(ctx, login_url, client_id, client_secret, ca_bundle, cdp_url, name, force) -> None:
     """Write a minimal working configuration file (options, or answer the prompts)."""
     from . import config as config_module
-    from .cdp.limits import ConfigurationError
+    from .config_error import ConfigurationError
     path = Path(ctx.find_root().obj["config"])
     if path.exists() and not force:
         fail("configuration error", f"{path} exists; edit it, or pass --force to overwrite it", CONFIGURATION)

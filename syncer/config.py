@@ -2,7 +2,9 @@
 
 Loaded into small frozen dataclasses and validated with clear messages; ``syncer config check``
 prints what it understood. Credentials are not in this file: ``syncer connect`` stores them
-apart, readable by the owner only.
+apart, readable by the owner only. ``[custom_objects.*]`` tables are read by ``config_custom``;
+the default field mapping they all start from is ``cdp.fieldmap``'s; every refusal is a
+``ConfigurationError`` (``config_error``, re-exported here).
 """
 from __future__ import annotations
 
@@ -13,23 +15,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from . import config_custom
 from .cdp import (FindStrategy, MergeSettings, PeopleSettings, PermissionDirection,
-                  PermissionMapping, SystemFieldPolicy)
-from .cdp import fields as f
-from .cdp.limits import ConfigurationError, validate_selection
+                  PermissionMapping, SystemFieldPolicy, fieldmap)
+from .cdp.limits import validate_selection
 from .cdp.settings import UI_STRATEGIES
-from .sync import custom, filters, formulas
+from .config_error import ConfigurationError
+from .sync import filters, formulas
 
 PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
-DEFAULT_OBJECTS = ("Contact", "Lead", "Account", "Opportunity", "Campaign", "Task")
-OPTIONAL_OBJECTS = ("Lead", "Account", "Opportunity", "Campaign", "Task")
-PERSON_DEFAULTS = {"FirstName": f.FIRST, "LastName": f.LAST, "Email": f.EMAIL, "Phone": f.PHONE}
-DEFAULT_FIELDS: dict[str, dict[str, str]] = {
-    "Contact": {**PERSON_DEFAULTS, "MailingCity": f.CITY, "MailingCountry": f.COUNTRY},
-    "Lead": {**PERSON_DEFAULTS, "City": f.CITY, "Country": f.COUNTRY},
-    "Account": {"Name": f.ORG_NAME, "Website": f.ORG_WEBSITE, "Industry": f.ORG_INDUSTRY},
-}
 MAX_OUTBOUND = 20  # rule 49: "select up to 20 activities to sync to Salesforce"
 KEY_STRATEGIES = {"any-key": FindStrategy.ANY_KEY, "previous-key-empty": FindStrategy.PREVIOUS_KEY_EMPTY}
 DIRECTIONS = {"update-cdp": PermissionDirection.TO_CDP, "two-way": PermissionDirection.TWO_WAY,
@@ -62,8 +57,8 @@ class Settings:
     connection: Connection = field(default_factory=Connection)
     cdp_url: str = "sqlite:///cdp.db"
     state_dir: Path = Path(".syncer")
-    objects: tuple[str, ...] = DEFAULT_OBJECTS
-    fields: dict[str, dict[str, str]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_FIELDS.items()})
+    objects: tuple[str, ...] = fieldmap.DEFAULT_OBJECTS
+    fields: dict[str, dict[str, str]] = field(default_factory=fieldmap.defaults)
     people: PeopleSettings = field(default_factory=PeopleSettings)
     organizations: MergeSettings = field(default_factory=MergeSettings)
     poll_interval_minutes: float = 15
@@ -76,7 +71,14 @@ class Settings:
     auto_archive: bool = False
     outbound_activities: tuple[str, ...] = ()
     permission_fields: dict[str, str] = field(default_factory=dict)  # {"email": "HasOptedOutOfEmail"}
-    custom_objects: dict[str, custom.CustomObject] = field(default_factory=dict)  # rule 53
+    custom_objects: dict[str, config_custom.CustomObject] = field(default_factory=dict)  # rule 53
+
+    def mapping(self, sobject: str) -> dict[str, str]:
+        """The field mapping of a synced object (Salesforce field → CDP field id): a custom
+        object's own, else the standard object's defaults and custom fields."""
+        if sobject in self.custom_objects:
+            return self.custom_objects[sobject].mapping
+        return dict(self.fields.get(sobject, {}))
 
     def to_json(self) -> dict:
         """What the data source row keeps (so status and views can show the settings)."""
@@ -135,11 +137,11 @@ def from_dict(data: dict, base: Path = Path(".")) -> Settings:
     if connection.ca_bundle is not None and not Path(connection.ca_bundle).is_file():
         raise ConfigurationError(f"[source] ca_bundle: no such file {connection.ca_bundle!r} (the mock's "
                                  f"banner prints its CA bundle's path)")
-    objects = _objects(sync.get("objects", DEFAULT_OBJECTS))
+    objects = _objects(sync.get("objects", fieldmap.DEFAULT_OBJECTS))
     selection = _selection(objects, data.get("objects", {}))
-    custom_objects = custom.parse(data.get("custom_objects", {}))
+    custom_objects = config_custom.parse(data.get("custom_objects", {}))
     # Rule 26's caps are cumulative: objects synced as people or organizations count too.
-    validate_selection({**selection, **custom.selection(custom_objects)})
+    validate_selection({**selection, **config_custom.selection(custom_objects)})
     merge = data.get("merge", {})
     _only(merge, {"people", "organizations"}, "[merge]")
     people_merge = _merge(merge.get("people", {}), "[merge.people]", people=True)
@@ -182,7 +184,7 @@ def starter(name: str, login_url: str, client_id: str, client_secret: str, ca_bu
     if ca_bundle:
         lines.append(f"ca_bundle = {text(ca_bundle)}")
     lines += ["", "[cdp]", f"url = {text(cdp_url)}", "", "[sync]",
-              f"objects = {json.dumps(list(DEFAULT_OBJECTS))}   # Contact is required", ""]
+              f"objects = {json.dumps(list(fieldmap.DEFAULT_OBJECTS))}   # Contact is required", ""]
     return "\n".join(lines)
 
 
@@ -198,12 +200,13 @@ def _login_url(url: object, where: str) -> str:
 
 def _objects(value: object) -> tuple[str, ...]:
     """``[sync] objects``: names from the known list (custom objects go under [custom_objects])."""
+    known = ", ".join(fieldmap.DEFAULT_OBJECTS)
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigurationError(f"[sync] objects must be a list of names from {', '.join(DEFAULT_OBJECTS)}")
-    unknown = [v for v in value if v not in DEFAULT_OBJECTS]
+        raise ConfigurationError(f"[sync] objects must be a list of names from {known}")
+    unknown = [v for v in value if v not in fieldmap.DEFAULT_OBJECTS]
     if unknown:
         raise ConfigurationError(f"[sync] objects: unknown object(s) {', '.join(unknown)}; known: "
-                                 f"{', '.join(DEFAULT_OBJECTS)} (custom objects go under [custom_objects.NAME])")
+                                 f"{known} (custom objects go under [custom_objects.NAME])")
     return tuple(value)
 
 
@@ -250,15 +253,15 @@ def _only(section: dict, allowed: set[str], where: str) -> None:
 
 
 def _selection(objects: tuple[str, ...], per_object: dict) -> dict[str, dict[str, str]]:
-    if "Contact" not in objects:
+    if fieldmap.REQUIRED_OBJECT not in objects:
         raise ConfigurationError("the Contact object is required and cannot be deselected")
     selection = {}
     for sobject in objects:
-        mapping = dict(DEFAULT_FIELDS.get(sobject, {}))
+        mapping = dict(fieldmap.DEFAULT_FIELDS.get(sobject, {}))
         _only(per_object.get(sobject, {}), {"custom_fields"}, f"[objects.{sobject}]")
         custom = per_object.get(sobject, {}).get("custom_fields", {})
         if isinstance(custom, list):
-            custom = {name: auto_field_id(sobject, name) for name in custom}
+            custom = fieldmap.listed(fieldmap.kind_of(sobject), custom)
         mapping.update(custom)
         selection[sobject] = mapping
     unknown = sorted(set(per_object) - set(objects))
@@ -266,12 +269,6 @@ def _selection(objects: tuple[str, ...], per_object: dict) -> dict[str, dict[str
         raise ConfigurationError(f"[objects.{unknown[0]}] configures an object that is not in "
                                  f"[sync] objects")
     return selection
-
-
-def auto_field_id(sobject: str, sf_field: str) -> str:
-    """The CDP field a custom Salesforce field maps to when none is named (``Tier__c`` → ``str:cm:tier``)."""
-    name = sf_field.removesuffix("__c").lower().replace("_", "-")
-    return f.custom_org(name) if sobject == "Account" else f.custom_person(name)
 
 
 def _merge(section: dict, where: str, people: bool = False) -> MergeSettings:

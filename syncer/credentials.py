@@ -7,7 +7,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from .cdp.limits import ConfigurationError
+from .config_error import ConfigurationError
 from .salesforce import Credentials
 
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
 
-from .cdp.limits import ConfigurationError
+from .config_error import ConfigurationError
 from .salesforce import AuthError, Credentials, RetriableError, reason
 
 SCOPES = "api refresh_token"

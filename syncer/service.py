@@ -20,8 +20,7 @@ import requests
 
 from . import credentials as stored
 from .cdp import CDP, DataSource, sources as housekeeping
-from .cdp.limits import ConfigurationError
-from .config import Settings
+from .config import ConfigurationError, Settings
 from .salesforce import AuthError, Credentials, SalesforceClient, make_session
 from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, UPDATING, Poll, PollSummary
 

@@ -73,7 +73,7 @@ class handled:
         if not isinstance(error, Exception):  # done, or Ctrl-C / exit: nothing to map
             return False
         import sqlalchemy.exc
-        from .cdp.limits import ConfigurationError
+        from .config_error import ConfigurationError
         from .salesforce import SyncError
         from .service import SourceStateError
         if isinstance(error, ConfigurationError):

@@ -25,11 +25,12 @@ fields), ``merge`` (the pure merge engine: ``plan_batch``/``plan_org_batch``), `
 (incoming records, snapshots, indexes), ``models`` (tables, schema version), ``writer`` / ``orgwriter``
 (page load/apply for people / organisations), ``fastpath`` (batched statement execution),
 ``store`` (``CDP``), ``readers`` (views), ``activities``, ``custom_objects`` (custom-object
-records, rule 53), ``limits`` (rules 26–27).
+records, rule 53), ``limits`` (rules 26–27), ``fieldmap`` (which Salesforce field lands in
+which CDP field).
 """
 from .activities import ActivityRecord, ActivitySummary
 from .candidates import CandidateIndex, IncomingRecord, OrgIndex
-from .limits import ConfigurationError, validate_selection
+from .limits import validate_selection
 from .merge import Outcome, plan_batch, plan_org_batch
 from .models import DataSource
 from .readers import ActivityView, OrganizationView, PersonView, SfId
@@ -50,7 +51,6 @@ __all__ = [
                        "ActivitySummary",
                        "ActivityView",
                        "CandidateIndex",
-                       "ConfigurationError",
                        "DataSource",
                        "FindStrategy",
                        "IncomingRecord",

@@ -11,23 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..config_error import ConfigurationError
 from . import fields as f
+from .fieldmap import DEFAULT_FIELDS, REQUIRED_OBJECT
 
 MAX_CUSTOM_PERSON_FIELDS = 100
 MAX_CUSTOM_ORG_FIELDS = 50
-REQUIRED_OBJECT = "Contact"
 #: Contact default fields (Salesforce name → CDP field id); they cannot be deselected (rule 27).
-CONTACT_DEFAULT_FIELDS: Mapping[str, str] = {
-    "FirstName": f.FIRST, "LastName": f.LAST, "Email": f.EMAIL, "Phone": f.PHONE,
-}
-ACCOUNT_DEFAULT_FIELDS: Mapping[str, str] = {
-    "Name": f.ORG_NAME, "Website": f.ORG_WEBSITE, "Industry": f.ORG_INDUSTRY,
-}
-
-
-class ConfigurationError(ValueError):
-    """A data-source configuration the product would reject at setup time."""
-
+CONTACT_DEFAULT_FIELDS: Mapping[str, str] = DEFAULT_FIELDS[REQUIRED_OBJECT]
 
 @dataclass(frozen=True, slots=True)
 class FieldCounts:

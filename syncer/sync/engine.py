@@ -306,7 +306,7 @@ class Poll(formulas.FormulaRefresh):
     # -- helpers ----------------------------------------------------------------------------
     def _mapping(self, stream: Stream, summary: StreamSummary) -> dict[str, str]:
         """The mapped fields that exist in the org now (refetched every poll, rule 44)."""
-        mapping = dict(stream.mapping) if stream.custom else self.settings.fields.get(stream.name, {})
+        mapping = self.settings.mapping(stream.name)
         if stream.role is Role.ACTIVITY:
             return {}
         fields = self._describe(stream.name)["fields"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cdp.limits import ConfigurationError
+from ..config_error import ConfigurationError
 
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "starts with",
              "is null", "is not null")

@@ -38,7 +38,6 @@ class Stream:
     attributes: tuple[tuple[str, str], ...] = ()  # activity attributes: (name, field path)
     where: str = ""                      # a fixed filter (e.g. primary contact roles only)
     custom: bool = False                 # a configured custom object (``sync.custom``)
-    mapping: tuple[tuple[str, str], ...] = ()  # a custom object's own field mapping
 
     def select_fields(self, mapping: dict[str, str], extra: tuple[str, ...] = ()) -> list[str]:
         """The SELECT list: Id, stamps, mapped fields, system fields, activity fields."""

@@ -2,8 +2,9 @@
 import pytest
 
 from syncer.cdp import FindStrategy, MergeStrategy
-from syncer.cdp.limits import ConfigurationError
-from syncer.config import PRODUCTION_LOGIN, SANDBOX_LOGIN, from_dict, load
+from syncer.cdp import fields as f
+from syncer.cdp.fieldmap import DEFAULT_FIELDS
+from syncer.config import PRODUCTION_LOGIN, SANDBOX_LOGIN, ConfigurationError, from_dict, load
 
 
 def test_defaults_follow_the_seed():
@@ -35,6 +36,15 @@ def test_custom_fields_are_mapped_to_custom_cdp_fields():
                                       "Account": {"custom_fields": ["Region__c"]}}})
     assert settings.fields["Contact"]["Tier__c"] == "str:cm:tier"
     assert settings.fields["Account"]["Region__c"] == "str:oc:region"
+
+
+def test_each_synced_object_has_one_mapping_standard_or_custom():
+    settings = from_dict({"objects": {"Contact": {"custom_fields": ["Tier__c"]}},
+                          "custom_objects": {"Company__c": {"sync_as": "organization",
+                                                            "fields": ["Name", "Region__c"]}}})
+    assert settings.mapping("Contact") == {**DEFAULT_FIELDS["Contact"], "Tier__c": "str:cm:tier"}
+    assert settings.mapping("Company__c") == {"Name": f.ORG_NAME, "Region__c": "str:oc:region"}
+    assert settings.mapping("Task") == {}
 
 
 @pytest.mark.parametrize("document,message", [

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from syncer.cdp import CDP, models
 from syncer.cdp import fields as f
 from syncer.cdp.custom_objects import CustomRecord
-from syncer.cdp.limits import ConfigurationError
-from syncer.config import from_dict
-from syncer.salesforce import Credentials, SalesforceClient, make_session
-from syncer.service import Syncer
+from syncer.config import ConfigurationError, from_dict
+from syncer.salesforce import SalesforceClient, make_session
 from syncer.sync import custom
 from syncer.sync.streams import Role
+
+from configs import connected, credentials
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 MEMBERSHIP = {"fields": ["Level__c"], "identify": "relationship", "field": "Member__c"}
@@ -128,11 +128,7 @@ def org(salesforce_org):
 
 @pytest.fixture
 def client(org):
-    config = org.config
-    creds = Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                        client_secret=config.client_secret, username=config.username,
-                        password=config.password)
-    return SalesforceClient(creds, session=make_session(verify=str(org.ca_path)))
+    return SalesforceClient(credentials(org), session=make_session(verify=str(org.ca_path)))
 
 
 def plan(client, **objects):
@@ -140,14 +136,15 @@ def plan(client, **objects):
 
 
 def test_configured_objects_the_org_serves_become_streams(client):
-    streams, skipped = plan(client, Membership__c=MEMBERSHIP, Attendee__c={
-        "sync_as": "person", "fields": {"Email__c": f.EMAIL}})
+    settings = from_dict({"custom_objects": {"Membership__c": MEMBERSHIP, "Attendee__c": {
+        "sync_as": "person", "fields": {"Email__c": f.EMAIL}}}})
+    streams, skipped = custom.plan(settings.custom_objects, client.describe_global, client.describe)
     assert skipped == []
     membership, attendee = streams
     assert (membership.name, membership.role, membership.custom) == ("Membership__c", Role.CUSTOM_OBJECT, True)
-    assert membership.select_fields(dict(membership.mapping)) == [
+    assert membership.select_fields(settings.mapping("Membership__c")) == [
         "Id", "IsDeleted", "SystemModstamp", "Level__c", "Member__c"]
-    assert (attendee.role, dict(attendee.mapping)) == (Role.PERSON, {"Email__c": f.EMAIL})
+    assert (attendee.role, settings.mapping("Attendee__c")) == (Role.PERSON, {"Email__c": f.EMAIL})
 
 
 @pytest.mark.parametrize("name,table,reason", [
@@ -192,26 +189,18 @@ def test_a_path_through_a_parent_object_is_read_and_normalised(client, org):
     sf.Membership__c.create({"Level__c": "Gold", "Attendee__c": attendee})
     obj = configured(Membership__c={**MEMBERSHIP, "field": "Attendee__r.Email__c", "match": "email"})
     (stream,), _ = custom.plan(obj, client.describe_global, client.describe)
-    fields = ", ".join(stream.select_fields(dict(stream.mapping)))
+    mapping = obj["Membership__c"].mapping
+    fields = ", ".join(stream.select_fields(mapping))
     (record,) = next(client.query_pages(f"SELECT {fields} FROM Membership__c"))
-    mapped = custom.to_custom_record(obj["Membership__c"], record, dict(stream.mapping))
+    mapped = custom.to_custom_record(obj["Membership__c"], record, mapping)
     assert (mapped.fields, mapped.identify_by, mapped.identifier, mapped.deleted) == (
         {"Level__c": "Gold"}, "email", "ann@x.org", False)
 
 
 @pytest.fixture
 def syncer(org, tmp_path):
-    config = org.config
-    settings = from_dict({
-        "source": {"login_url": org.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state")},
-        "custom_objects": {"Membership__c": MEMBERSHIP, "Missing__c": SUBSCRIPTION}})
-    service = Syncer(settings)
-    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                                client_secret=config.client_secret, username=config.username,
-                                password=config.password))
+    service = connected(org, tmp_path, custom_objects={"Membership__c": MEMBERSHIP,
+                                                       "Missing__c": SUBSCRIPTION})
     yield service
     service.close()
 
@@ -234,16 +223,8 @@ def test_a_poll_reads_custom_objects_after_people_and_reports_what_it_skipped(sy
 def test_a_filter_chooses_the_custom_records_a_poll_reads(org, tmp_path, auto_archive):
     # Custom-object records have no archived state: with auto-archive or without, the filter
     # is asked of Salesforce, and a record that stops matching keeps its last values.
-    config = org.config
-    service = Syncer(from_dict({
-        "source": {"login_url": org.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state"), "auto_archive": auto_archive},
-        "custom_objects": {"Membership__c": MEMBERSHIP}, "filters": {"Membership__c": GOLD}}))
-    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                                client_secret=config.client_secret, username=config.username,
-                                password=config.password))
+    service = connected(org, tmp_path, sync={"auto_archive": auto_archive},
+                        custom_objects={"Membership__c": MEMBERSHIP}, filters={"Membership__c": GOLD})
     sf = org.client()
     gold, _ = (sf.Membership__c.create({"Level__c": level})["id"] for level in ("Gold", "Silver"))
     service.sync()
@@ -280,19 +261,9 @@ def test_a_path_identifier_links_the_same_records_through_bulk_and_rest(org, tmp
     stranger = sf.Attendee__c.create({"Email__c": "zed@x.org"})["id"]
     for level, who in (("Gold", attendee), ("Silver", attendee), ("Bronze", stranger), ("None", None)):
         sf.Membership__c.create({"Level__c": level, **({"Attendee__c": who} if who else {})})
-    config = org.config
-    settings = from_dict({
-        "source": {"login_url": org.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-        "sync": {"objects": ["Contact"], "state_dir": str(tmp_path / "state"), "bulk_api": bulk_api,
-                 "bulk_threshold": 2},
-        "custom_objects": {"Membership__c": {**MEMBERSHIP, "field": "Attendee__r.Email__c",
-                                             "match": "email", "create_people": False}}})
-    service = Syncer(settings)
-    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                                client_secret=config.client_secret, username=config.username,
-                                password=config.password))
+    service = connected(org, tmp_path, sync={"bulk_api": bulk_api, "bulk_threshold": 2},
+                        custom_objects={"Membership__c": {**MEMBERSHIP, "field": "Attendee__r.Email__c",
+                                                          "match": "email", "create_people": False}})
     summary = service.sync()
     assert summary.streams["Membership__c"].api == ("Bulk API 2.0" if bulk_api else "REST")
     person = next(service.cdp.people())

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncer.cdp import readers
-from syncer.cdp.limits import ConfigurationError
-from syncer.config import from_dict
-from syncer.salesforce import Credentials
+from syncer.config import ConfigurationError, from_dict
 from syncer.service import Syncer
 from syncer.sync import formulas
+
+from configs import connected
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -48,22 +48,13 @@ def org(salesforce_org):
 
 
 def make_syncer(org, tmp_path, **sync) -> Syncer:
-    config = org.config
-    settings = from_dict({
-        "source": {"login_url": org.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-        "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-        "sync": {"objects": ["Contact", "Account"], "state_dir": str(tmp_path / "state"), **sync},
-        "objects": {"Contact": {"custom_fields": {"Tier__c": "str:cm:tier"}},
-                    "Account": {"custom_fields": {"Tier__c": "str:oc:tier"}}},
-        "permissions": {"email": {"field": "HasOptedOutOfEmail", "value_for_true": False,
-                                   "value_for_false": True}},
-        "filters": {"Contact": {"conditions": [{"field": "LeadSource", "operator": "=", "value": "Web"}]}}})
-    service = Syncer(settings)
-    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                                client_secret=config.client_secret, username=config.username,
-                                password=config.password))
-    return service
+    return connected(
+        org, tmp_path, sync={"objects": ["Contact", "Account"], **sync},
+        objects={"Contact": {"custom_fields": {"Tier__c": "str:cm:tier"}},
+                 "Account": {"custom_fields": {"Tier__c": "str:oc:tier"}}},
+        permissions={"email": {"field": "HasOptedOutOfEmail", "value_for_true": False,
+                               "value_for_false": True}},
+        filters={"Contact": {"conditions": [{"field": "LeadSource", "operator": "=", "value": "Web"}]}})
 
 
 def recalculate(org, sobject, values: dict[str, str]) -> None:

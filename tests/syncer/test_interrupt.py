@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from syncer.cli import main
 from syncer.interrupt import between_database_calls
 
+import configs
+
 CONTACTS = 4500  # three REST keyset pages of 2,000
 
 
@@ -38,19 +40,7 @@ def slow_org_config(salesforce_org, tmp_path):
     records = [{"LastName": f"L{n}", "Email": f"p{n}@example.org"} for n in range(CONTACTS)]
     salesforce_org.control("POST", "orgs/org1/records/Contact", json={"records": records})
     config = salesforce_org.config
-    path = tmp_path / "syncer.toml"
-    path.write_text(f"""
-[source]
-login_url = "{salesforce_org.url}"
-client_id = "{config.client_id}"
-client_secret = "{config.client_secret}"
-ca_bundle = "{salesforce_org.ca_path}"
-[cdp]
-url = "sqlite:///{tmp_path / 'cdp.db'}"
-[sync]
-objects = ["Contact"]
-bulk_api = false
-""")
+    path = configs.write(tmp_path / "syncer.toml", salesforce_org, tmp_path, sync={"bulk_api": False})
     result = CliRunner().invoke(main, ["--config", str(path), "connect", "--username", config.username,
                                        "--password", config.password])
     assert result.exit_code == 0, result.output

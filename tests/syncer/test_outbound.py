@@ -5,25 +5,15 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cdp.sources import record_event
-from syncer.config import from_dict
-from syncer.salesforce import Credentials
-from syncer.service import Syncer
 from syncer.sync.outbound import outbound_table, send
+
+from configs import connected
 
 
 @pytest.fixture
 def syncer(salesforce_org, tmp_path):
-    config = salesforce_org.config
-    settings = from_dict({"source": {"login_url": salesforce_org.url, "client_id": config.client_id,
-                                     "client_secret": config.client_secret, "ca_bundle": str(salesforce_org.ca_path)},
-                          "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-                          "sync": {"state_dir": str(tmp_path / "state"), "objects": ["Contact"]},
-                          "outbound": {"activities": ["email-opened"]}})
-    service = Syncer(settings)
     salesforce_org.client().Contact.create({"LastName": "Lee", "Email": "l@x.org"})
-    service.connect(Credentials(instance_url=salesforce_org.url, login_url=salesforce_org.url,
-                                client_id=config.client_id, client_secret=config.client_secret,
-                                username=config.username, password=config.password))
+    service = connected(salesforce_org, tmp_path, outbound={"activities": ["email-opened"]})
     service.sync()
     yield service
     service.close()

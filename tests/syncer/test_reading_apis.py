@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from syncer.cdp import readers
-from syncer.config import from_dict
-from syncer.salesforce import Credentials, FatalError
+from syncer.salesforce import FatalError
 from syncer.service import Syncer
 from syncer.sync import bulk, engine, state
+
+from configs import connected
 
 DESCRIBES = {
     "Contact": {"fields": [
@@ -105,19 +106,9 @@ def org(salesforce_org):
 
 
 def make_syncer(org, tmp_path, name: str, **sync) -> Syncer:
-    config = org.config
-    settings = from_dict({
-        "source": {"login_url": org.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(org.ca_path)},
-        "cdp": {"url": f"sqlite:///{tmp_path / (name + '.db')}"},
-        "permissions": {"email": {"field": "HasOptedOutOfEmail", "value_for_true": False,
-                                   "value_for_false": True}},
-        "sync": {"objects": ["Contact", "Account"], "state_dir": str(tmp_path / name), **sync}})
-    service = Syncer(settings)
-    service.connect(Credentials(instance_url=org.url, login_url=org.url, client_id=config.client_id,
-                                client_secret=config.client_secret, username=config.username,
-                                password=config.password))
-    return service
+    return connected(org, tmp_path / name, sync={"objects": ["Contact", "Account"], **sync},
+                     permissions={"email": {"field": "HasOptedOutOfEmail", "value_for_true": False,
+                                            "value_for_false": True}})
 
 
 def snapshot(service: Syncer) -> tuple[list, list]:

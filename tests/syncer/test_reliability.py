@@ -14,26 +14,11 @@ import sqlalchemy as sa
 
 from syncer.cli import main  # noqa: F401 - the CLI under test must import
 
+import configs
+
 CONTACTS = 12000  # the long runs and the faults run: two Bulk results pages of 10,000 rows
 SMALL = 6000      # the default run's kills: one results page of three chunks, above bulk_threshold
 CHUNK = 2000  # rows merged in one transaction (syncer.sync.engine.PAGE_SIZE)
-
-
-def write_config(path, tmp, server, bulk_api=True, cdp_url=None, poll_minutes=15):
-    config = server.config
-    path.write_text(f"""
-[source]
-login_url = "{server.url}"
-client_id = "{config.client_id}"
-client_secret = "{config.client_secret}"
-ca_bundle = "{server.ca_path}"
-[cdp]
-url = "{cdp_url or f'sqlite:///{tmp / "cdp.db"}'}"
-[sync]
-objects = ["Contact", "Account"]
-bulk_api = {"true" if bulk_api else "false"}
-poll_interval_minutes = {poll_minutes}
-""")
 
 
 def cdp_snapshot(url):
@@ -100,7 +85,9 @@ def connected_folders(tmp_path, server, *names, bulk_api=True, cdp_urls=None, po
         folder = tmp_path / name
         folder.mkdir()
         url = (cdp_urls or {}).get(name)
-        write_config(folder / "syncer.toml", folder, server, bulk_api, url, poll_minutes)
+        configs.write(folder / "syncer.toml", server, folder, cdp={"url": url} if url else {},
+                      sync={"objects": ["Contact", "Account"], "bulk_api": bulk_api,
+                            "poll_interval_minutes": poll_minutes})
         connect(folder / "syncer.toml", server)
         folders.append(folder)
     return folders

@@ -1,8 +1,10 @@
 """The syncer's Salesforce client against the real mock: retries, refresh, budget, errors."""
 import pytest
 
-from syncer.salesforce import (ApiLimitError, AuthError, Credentials, FatalError, SalesforceClient,
-                               make_session, parse_limit_info)
+from syncer.salesforce import (ApiLimitError, AuthError, FatalError, SalesforceClient, make_session,
+                               parse_limit_info)
+
+from configs import credentials
 
 
 @pytest.mark.parametrize("header,expected", [
@@ -17,11 +19,8 @@ def test_limit_info_is_parsed_tolerantly(header, expected):
 
 @pytest.fixture
 def client(salesforce_org):
-    config = salesforce_org.config
-    creds = Credentials(instance_url=salesforce_org.url, login_url=salesforce_org.url,
-                        client_id=config.client_id, client_secret=config.client_secret,
-                        username=config.username, password=config.password)
-    return SalesforceClient(creds, session=make_session(verify=str(salesforce_org.ca_path)))
+    return SalesforceClient(credentials(salesforce_org),
+                            session=make_session(verify=str(salesforce_org.ca_path)))
 
 
 def test_query_pages_and_usage(client, salesforce_org):

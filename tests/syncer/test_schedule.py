@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from syncer.config import from_dict
-from syncer.salesforce import Credentials
-from syncer.service import Syncer, is_due
+from syncer.service import is_due
+
+from configs import connected
 
 TEN = datetime(2030, 5, 1, 10, 0, tzinfo=timezone.utc)
 QUARTER = timedelta(minutes=15)
@@ -37,16 +37,7 @@ def clock():
 
 @pytest.fixture
 def syncer(salesforce_org, tmp_path, clock):
-    config = salesforce_org.config
-    settings = from_dict({"source": {"login_url": salesforce_org.url, "client_id": config.client_id,
-                                     "client_secret": config.client_secret},
-                          "cdp": {"url": f"sqlite:///{tmp_path / 'cdp.db'}"},
-                          "sync": {"state_dir": str(tmp_path / "state"), "objects": ["Contact"],
-                                   "poll_interval_minutes": 15}})
-    service = Syncer(settings, clock=clock)
-    service.connect(Credentials(instance_url=salesforce_org.url, login_url=salesforce_org.url,
-                                client_id=config.client_id, client_secret=config.client_secret,
-                                username=config.username, password=config.password))
+    service = connected(salesforce_org, tmp_path, clock=clock, sync={"poll_interval_minutes": 15})
     yield service
     service.close()
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from syncer.cdp import fields as f
 from syncer.cdp import readers
+from syncer.cdp.fieldmap import DEFAULT_FIELDS
 from syncer.cdp.settings import UI_STRATEGIES, FindStrategy, MergeStrategy
-from syncer.config import DEFAULT_FIELDS, KEY_STRATEGIES
+from syncer.config import KEY_STRATEGIES
 from syncer.service import Syncer
 
 # --- the CDP as the comparison sees it ------------------------------------------------------

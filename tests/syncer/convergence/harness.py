@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from syncer.config import KEY_STRATEGIES, from_dict
-from syncer.salesforce import Credentials
+from syncer.config import KEY_STRATEGIES
 from syncer.service import Syncer
+
+from configs import connected
 
 from .compare import History, Snapshot, compare, snapshot
 
@@ -70,30 +71,12 @@ class Org:
         return self.sf.query_all(soql, include_deleted=True)["records"]
 
 
-def settings_document(server, cdp_url: str, state_dir: Path, strategy: str, key: str) -> dict:
-    """The syncer configuration both CDPs use."""
-    config = server.config
-    return {
-        "source": {"login_url": server.url, "client_id": config.client_id,
-                   "client_secret": config.client_secret, "ca_bundle": str(server.ca_path)},
-        "cdp": {"url": cdp_url},
-        "permissions": PERMISSIONS,
-        "merge": {"people": {"strategy": strategy, "key_strategy": key},
-                  "organizations": {"strategy": strategy, "key_strategy": key}},
-        "sync": {"objects": OBJECTS, "state_dir": str(state_dir), "bulk_api": False}}
-
-
 def make_syncer(server, folder: Path, strategy: str, key: str) -> Syncer:
     """A syncer on a new SQLite CDP in ``folder``, connected to the org."""
-    folder.mkdir(parents=True, exist_ok=True)
-    settings = from_dict(settings_document(server, f"sqlite:///{folder / 'cdp.db'}",
-                                           folder / "state", strategy, key))
-    service = Syncer(settings)
-    config = server.config
-    service.connect(Credentials(instance_url=server.url, login_url=server.url,
-                                client_id=config.client_id, client_secret=config.client_secret,
-                                username=config.username, password=config.password))
-    return service
+    merge = {"strategy": strategy, "key_strategy": key}
+    return connected(server, folder, permissions=PERMISSIONS,
+                     merge={"people": merge, "organizations": merge},
+                     sync={"objects": OBJECTS, "bulk_api": False})
 
 
 class Pair:
