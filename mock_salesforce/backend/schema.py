@@ -158,9 +158,9 @@ class SObjectDef:
         """The describeGlobal entry of this object."""
         return describing.summary(self, version)
 
-    def describe(self, version: str) -> dict:
-        """The full sObject describe."""
-        return describing.full(self, version)
+    def describe(self, version: str, instance_url: str | None = None) -> dict:
+        """The full sObject describe (with the UI links when the instance's URL is given)."""
+        return describing.full(self, version, instance_url)
 
 
 class Schema:

@@ -53,6 +53,27 @@ def test_describes_carry_exactly_the_keys_real_orgs_send(schema):
         assert list(body) == sorted(body)  # the API lists keys alphabetically
 
 
+# Keys of a v61.0 describe that grouparoo's v42.0 recording does not have.
+LATER_OBJECT_KEYS = set("""associateEntityType associateParentEntity deepCloneable
+defaultImplementation extendedBy extendsInterfaces implementedBy implementsInterfaces
+isInterface""".split())
+LATER_FIELD_KEYS = {"aiPredictionField", "formulaTreatNullNumberAsZero"}
+
+
+@pytest.mark.parametrize("version, object_gone, field_gone, record_type_gone", [
+    ("v42.0", LATER_OBJECT_KEYS, LATER_FIELD_KEYS, {"developerName"}),
+    ("v49.0", {"associateEntityType", "associateParentEntity"}, set(), set()),
+    ("v50.0", set(), set(), set())])
+def test_describe_keys_follow_the_api_version(schema, version, object_gone, field_gone,
+                                              record_type_gone):
+    body = schema.get("Account").describe(version)
+    assert set(body) == OBJECT_KEYS - object_gone
+    assert set(schema.get("Account").summary(version)) == GLOBAL_KEYS - object_gone
+    assert set(body["fields"][0]) == FIELD_KEYS - field_gone
+    assert "developerName" not in body["recordTypeInfos"][0] if record_type_gone else \
+        body["recordTypeInfos"][0]["developerName"] == "Master"
+
+
 @pytest.mark.parametrize("sobject, expected", [
     ("Account", {"MasterRecordId": "reference", "LastViewedDate": "datetime",
                  "LastReferencedDate": "datetime", "PhotoUrl": "url", "Jigsaw": "string",
