@@ -189,19 +189,12 @@ def purge(org, record_ids: list) -> list[dict]:
         for record_id in record_ids:
             try:
                 sobject, row = _locate(org, record_id, _not_found)
-                now = to_millis(org.clock.now())
                 with org.store.engine.begin() as conn:
                     along = _logged(org, row["Id"], conn) if row["IsDeleted"] else [
                         (child, i) for child, found in _taken(org, sobject, [row["Id"]], conn)
                         for i in found]
                     for gone, gone_id in [(sobject, row["Id"]), *along]:
-                        table = org.store.table(gone)
-                        deleted_at = conn.execute(sa.select(table.c._deleted_at).where(
-                            table.c.Id == gone_id)).scalar() or now
-                        conn.execute(table.delete().where(table.c.Id == gone_id))
-                        conn.execute(log.delete().where(log.c.record_id == gone_id))
-                        conn.execute(log.insert().values(record_id=gone_id, sobject=gone.name,
-                                                         deleted_at=deleted_at))
+                        _purge_row(org, gone, gone_id, conn)
                     conn.execute(cascades.delete().where(sa.or_(
                         cascades.c.root_id == row["Id"], cascades.c.record_id == row["Id"])))
                 results.append(_result(record_id, None))
@@ -209,6 +202,17 @@ def purge(org, record_ids: list) -> list[dict]:
                 results.append(_result(record_id, error))
         _forget_old(org, log)
     return results
+
+
+def _purge_row(org, sobject, record_id: str, conn: sa.Connection) -> None:
+    """Drop one row; the deleted log keeps its id and deletion time (now if it was live)."""
+    table, log = org.store.table(sobject), log_table(org)
+    deleted_at = conn.execute(sa.select(table.c._deleted_at).where(
+        table.c.Id == record_id)).scalar() or to_millis(org.clock.now())
+    conn.execute(table.delete().where(table.c.Id == record_id))
+    conn.execute(log.delete().where(log.c.record_id == record_id))
+    conn.execute(log.insert().values(record_id=record_id, sobject=sobject.name,
+                                     deleted_at=deleted_at))
 
 
 def _forget_old(org, log: sa.Table) -> None:
