@@ -91,22 +91,31 @@ def _taken(org, sobject, parent_ids: list[str], conn: sa.Connection) -> list[tup
     taken, seen, frontier = [], set(parent_ids), [(sobject, parent_ids)]
     while frontier:
         parent, wanted = frontier.pop(0)
-        for relation in parent.child_relationships:
-            child = org.schema.get(relation.child_sobject) if relation.cascade_delete else None
-            if child is None:
-                continue
-            table = org.store.table(child)
-            found = []
-            for start in range(0, len(wanted), 500):
-                found += conn.execute(sa.select(table.c.Id).where(
-                    table.c[relation.field].in_(wanted[start:start + 500]),
-                    table.c.IsDeleted.is_(False))).scalars()
-            fresh = sorted(set(found) - seen)
+        for child, child_ids in _children(org, parent, wanted, conn):
+            fresh = sorted(set(child_ids) - seen)
             seen.update(fresh)
             if fresh:
                 taken.append((child, fresh))
                 frontier.append((child, fresh))
     return taken
+
+
+def _children(org, parent, parent_ids: list[str], conn: sa.Connection) -> list[tuple]:
+    """The live records each cascadeDelete relationship of ``parent`` ties to ``parent_ids``,
+    by child object: one UNION ALL per 500 parents (a delete is on every Bulk row's path)."""
+    relations = [(org.schema.get(r.child_sobject), r.field) for r in parent.child_relationships
+                 if r.cascade_delete and org.schema.get(r.child_sobject) is not None]
+    found: dict = {}
+    for start in range(0, len(parent_ids) if relations else 0, 500):
+        chunk = parent_ids[start:start + 500]
+        selects = [sa.select(sa.literal_column(str(index)).label("relation"), table.c.Id).where(
+            table.c[name].in_(chunk), table.c.IsDeleted.is_(False))
+            for index, (child, name) in enumerate(relations)
+            for table in [org.store.table(child)]]
+        query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+        for index, record_id in conn.execute(query):
+            found.setdefault(relations[int(index)][0].name, []).append(record_id)
+    return [(org.schema.get(name), child_ids) for name, child_ids in found.items()]
 
 
 def _logged(org, root_id: str, conn: sa.Connection) -> list[tuple]:
