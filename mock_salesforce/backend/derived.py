@@ -2,9 +2,9 @@
 
 Each standard object names its rule in ``data/standard_objects.json`` (``"derived": "person"``);
 the rules here know fields, never object names, so a new object with a person's name fields
-reuses ``person``. ``derive(sobject, row, merged, now)`` sees the columns being written (``row``) and the record as
-it will be (``merged``: the stored record updated by ``row``) and adds the derived columns to
-``row``. Fields not derived here stay null (``LastViewedDate``, ``PushCount``…) or keep the value
+reuses ``person``. ``derive(sobject, row, merged, now)`` sees the columns being written (``row``)
+and the record as it will be (``merged``: the stored record updated by ``row``) and adds the
+derived columns to ``row``. Fields not derived here stay null (``LastViewedDate``, ``PushCount``…) or keep the value
 written on create (booleans false, roll-up counts 0).
 Not emulated: values that need another record (a task's ``AccountId`` through its opportunity
 or contact, a campaign member's copies of its contact's or lead's fields), fiscal years that do
