@@ -36,7 +36,8 @@ def describe(version, sobject):
     With ``ETag`` and ``Last-Modified`` (the org's last schema change), as real orgs send; an
     ``If-None-Match`` of the current ETag answers 304 with no body.
     """
-    response = jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(version))
+    response = jsonify(org().sobject(sobject, errors.NOT_FOUND).describe(
+        version, request.host_url.rstrip("/")))
     etag = hashlib.sha1(response.get_data()).hexdigest()[:8]
     if request.if_none_match.contains(etag):
         return "", 304, {"ETag": f'"{etag}"'}

@@ -7,7 +7,7 @@ are written and invalid ones reported, each in its own position of the result li
 from __future__ import annotations
 
 from .. import errors
-from . import dml, ids
+from . import dml, ids, recycle_bin
 from .dml import Result
 
 MAX_RECORDS = 200
@@ -115,7 +115,7 @@ def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
         return (sobject, existing["Id"]), existing["Id"]
 
     def write(plan, conn):
-        org.store.update(plan[0], plan[1], dml.deletion_values(org), conn)
+        recycle_bin.to_bin(org, plan[0], plan[1], conn)
 
     return _run(org, record_ids, check, write, all_or_none, failed_id=lambda record_id: record_id)
 

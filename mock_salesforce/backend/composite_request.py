@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import errors
-from . import ids
+from . import ids, recycle_bin
 
 MAX_SUBREQUESTS = 25
 MAX_GRAPHS = 75
@@ -121,4 +121,5 @@ class Undo:
                     else:
                         store.update(sobject, record_id,
                                      {k: v for k, v in row.items() if k != "Id"}, conn)
+                        recycle_bin.restore_along(self.org, record_id, conn)
         self.steps.clear()

@@ -1,8 +1,10 @@
 """Read-only fields Salesforce computes when a record is written, from the values being written.
 
-``derive(sobject, row, merged, now)`` sees the columns being written (``row``) and the record as
-it will be (``merged``: the stored record updated by ``row``) and adds the derived columns to
-``row``. Fields not derived here stay null (``LastViewedDate``, ``PushCount``…) or keep the value
+Each standard object names its rule in ``data/standard_objects.json`` (``"derived": "person"``);
+the rules here know fields, never object names, so a new object with a person's name fields
+reuses ``person``. ``derive(sobject, row, merged, now)`` sees the columns being written (``row``)
+and the record as it will be (``merged``: the stored record updated by ``row``) and adds the
+derived columns to ``row``. Fields not derived here stay null (``LastViewedDate``, ``PushCount``…) or keep the value
 written on create (booleans false, roll-up counts 0).
 Not emulated: values that need another record (a task's ``AccountId`` through its opportunity
 or contact, a campaign member's copies of its contact's or lead's fields), fiscal years that do
@@ -23,16 +25,19 @@ ACCOUNT_PREFIX = "001"
 
 def derive(sobject: SObjectDef, row: dict, merged: dict, now: datetime) -> None:
     """Add to ``row`` the fields Salesforce derives from what it writes."""
-    rule = _RULES.get(sobject.name)
+    rule = RULES.get(sobject.derived) if sobject.derived else None
     if rule is not None:
         rule(row, merged, now)
 
 
 def from_id(sobject: SObjectDef, row: dict) -> None:
-    """Fields a new record derives from its id: the ``PhotoUrl`` of an account, contact or lead
-    (``/services/images/photo/{Id}``, as recorded from a real org)."""
-    if "PhotoUrl" in sobject.fields and sobject.name != "User":
-        row["PhotoUrl"] = f"/services/images/photo/{row['Id']}"
+    """Fields a new record derives from its id, as the data file's ``"_fromId"`` templates say
+    (an account's, contact's or lead's ``PhotoUrl``: ``/services/images/photo/{Id}``, recorded
+    from a real org)."""
+    for field in sobject.fields.values():
+        template = field.extra.get("_fromId")
+        if template is not None:
+            row[field.name] = template.replace("{Id}", row["Id"])
 
 
 def _set(row: dict, merged: dict, name: str, value: object) -> None:
@@ -106,5 +111,6 @@ def _campaign_member(row: dict, merged: dict, now: datetime) -> None:
              "Contact" if merged.get("ContactId") else "Lead")
 
 
-_RULES = {"Contact": _person, "Lead": _person, "User": _person, "Opportunity": _opportunity,
-          "Task": _task, "Event": _event, "CampaignMember": _campaign_member}
+# The rules by the name an object's "derived" key gives in the data file.
+RULES = {"person": _person, "opportunity": _opportunity, "task": _task, "event": _event,
+         "campaignMember": _campaign_member}

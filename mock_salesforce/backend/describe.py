@@ -6,7 +6,8 @@ The key sets are those of real describes: API v42.0 recorded from a Developer Ed
 unit tests), which add ``aiPredictionField`` and ``formulaTreatNullNumberAsZero`` to fields.
 Rules generalise what the recordings show (``searchPrefilterable``, ``permissionable``): a field
 the recordings do not cover may differ from a real org's in those two keys.
-Not emulated: the ``ui*Template`` urls (they need the instance URL), layouts, action overrides.
+A key introduced after an API version is left out of that version's describes (``SINCE``).
+Not emulated: layouts, action overrides.
 """
 from __future__ import annotations
 
@@ -113,6 +114,29 @@ def field_entry(field: "FieldDef") -> dict:
     return entry
 
 
+# The first API version whose describes carry a key, where the evidence says it came later than
+# the oldest version the mock serves; every other key is sent at every version.
+# - associateEntityType, associateParentEntity: "Available in API version 50.0 and later" (SOAP API
+#   Developer Guide, DescribeSObjectResult).
+# - the rest: absent from the v42.0 recording (grouparoo), present in the v61.0 one (Airbyte) and
+#   in a pre-50.0 recording (CumulusCI's bulkdata test describe has them all but the two above);
+#   the Spring '16 guide lists none of the object keys, the Summer '20 (49.0) guide lists them as
+#   "Reserved for future use". Which release between 43.0 and 49.0 added them is not known:
+#   43.0, the first after the recording, is a guess.
+SINCE = {
+    "associateEntityType": 50.0, "associateParentEntity": 50.0,
+    **dict.fromkeys(("deepCloneable", "defaultImplementation", "extendedBy", "extendsInterfaces",
+                     "implementedBy", "implementsInterfaces", "isInterface"), 43.0)}
+FIELD_SINCE = dict.fromkeys(("aiPredictionField", "formulaTreatNullNumberAsZero"), 43.0)
+RECORD_TYPE_SINCE = {"developerName": 43.0}
+
+
+def since(body: dict, introduced: dict[str, float], version: str) -> dict:
+    """``body`` without the keys introduced after API ``version`` (``v42.0``)."""
+    number = float(version.lstrip("v"))
+    return {k: v for k, v in body.items() if introduced.get(k, 0.0) <= number}
+
+
 _SUMMARY_DEFAULTS = {
     "activateable": False, "associateEntityType": None, "associateParentEntity": None,
     "customSetting": False, "deepCloneable": False, "deprecatedAndHidden": False,
@@ -141,28 +165,34 @@ def summary(sobject: "SObjectDef", version: str) -> dict:
             "label": sobject.label, "labelPlural": sobject.label_plural, "name": sobject.name,
             "undeletable": sobject.deletable, "updateable": sobject.updateable}
     body.update({k: v for k, v in sobject.flags.items() if k in body})
-    body = dict(sorted(body.items()))
+    body = since(dict(sorted(body.items())), SINCE, version)
     body["urls"] = urls(sobject, version)
     return body
 
 
-def full(sobject: "SObjectDef", version: str) -> dict:
-    """The full sObject describe."""
+def full(sobject: "SObjectDef", version: str, instance_url: str | None = None) -> dict:
+    """The full sObject describe; with the instance's URL, the classic UI links of a layoutable
+    object (``uiDetailTemplate``, ``uiEditTemplate``, ``uiNewRecord``) as real orgs send them."""
     body = summary(sobject, version)
+    if instance_url and body.get("layoutable"):
+        body["urls"] = {**body["urls"], "uiDetailTemplate": f"{instance_url}/{{ID}}",
+                        "uiEditTemplate": f"{instance_url}/{{ID}}/e",
+                        "uiNewRecord": f"{instance_url}/{sobject.key_prefix}/e"}
     body.update({
         "actionOverrides": [], "childRelationships": [c.describe() for c in
                                                       sobject.child_relationships],
         "compactLayoutable": True, "defaultImplementation": None, "extendedBy": None,
-        "extendsInterfaces": None, "fields": [f.describe() for f in sobject.fields.values()],
+        "extendsInterfaces": None,
+        "fields": [since(f.describe(), FIELD_SINCE, version) for f in sobject.fields.values()],
         "implementedBy": None, "implementsInterfaces": None, "listviewable": None,
         "lookupLayoutable": None, "namedLayoutInfos": [], "networkScopeFieldName": None,
-        "recordTypeInfos": [{
+        "recordTypeInfos": [since({
             "active": True, "available": True, "defaultRecordTypeMapping": True,
             "developerName": "Master", "master": True, "name": "Master",
             "recordTypeId": "012000000000000AAA",
             "urls": {"layout": f"/services/data/{version}/sobjects/{sobject.name}/describe/"
-                               "layouts/012000000000000AAA"}}],
+                               "layouts/012000000000000AAA"}}, RECORD_TYPE_SINCE, version)],
         "searchLayoutable": True, "sobjectDescribeOption": "FULL",
         "supportedScopes": [{"label": "All records", "name": "everything"}],
     })
-    return dict(sorted(body.items()))
+    return since(dict(sorted(body.items())), SINCE, version)

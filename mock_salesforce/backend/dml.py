@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..clock import to_millis
-from . import derived, ids
+from . import derived, ids, recycle_bin
 from .records import to_store
 from .schema import SObjectDef
 
@@ -219,18 +219,13 @@ def update(org, sobject: SObjectDef, record_id: str, body: object, user_id: str)
 
 
 def delete(org, sobject: SObjectDef, record_id: str) -> None:
-    """Move a record to the recycle bin (``IsDeleted`` true, stamps bumped)."""
+    """Move a record to the recycle bin (``IsDeleted`` true, stamps bumped), with the records
+    its cascadeDelete relationships take along."""
     _require(sobject.deletable, sobject, "delete")
     with org.store.write_lock:
         existing = lookup(org, sobject, record_id)
         with org.store.engine.begin() as conn:
-            org.store.update(sobject, existing["Id"], deletion_values(org), conn)
-
-
-def deletion_values(org) -> dict:
-    """The columns a delete sets: in the recycle bin from now, stamps bumped."""
-    now = to_millis(org.clock.now())
-    return {"IsDeleted": True, "_deleted_at": now, "SystemModstamp": now}
+            recycle_bin.to_bin(org, sobject, existing["Id"], conn)
 
 
 def external_matches(org, sobject: SObjectDef, field_name: str, value: str) -> list[str]:

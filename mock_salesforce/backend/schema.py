@@ -117,6 +117,8 @@ class SObjectDef:
     queryable: bool = True
     # describeGlobal/describe flags that differ from a standard object's (mergeable, ...).
     flags: dict = dc_field(default_factory=dict)
+    # The rule of ``derived.py`` computing the object's read-only fields (``person``…), if any.
+    derived: str | None = None
     fields: dict[str, FieldDef] = dc_field(default_factory=dict)
     child_relationships: list[ChildRelationship] = dc_field(default_factory=list)
 
@@ -156,9 +158,9 @@ class SObjectDef:
         """The describeGlobal entry of this object."""
         return describing.summary(self, version)
 
-    def describe(self, version: str) -> dict:
-        """The full sObject describe."""
-        return describing.full(self, version)
+    def describe(self, version: str, instance_url: str | None = None) -> dict:
+        """The full sObject describe (with the UI links when the instance's URL is given)."""
+        return describing.full(self, version, instance_url)
 
 
 class Schema:
@@ -195,7 +197,9 @@ class Schema:
                 for target in definition.reference_to:
                     parent = self._objects.get(target.lower())
                     if parent is not None:
-                        name = CHILD_NAMES.get((child.name, definition.name))
+                        # A standard reference names its child relationship in the data file
+                        # ("_children": Account.Contacts); most have none.
+                        name = definition.extra.get("_children")
                         if name is None and definition.custom and definition.relationship_name:
                             # Salesforce's default child relationship name: the child's plural.
                             name = child.name.removesuffix("__c") + "s__r"
@@ -203,20 +207,6 @@ class Schema:
                             child.name, definition.name, name,
                             bool(definition.extra.get("_cascadeChildren"))))
 
-
-# Child relationship names of standard objects (Account.Contacts, Opportunity.OpportunityContactRoles…).
-CHILD_NAMES = {
-    ("Contact", "AccountId"): "Contacts", ("Opportunity", "AccountId"): "Opportunities",
-    ("Account", "ParentId"): "ChildAccounts", ("Contact", "ReportsToId"): None,
-    ("OpportunityContactRole", "OpportunityId"): "OpportunityContactRoles",
-    ("OpportunityContactRole", "ContactId"): "OpportunityContactRoles",
-    ("CampaignMember", "CampaignId"): "CampaignMembers",
-    ("CampaignMember", "ContactId"): "CampaignMembers", ("CampaignMember", "LeadId"): "CampaignMembers",
-    ("Campaign", "ParentId"): "ChildCampaigns", ("Opportunity", "CampaignId"): "Opportunities",
-    ("Task", "WhoId"): "Tasks", ("Task", "WhatId"): "Tasks",
-    ("Event", "WhoId"): "Events", ("Event", "WhatId"): "Events",
-    ("Lead", "ConvertedContactId"): None, ("Lead", "ConvertedAccountId"): None,
-}
 
 
 def _label(name: str) -> str:

@@ -26,8 +26,8 @@ _ATTRIBUTES = {"length": "length", "precision": "precision", "scale": "scale", "
                "externalId": "external_id"}
 _HANDLED = {"name", "type", "required", "readOnly", "createOnly", "referenceTo",
             "relationshipName", "picklist", "_note"} | _ATTRIBUTES.keys()
-# Keys of the data file starting with "_" stay out of describe: "_cascadeChildren" makes the
-# parent's childRelationships entry cascadeDelete (deleting the parent deletes these records).
+# Keys of the data file starting with "_" are the mock's own rules and stay out of describe
+# ("_children", "_cascadeChildren", "_fromId": the data file's "_about" explains them).
 
 
 @functools.cache
@@ -148,16 +148,18 @@ def sobject(name: str, prefix: str, fields: list[FieldDef], owned: bool = True,
 
 def standard_objects() -> list[SObjectDef]:
     """Fresh definitions of every standard object (each org gets its own copies)."""
-    objects = []
-    for name, spec in _data()["objects"].items():
-        fields = _expand(spec["fields"], spec["label"])
-        flags = dict(spec.get("flags", {}))
-        objects.append(SObjectDef(
-            name=name, key_prefix=spec["keyPrefix"], label=spec["label"],
-            label_plural=spec["labelPlural"], fields={f.name: f for f in fields},
-            createable=flags.get("createable", True), updateable=flags.get("updateable", True),
-            deletable=flags.get("deletable", True), flags=flags))
-    return objects
+    return [definition(name, spec) for name, spec in _data()["objects"].items()]
+
+
+def definition(name: str, spec: dict) -> SObjectDef:
+    """One object entry of the data file as an SObjectDef: its fields, flags and rules."""
+    fields = _expand(spec["fields"], spec["label"])
+    flags = dict(spec.get("flags", {}))
+    return SObjectDef(
+        name=name, key_prefix=spec["keyPrefix"], label=spec["label"],
+        label_plural=spec["labelPlural"], fields={f.name: f for f in fields},
+        createable=flags.get("createable", True), updateable=flags.get("updateable", True),
+        deletable=flags.get("deletable", True), flags=flags, derived=spec.get("derived"))
 
 
 # Shared picklists the seed data draws from.

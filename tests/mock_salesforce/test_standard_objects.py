@@ -1,11 +1,13 @@
 """Standard objects generated from the data file: real fields, real describe keys, derived values."""
+import json
+
 import pytest
 
 from mock_salesforce import errors
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import derived, dml
 from mock_salesforce.backend.schema import Schema
 from mock_salesforce.backend.soql import engine
-from mock_salesforce.backend.standard_objects import standard_objects
+from mock_salesforce.backend.standard_objects import definition, standard_objects
 
 # The key sets of a real describe (v61.0, Airbyte's recorded sandbox shape; v42.0 grouparoo's
 # Developer Edition recording has the same set without aiPredictionField and
@@ -49,6 +51,27 @@ def test_describes_carry_exactly_the_keys_real_orgs_send(schema):
         for entry in body["fields"]:
             assert set(entry) == FIELD_KEYS, (sobject.name, entry["name"])
         assert list(body) == sorted(body)  # the API lists keys alphabetically
+
+
+# Keys of a v61.0 describe that grouparoo's v42.0 recording does not have.
+LATER_OBJECT_KEYS = set("""associateEntityType associateParentEntity deepCloneable
+defaultImplementation extendedBy extendsInterfaces implementedBy implementsInterfaces
+isInterface""".split())
+LATER_FIELD_KEYS = {"aiPredictionField", "formulaTreatNullNumberAsZero"}
+
+
+@pytest.mark.parametrize("version, object_gone, field_gone, record_type_gone", [
+    ("v42.0", LATER_OBJECT_KEYS, LATER_FIELD_KEYS, {"developerName"}),
+    ("v49.0", {"associateEntityType", "associateParentEntity"}, set(), set()),
+    ("v50.0", set(), set(), set())])
+def test_describe_keys_follow_the_api_version(schema, version, object_gone, field_gone,
+                                              record_type_gone):
+    body = schema.get("Account").describe(version)
+    assert set(body) == OBJECT_KEYS - object_gone
+    assert set(schema.get("Account").summary(version)) == GLOBAL_KEYS - object_gone
+    assert set(body["fields"][0]) == FIELD_KEYS - field_gone
+    assert "developerName" not in body["recordTypeInfos"][0] if record_type_gone else \
+        body["recordTypeInfos"][0]["developerName"] == "Master"
 
 
 @pytest.mark.parametrize("sobject, expected", [
@@ -245,3 +268,37 @@ def test_a_sandbox_organization_is_an_enterprise_edition_sandbox(registry):
     row = record(sandbox, "SELECT OrganizationType, IsSandbox, InstanceName FROM Organization")
     assert (row["OrganizationType"], row["IsSandbox"]) == ("Enterprise Edition", True)
     assert row["InstanceName"]
+
+
+def test_every_object_names_a_rule_that_exists(schema):
+    named = {o.name: o.derived for o in schema.objects() if o.derived}
+    assert named == {"Contact": "person", "Lead": "person", "User": "person",
+                     "Opportunity": "opportunity", "Task": "task", "Event": "event",
+                     "CampaignMember": "campaignMember"}
+    assert set(named.values()) <= set(derived.RULES)
+
+
+def test_photo_url_is_written_from_the_new_id_where_the_data_file_says(org):
+    lead = make(org, "Lead", LastName="Smith", Company="Acme")
+    assert record(org, f"SELECT PhotoUrl, Name FROM Lead WHERE Id = '{lead}'")["PhotoUrl"] == \
+        f"/services/images/photo/{lead}"
+    # User has no such template: its photo fields stay as written.
+    assert "PhotoUrl" not in org.sobject("User").fields
+
+
+def test_an_object_declared_with_a_rule_gets_its_rules_without_code():
+    """What adding a standard object takes: its entry (child names, cascade, derived rule)."""
+    advocate = definition("Advocate", json.loads("""{
+        "keyPrefix": "0Zz", "label": "Advocate", "labelPlural": "Advocates", "derived": "person",
+        "fields": ["@id",
+            {"name": "AccountId", "type": "reference", "referenceTo": ["Account"],
+             "_children": "Advocates", "_cascadeChildren": true},
+            {"name": "FirstName", "type": "string"}, {"name": "LastName", "type": "string"},
+            {"name": "Name", "type": "string", "readOnly": true}, "@audit"]}"""))
+    schema = Schema(standard_objects() + [advocate])
+    child = schema.get("Account").child_relationship("Advocates")
+    assert (child.child_sobject, child.field, child.cascade_delete) == \
+        ("Advocate", "AccountId", True)
+    row = {"FirstName": "Ada", "LastName": "Lovelace"}
+    derived.derive(advocate, row, dict(row), None)
+    assert row["Name"] == "Ada Lovelace"

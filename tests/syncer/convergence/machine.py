@@ -161,13 +161,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def delete_account(self, data) -> None:
         account = data.draw(st.sampled_from(sorted(a for a, live in self.accounts.items() if live)),
                             label="account")
-        # Deleting an Account deletes its contacts in Salesforce (a cascade the mock leaves to us).
+        self.org.delete("Account", account)
+        # The org takes the account's live contacts to the recycle bin with it (cascade delete).
         for sf_id in self.live(self.contacts):
             if self.contacts[sf_id]["account"] == account:
-                self.org.delete("Contact", sf_id)
                 self.contacts[sf_id]["live"] = False
                 self.contacts[sf_id]["cascade"] = account
-        self.org.delete("Account", account)
         self.accounts[account] = False
         self._step(f"delete account {account}")
 
@@ -185,9 +184,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.org.undelete(sf_id)
         if sf_id in self.accounts:
             self.accounts[sf_id] = True
-            for contact, state in self.contacts.items():  # Salesforce restores the cascade too
+            for state in self.contacts.values():  # the org restores the cascade with it
                 if state.get("cascade") == sf_id and not state["live"]:
-                    self.org.undelete(contact)
                     state["live"], state["cascade"] = True, None
         else:
             (self.contacts if sf_id in self.contacts else self.leads)[sf_id]["live"] = True

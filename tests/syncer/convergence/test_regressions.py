@@ -75,8 +75,7 @@ def test_an_account_deleted_with_its_contact_leaves_the_converted_leads_person(
         converted = org.convert(lead)
         pair.poll()
         org.advance(3600)
-        org.delete("Contact", converted["contactId"])  # Salesforce's cascade
-        org.delete("Account", converted["accountId"])
+        org.delete("Account", converted["accountId"])  # and the contact with it (cascade)
         pair.poll()
         assert_converges(pair, history)
     finally:
