@@ -19,8 +19,8 @@ Feature: Activities from opportunities and tasks
     Then the person holding contact "C1" has 1 opportunity activity
     And the person holding contact "C1" has a opportunity activity "Deal O1"
     And the sync reports for Opportunity:
-      | outcome                         | count |
-      | skipped:no_primary_contact_role | 1     |
+      | outcome                          | count |
+      | skipped, no primary contact role | 1     |
 
   # Rule 23: a primary role added later associates the opportunity at the next poll.
   Scenario: A primary contact role added later associates the opportunity
@@ -40,11 +40,7 @@ Feature: Activities from opportunities and tasks
 
   # Rule 25: activities older than the retention period are pruned.
   Scenario: Activities past the retention period are not kept
-    Given the data source is configured with:
-      """
-      [sync]
-      activity_retention_days = 30
-      """
+    Given the data retention period is 30 days
     And contact "C1" has a task "Last week" created 7 days ago
     And contact "C1" has a task "Six weeks ago" created 42 days ago
     When the data source syncs

@@ -29,11 +29,7 @@ Feature: Ongoing sync every 15 minutes
 
   # Rule 35: the interval is configurable.
   Scenario: With a 30-minute interval the data source is polled every 30 minutes
-    Given the data source is configured with:
-      """
-      [sync]
-      poll_interval_minutes = 30
-      """
+    Given the data source syncs every 30 minutes
     And the time is 10:00
     And the data source is connected
     And the scheduler has run

@@ -33,9 +33,9 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     Then the data source is "Connected"
     And the CDP has 2 people
     And the sync reports for Contact:
-      | outcome      | count |
-      | created      | 1     |
-      | merged:sf_id | 0     |
+      | outcome                 | count |
+      | created                 | 1     |
+      | merged by Salesforce id | 0     |
 
   # Rule 42: revoking the app in Salesforce has the same effect at once.
   Scenario: Revoked tokens put the data source into Needs attention
@@ -77,8 +77,8 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     When the data source syncs
     Then the CDP has 1 person
     And the sync reports for Contact:
-      | outcome      | count |
-      | merged:email | 1     |
+      | outcome         | count |
+      | merged by email | 1     |
 
   # Rule 24 as the seed states it: the resync after a reconnect imports the changes since the
   # last request, activity created while the source was disconnected included.

@@ -13,21 +13,21 @@ Feature: Merge keys for people
     Then the contact gives <result>
 
     Examples:
-      | row | existing                          | incoming                            | key strategy                              | result                |
-      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Merge with any key match                  | a new person          |
-      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
-      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Merge with any key match                  | a merge by sf_id      |
-      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Match only if previous merge key is empty | a merge by sf_id      |
-      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Merge with any key match                  | a merge by email      |
-      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Match only if previous merge key is empty | a merge by email      |
-      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Merge with any key match                  | a merge by email      |
-      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
-      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone      |
-      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a merge by phone      |
-      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone      |
-      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a new person          |
-      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Merge with any key match                  | a merge by phone      |
-      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
+      | row | existing                          | incoming                            | key strategy                              | result                   |
+      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Merge with any key match                  | a new person             |
+      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
+      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Merge with any key match                  | a merge by Salesforce id |
+      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Match only if previous merge key is empty | a merge by Salesforce id |
+      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Merge with any key match                  | a merge by email         |
+      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Match only if previous merge key is empty | a merge by email         |
+      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Merge with any key match                  | a merge by email         |
+      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
+      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone         |
+      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a merge by phone         |
+      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone         |
+      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a new person             |
+      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Merge with any key match                  | a merge by phone         |
+      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
 
   # Rule 7a: a non-profit family sharing one email stays two people.
   Scenario: Two contacts sharing an email stay two people when the previous key must be empty
@@ -96,9 +96,5 @@ Feature: Merge keys for people
 
   # Rule 9: find strategy 2 ("All") is API-only and not offered for Salesforce.
   Scenario: The "all keys" strategy is not offered
-    When the data source is configured with:
-      """
-      [merge.people]
-      key_strategy = "all-keys"
-      """
-    Then the configuration is refused with "key_strategy 'all-keys' is not one of any-key, previous-key-empty"
+    When people are merged with "overwrite" and "Match only if all merge keys match"
+    Then the configuration is refused

@@ -51,9 +51,9 @@ Feature: Merge strategies for people
       | first name | Ann   |
       | city       | Perth |
     And the sync reports for Contact:
-      | outcome          | count |
-      | created          | 1     |
-      | ignored_existing | 1     |
+      | outcome           | count |
+      | created           | 1     |
+      | left as they were | 1     |
 
   # Rules 1 and 5: the "existing records only" variants never create a person.
   Scenario Outline: <strategy> updates existing people and creates nobody
@@ -68,9 +68,9 @@ Feature: Merge strategies for people
       | field      | value        |
       | first name | <first name> |
     And the sync reports for Contact:
-      | outcome              | count |
-      | skipped_non_existing | 1     |
-      | merged:email         | 1     |
+      | outcome                 | count |
+      | skipped, not in the CDP | 1     |
+      | merged by email         | 1     |
 
     Examples:
       | strategy                     | first name |

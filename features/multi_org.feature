@@ -23,8 +23,8 @@ Feature: Two Salesforce orgs connected to one CDP
     Then the CDP has 1 person
     And the person with email "john@example.org" holds contact "JA" for data source A and contact "JB" for data source B
     And the sync reports for Contact:
-      | outcome      | count |
-      | merged:email | 1     |
+      | outcome         | count |
+      | merged by email | 1     |
 
     Examples:
       | key strategy                              |
