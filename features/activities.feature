@@ -31,6 +31,7 @@ Feature: Activities from opportunities and tasks
     Then the person holding contact "C1" has 1 opportunity activity
 
   # Rule 24: the initial import covers 90 days of activity.
+  @control_plane
   Scenario: The first sync imports only the last 90 days of tasks
     Given contact "C1" has a task "Recent call" created 10 days ago
     And contact "C1" has a task "Ancient call" created 120 days ago
@@ -39,6 +40,7 @@ Feature: Activities from opportunities and tasks
     And the person holding contact "C1" has a task activity "Recent call"
 
   # Rule 25: activities older than the retention period are pruned.
+  @control_plane
   Scenario: Activities past the retention period are not kept
     Given the data retention period is 30 days
     And contact "C1" has a task "Last week" created 7 days ago

@@ -11,6 +11,7 @@ Feature: Large first loads and backfills read through the Bulk API
   date window, and the rest of the window follows.
 
   # Rule 43: more than 2,000 records in a first load → one Bulk API job.
+  @control_plane
   Scenario: A first load of more than 2,000 contacts reads through one Bulk API job
     Given Salesforce has 2001 contacts
     When the data source syncs
@@ -18,6 +19,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: 2,000 records or fewer → REST.
+  @control_plane
   Scenario: A first load of 2,000 contacts reads through REST, not the Bulk API
     Given Salesforce has 2000 contacts
     When the data source syncs
@@ -25,6 +27,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted no Bulk API query job
 
   # Rule 43: incremental polls always read through REST (the one job counted is the first load's).
+  @control_plane
   Scenario: Later polls read through REST, not the Bulk API, however many contacts changed
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has 20 contacts
@@ -35,6 +38,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: a backfill above the threshold → one Bulk API job.
+  @control_plane
   Scenario: A backfill of many contacts reads through one Bulk API job
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has 8 contacts
@@ -45,6 +49,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: an object the Bulk API cannot serve (a primary contact role subquery) → REST.
+  @control_plane
   Scenario: Opportunities are read through REST, not the Bulk API, however many there are
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has these accounts:
@@ -64,6 +69,7 @@ Feature: Large first loads and backfills read through the Bulk API
   # Rule 43: a mapped address lands as its parts — the parts mapped on their own (the default
   # mapping's MailingCity and MailingCountry) where they are, the others in fields named after
   # the address — and the parts are what the Bulk API reads.
+  @control_plane
   Scenario: A mapped address lands as its parts, and its object still reads through the Bulk API
     Given the data source reads through the Bulk API above 1 rows
     And the Contact field "MailingAddress" is selected as the CDP field "mailing address"
@@ -94,6 +100,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 2 Bulk API query jobs
 
   # Rules 43 and 41: a Bulk read stopped by the API limit goes on with its next page.
+  @control_plane
   Scenario: A Bulk API read stopped by the API limit resumes at its next page
     Given Salesforce has 12000 contacts
     And the org's API limit runs out just after the first page of Bulk API results
@@ -109,6 +116,7 @@ Feature: Large first loads and backfills read through the Bulk API
 
   # Rule 43: on QUERY_TIMEOUT, halve the date window (accounts are read first, so they meet the
   # timeouts; the contacts' changes arrive all the same).
+  @control_plane
   Scenario: A query that times out is asked again over half its date window
     Given Salesforce has 20 contacts
     And the data source has synced

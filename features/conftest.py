@@ -1,7 +1,9 @@
 """The specs' fixtures: the org (through the org adapter) and the syncer (through its adapter).
 
 Two ways to run:
-- by default, against the mock org over HTTPS, reset before every scenario, control plane on;
+- by default, against the mock org over HTTPS, reset before every scenario; the org adapter
+  has the control plane only in the scenarios tagged ``@control_plane``, so every run proves
+  the others need nothing but the org's URL, credentials and REST API;
 - with ``SPECS_ORG_URL`` (and the variables below) set, against that org — any org reached by
   URL and credentials. The control plane is off then: scenarios tagged ``@control_plane`` are
   deselected, and a step that still asks for it fails with ``ControlPlaneOff``. Nothing resets
@@ -56,9 +58,11 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture
-def org(request):
+def org(request, monkeypatch):
     """The scenario's Salesforce org: the one ``SPECS_ORG_URL`` names, else a fresh mock org."""
     if os.environ.get("SPECS_ORG_URL"):
+        if os.environ.get("SPECS_ORG_CA_BUNDLE"):  # every HTTPS client trusts it, as with the mock
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", os.environ["SPECS_ORG_CA_BUNDLE"])
         org = _org_from_environment()
         yield org
         org.clean_up()
@@ -74,6 +78,11 @@ def org(request):
                    json={"callback_urls": [f"http://127.0.0.1:{port}/callback"]})
     login = OrgLogin(server.url, config.username, config.password, config.client_id,
                      config.client_secret, port, sandbox_login_url=server.login_host("test"))
+    if request.node.get_closest_marker(CONTROL_PLANE) is None:
+        # Switched off for the scenarios that do not ask for it, so every run proves they need
+        # nothing an org reached by URL and credentials cannot give.
+        yield OrgAdapter(login, server.session, key=server.default_org.key)
+        return
     yield OrgAdapter(login, server.session, server.control, server, key=server.default_org.key)
 
 
@@ -94,10 +103,16 @@ def _org_from_environment() -> OrgAdapter:
 
 
 @pytest.fixture
-def world(org, tmp_path):
+def ca_bundle(request) -> str | None:
+    """The CA bundle the syncer trusts: ``SPECS_ORG_CA_BUNDLE``, or the mock's."""
+    if os.environ.get("SPECS_ORG_URL"):
+        return os.environ.get("SPECS_ORG_CA_BUNDLE")
+    return str(request.getfixturevalue("salesforce_server").ca_bundle)
+
+
+@pytest.fixture
+def world(org, ca_bundle, tmp_path):
     """The scenario's org, a fresh CDP, and the syncer adapter."""
-    ca_bundle = os.environ.get("SPECS_ORG_CA_BUNDLE") if os.environ.get("SPECS_ORG_URL") \
-        else str(org.server.ca_bundle)
     adapter = load_adapter(tmp_path, ca_bundle)
     yield World(sf=org, adapter=adapter)
     if hasattr(adapter, "close"):

@@ -1,3 +1,4 @@
+@control_plane
 Feature: Custom objects and Set identifiers
   Any additional objects detected in Salesforce are presented in the Custom objects section.
   Where the CDP cannot automatically link identifiers to a custom object, Set identifiers

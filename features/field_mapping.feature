@@ -22,6 +22,7 @@ Feature: Fields synced into the CDP
     Then the configuration is refused, mentioning "50"
 
   # Custom fields land in the person's custom fields.
+  @control_plane
   Scenario: A selected custom field is synced
     Given the Salesforce contact field "Tier__c" exists
     And the Contact field "Tier__c" is selected
@@ -65,6 +66,7 @@ Feature: Fields synced into the CDP
       | first name | Ann   |
 
   # Rule 29: a newly mapped field is not retroactive.
+  @control_plane
   Scenario: A newly selected field shows only after the record changes
     Given the Salesforce contact field "Tier__c" exists
     And Salesforce has these contacts:
@@ -88,6 +90,7 @@ Feature: Fields synced into the CDP
       | tier        | Platinum |
 
   # Rule 44: the field list is fetched before each poll, so a field created later is picked up.
+  @control_plane
   Scenario: A custom field created in Salesforce after connecting is picked up
     Given the Contact field "Tier__c" is selected
     And Salesforce has these contacts:

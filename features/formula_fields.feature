@@ -1,3 +1,4 @@
+@control_plane
 Feature: Formula and roll-up fields
   Salesforce does not change a record's SystemModstamp when one of its formula or roll-up
   summary fields takes a new value — for example when the account a contact's formula reads

@@ -84,6 +84,7 @@ Feature: Merge keys for people
       | email | new@x.org |
 
   # Rule 12: a lead converted to a contact stays one person.
+  @control_plane
   Scenario: A converted lead and its contact are one person
     Given people are merged with "overwrite" and "Match only if previous merge key is empty"
     And Salesforce has these leads:

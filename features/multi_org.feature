@@ -1,3 +1,4 @@
+@control_plane
 Feature: Two Salesforce orgs connected to one CDP
   A business may connect several Salesforce orgs — the seed's "Salesforce accounts A and B" —
   each as a data source of its own. The hidden Salesforce id is kept per data source, so the

@@ -23,6 +23,7 @@ Feature: Selective sync, auto-archive and backfill
     And account "A" is organization "Globex"
 
   # Rule 31: a criteria change applies at the next poll (to what that poll reads).
+  @control_plane
   Scenario: Changed criteria apply from the next poll
     Given the data source has synced
     And 20 minutes pass
@@ -59,6 +60,7 @@ Feature: Selective sync, auto-archive and backfill
 
   # The seed: after a disconnect and reconnect, existing contacts that no longer meet the
   # criteria are not archived — only contacts coming in from the most recent sync are.
+  @control_plane
   Scenario: Unchanged contacts are not archived when the criteria change or after a reconnect
     Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
@@ -71,6 +73,7 @@ Feature: Selective sync, auto-archive and backfill
     Then the person with email "w@x.org" is not archived
 
   # Rule 32 and the seed: a backfill with auto-archive archives every non-matching contact.
+  @control_plane
   Scenario: A backfill with auto-archive cleans up contacts that no longer match
     Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
@@ -81,6 +84,7 @@ Feature: Selective sync, auto-archive and backfill
     Then the person with email "w@x.org" is archived
 
   # Rules 34 and 29: a backfill brings what polls never re-read, with the current filters.
+  @control_plane
   Scenario: A backfill fills in a newly mapped field for existing people
     Given the Salesforce contact field "Tier__c" exists
     And contact "C1" changes in Salesforce:
