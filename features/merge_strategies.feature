@@ -79,7 +79,7 @@ Feature: Merge strategies for people
 
   # Rule 11: emails compare case-insensitively after trimming.
   Scenario: Email case and spaces do not prevent a match
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | last name | email      |
       | C1  | Archer    | A@X.ORG    |
@@ -91,7 +91,7 @@ Feature: Merge strategies for people
 
   # Rule 29: a later change in Salesforce reaches the CDP at the next poll.
   Scenario: A change in Salesforce reaches the person at the next poll
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | first name | last name | email   |
       | C1  | Annie      | Archer    | a@x.org |

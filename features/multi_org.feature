@@ -35,7 +35,7 @@ Feature: Two Salesforce orgs connected to one CDP
   # Rule 10 still holds inside each org: one person never holds two hidden ids of one data
   # source under "Match only if previous merge key is empty".
   Scenario: A second contact with the same email in the same org stays a person of their own
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce org A has these contacts:
       | ref | last name | email            |
       | JA  | Smith     | john@example.org |
@@ -51,7 +51,7 @@ Feature: Two Salesforce orgs connected to one CDP
 
   # Rules 14 and 15: the seed's Rainy Day Insurance example, with two connected orgs.
   Scenario Outline: Rainy Day Insurance in two orgs stays two organizations with "<key strategy>"
-    Given organizations are merged with "overwrite" and "<key strategy>"
+    Given organizations are merged with "Import and overwrite any records that exist" and "<key strategy>"
     And Salesforce org A has these accounts:
       | ref | name                |
       | RA  | Rainy Day Insurance |
@@ -70,7 +70,7 @@ Feature: Two Salesforce orgs connected to one CDP
 
   # Rules 47 and 48: deleting one org's data source removes only its hidden ids.
   Scenario: Deleting one org's data source leaves the other org's hidden id on the person
-    Given people are merged with "overwrite" and "Merge with any key match"
+    Given people are merged with "Import and overwrite any records that exist" and "Merge with any key match"
     And Salesforce org A has these contacts:
       | ref | last name | email            |
       | JA  | Smith     | john@example.org |

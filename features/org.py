@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from simple_salesforce.exceptions import SalesforceError
 
 from interface import OrgLogin
 
@@ -106,15 +107,11 @@ class OrgAdapter:
         for sobject, record_id in reversed(self.created):
             try:
                 self.delete(sobject, record_id)
-            except Exception:  # noqa: BLE001 - already gone with its parent, or never kept
+            except SalesforceError:  # already gone with its parent (ENTITY_IS_DELETED, NOT_FOUND)
                 pass
         self.created.clear()
 
     # -- the control plane ----------------------------------------------------------------------
-    @property
-    def has_control_plane(self) -> bool:
-        return self._control is not None
-
     def control(self, method: str, path: str, **kwargs) -> requests.Response:
         """Call the mock's control plane for this org (``ControlPlaneOff`` without one)."""
         if self._control is None:

@@ -33,6 +33,8 @@ def _object(words: str) -> str:
 
 # -- merge (the Merge page) --------------------------------------------------------------------
 def _merge(kind: str, strategy: str, key_strategy: str) -> dict:
+    if kind not in ("people", "organizations"):
+        raise ValueError(f"people or organizations are merged, not {kind!r}")
     if kind == "people":
         return {i.PEOPLE_MERGE: strategy, i.PEOPLE_KEYS: key_strategy}
     return {i.ORGANIZATION_MERGE: strategy, i.ORGANIZATION_KEYS: key_strategy}
