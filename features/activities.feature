@@ -19,8 +19,8 @@ Feature: Activities from opportunities and tasks
     Then the person holding contact "C1" has 1 opportunity activity
     And the person holding contact "C1" has a opportunity activity "Deal O1"
     And the sync reports for Opportunity:
-      | outcome                         | count |
-      | skipped:no_primary_contact_role | 1     |
+      | outcome                          | count |
+      | skipped, no primary contact role | 1     |
 
   # Rule 23: a primary role added later associates the opportunity at the next poll.
   Scenario: A primary contact role added later associates the opportunity
@@ -31,6 +31,7 @@ Feature: Activities from opportunities and tasks
     Then the person holding contact "C1" has 1 opportunity activity
 
   # Rule 24: the initial import covers 90 days of activity.
+  @control_plane
   Scenario: The first sync imports only the last 90 days of tasks
     Given contact "C1" has a task "Recent call" created 10 days ago
     And contact "C1" has a task "Ancient call" created 120 days ago
@@ -39,12 +40,9 @@ Feature: Activities from opportunities and tasks
     And the person holding contact "C1" has a task activity "Recent call"
 
   # Rule 25: activities older than the retention period are pruned.
+  @control_plane
   Scenario: Activities past the retention period are not kept
-    Given the data source is configured with:
-      """
-      [sync]
-      activity_retention_days = 30
-      """
+    Given the data retention period is 30 days
     And contact "C1" has a task "Last week" created 7 days ago
     And contact "C1" has a task "Six weeks ago" created 42 days ago
     When the data source syncs

@@ -1,16 +1,9 @@
-"""The one small adapter the specs drive a syncer through.
+"""The reference syncer (``syncer/``) behind the specs' adapter interface.
 
-The steps never touch syncer internals: they connect, configure, sync, backfill and disconnect a
-data source, and read the CDP, through a :class:`SyncerAdapter`. To run these features against
-another syncer, implement the same methods and point ``SYNCER_ADAPTER=package.module:Class`` at it.
-People and organisations come back as plain dicts keyed by CDP field id, plus ``id``,
-``sf_ids`` (hidden Salesforce ids), ``organization`` (its name), ``archived`` and permissions;
-people also carry ``sf_ids_by_source`` (``{data source name: [hidden ids]}``).
-
-Several data sources: a scenario that never calls ``use_source`` has one, named ``"default"``.
-``use_source("B")`` makes the following calls (``connect``, ``sync``, ``status`` …) act on the
-data source named ``B``; its first ``connect`` creates it. Configuration is shared: ``[source]``
-holds the connect wizard's inputs (connected app, "Salesforce sandbox" box) for the next connect.
+The one module of ``features/`` that imports the syncer; ``interface.py`` says what an adapter
+offers and in which words, ``reference_settings.py`` turns those words into the reference's TOML,
+CDP field ids and count labels. To run the features against another syncer, point
+``SYNCER_ADAPTER=package.module:Class`` at its adapter (``features/README.md``).
 """
 from __future__ import annotations
 
@@ -18,102 +11,25 @@ import importlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-DEFAULT_SOURCE = "default"
-
-
-class ConfigurationRefused(Exception):
-    """A syncer refused a configuration; the message says why (the steps match on its words)."""
-
-
-class SyncerAdapter(Protocol):
-    """What a syncer under test must offer the specs."""
-
-    def configure(self, settings: dict) -> None:
-        """Set the data source's configuration (the TOML document as a dict); a configuration
-        the syncer refuses raises :class:`ConfigurationRefused`."""
-
-    def use_source(self, name: str) -> None:
-        """Act on the data source called ``name`` from now on (see the module docstring)."""
-
-    def connect(self, login_url: str | None, username: str, password: str) -> None:
-        """Connect the data source to an org with these user credentials, logging in at
-        ``login_url`` — or, when None, at the login host the settings pick (production, or the
-        sandbox host with ``sandbox = true``). A login Salesforce refuses raises
-        ``user_agent.LoginRefused``."""
-
-    def sync(self) -> dict:
-        """Run one poll; return ``{"outcome", "note", "counts": {stream: {label: n}},
-        "skipped_fields": {stream: [field, …]}}``."""
-
-    def backfill(self) -> dict:
-        """Run a backfill to completion."""
-
-    def run_due(self, now: datetime) -> dict[str, dict]:
-        """Run the scheduler once as if it were ``now``: poll every connected data source whose
-        poll interval has passed; ``{data source name: what sync returns}`` for those polled."""
-
-    def disconnect(self) -> None:
-        """Disconnect the data source (CDP data stays)."""
-
-    def delete(self) -> None:
-        """Delete a disconnected data source; a later connect makes a new one."""
-
-    def rename(self, name: str) -> None:
-        """Rename the data source."""
-
-    def status(self) -> dict:
-        """``{"state", "note", "name", "id"}`` of the data source (state "Not connected" before
-        its first connect)."""
-
-    def state(self) -> str:
-        """The data source's state (Connected, Updating, Needs attention, Disconnected, Deleted)."""
-
-    def people(self) -> list[dict]:
-        """Every person in the CDP."""
-
-    def organizations(self) -> list[dict]:
-        """Every organisation in the CDP."""
-
-    def activities(self) -> list[dict]:
-        """Every activity in the CDP."""
-
-    def custom_records(self, sobject: str) -> list[dict]:
-        """The data source's records of one custom object: their fields (by Salesforce name),
-        ``sf_id``, ``deleted``, and the linked person's ``person_id`` and ``person_email``
-        (both None while the record is unlinked)."""
-
-    def add_person(self, fields: dict, created_at=None) -> int:
-        """Create a person as a CSV import would (no Salesforce id)."""
-
-    def add_organization(self, fields: dict) -> int:
-        """Create an organisation as a CSV import would."""
-
-    def unsubscribe(self, person_id: int, channel: str) -> None:
-        """Unsubscribe a person in the CDP (link, admin, journey)."""
-
-    def render(self, template: str, email: str) -> str:
-        """Render a Liquid template for the person with this email."""
-
-    def record_event(self, email: str, kind: str) -> None:
-        """Something the person did in the CDP (an email opened, a form submitted)."""
-
-    def outbound(self) -> dict:
-        """Send the chosen CDP activities to Salesforce; ``{"sent", "recovered", "failed"}``."""
+import reference_settings as ref
+from interface import DEFAULT_SOURCE, ConfigurationRefused, OrgLogin
 
 
 class ReferenceAdapter:
-    """The reference syncer (``syncer/``) behind the adapter interface."""
+    """The reference syncer behind the adapter interface (``interface.SyncerAdapter``)."""
 
-    def __init__(self, workdir: Path, ca_bundle: str) -> None:
+    def __init__(self, workdir: Path, ca_bundle: str | None) -> None:
         self.workdir = workdir
         self.ca_bundle = ca_bundle
-        self.document: dict = {}
+        self.settings: dict = {}       # business settings, as configured
+        self.source_table: dict = {}   # the [source] table of the last connect
         self.syncer = None
         self.sources: dict[str, int] = {}  # data source name → id
         self.current = DEFAULT_SOURCE
         self._now: datetime | None = None  # the scheduler's "now" during run_due
+        self._rebuild({}, {})
 
     @property
     def source_id(self) -> int | None:
@@ -127,35 +43,49 @@ class ReferenceAdapter:
         return self._now or datetime.now(timezone.utc)
 
     def configure(self, settings: dict) -> None:
-        from syncer.cdp.limits import ConfigurationError
+        merged = {**self.settings, **{name: {**self.settings[name], **value}
+                                      if isinstance(value, dict) and isinstance(self.settings.get(name), dict)
+                                      else value for name, value in settings.items()}}
+        self._rebuild(merged, self.source_table)
+        self.settings = merged
+
+    def _rebuild(self, settings: dict, source: dict) -> None:
+        """A Syncer over the settings' TOML document; a refused document raises ConfigurationRefused."""
         from syncer.config import from_dict
-        document = _merge(_merge(self.document, settings),
-                          {"cdp": {"url": f"sqlite:///{self.workdir / 'cdp.db'}"},
-                           "sync": {"state_dir": str(self.workdir / 'state')}})
-        document.setdefault("source", {})["ca_bundle"] = self.ca_bundle
+        error_class = _configuration_error()
+        document = ref.deep_merge(ref.to_toml(settings), {
+            "source": source, "cdp": {"url": f"sqlite:///{self.workdir / 'cdp.db'}"},
+            "sync": {"state_dir": str(self.workdir / 'state')}})
         try:
             settings_obj = from_dict(document)
-        except ConfigurationError as error:
+        except error_class as error:
             raise ConfigurationRefused(str(error)) from None
-        self.document = _merge(self.document, settings)
         from syncer.service import Syncer
         if self.syncer is not None:
             self.syncer.close()
         self.syncer = Syncer(settings_obj, clock=self._clock)
 
-    def connect(self, login_url: str | None, username: str, password: str) -> None:
+    def connect(self, login: OrgLogin, sandbox: bool = False) -> None:
         """The OAuth web-server flow, with a scripted user logging in and clicking Allow."""
         from syncer.oauth import exchange_code, receive_code
         from syncer.service import DELETED
         from user_agent import log_in_and_allow
+        source = {"client_id": login.client_id, "client_secret": login.client_secret,
+                  "login_url": login.login_url, "sandbox": sandbox, "callback_port": login.callback_port}
+        if login.sandbox_login_url:
+            source["sandbox_login_url"] = login.sandbox_login_url
+        if self.ca_bundle:
+            source["ca_bundle"] = self.ca_bundle
+        if source != self.source_table:
+            self._rebuild(self.settings, source)
+            self.source_table = source
         connection = self.syncer.settings.connection
-        login_url = login_url or connection.login_url
         browser = self.syncer.session_factory()
         code, redirect_uri, pkce = receive_code(
-            login_url, connection.client_id, connection.callback_port,
-            open_browser=lambda url: log_in_and_allow(browser, url, username, password),
+            connection.login_url, connection.client_id, connection.callback_port,
+            open_browser=lambda url: log_in_and_allow(browser, url, login.username, login.password),
             announce=lambda _message: None, timeout=30)
-        creds = exchange_code(self.syncer.session_factory(), login_url, connection.client_id,
+        creds = exchange_code(self.syncer.session_factory(), connection.login_url, connection.client_id,
                               connection.client_secret, code, redirect_uri, pkce)
         existing = self.source_id
         if existing is not None and self.syncer.source(existing).state == DELETED:
@@ -167,7 +97,7 @@ class ReferenceAdapter:
         try:
             summary = self.syncer.sync(self.source_id)
         except AuthError as error:
-            return {"outcome": "needs-attention", "note": str(error), "api_calls": 0, "counts": {}}
+            return {"outcome": "needs-attention", "note": str(error), "counts": {}, "skipped_fields": {}}
         return _summary(summary)
 
     def run_due(self, now: datetime) -> dict[str, dict]:
@@ -181,9 +111,7 @@ class ReferenceAdapter:
                 for source_id, summary in polled.items()}
 
     def backfill(self) -> dict:
-        summary = self.syncer.backfill(self.source_id)
-        return {"outcome": summary.outcome, "note": summary.note, "api_calls": summary.api_calls,
-                "counts": {name: dict(s.counts) for name, s in summary.streams.items()}}
+        return _summary(self.syncer.backfill(self.source_id))
 
     def disconnect(self) -> None:
         self.syncer.disconnect(self.source_id)
@@ -196,25 +124,22 @@ class ReferenceAdapter:
 
     def status(self) -> dict:
         if self.source_id is None:
-            return {"state": "Not connected", "note": None, "name": None, "id": None}
+            return {"state": "Not connected", "note": None, "name": None}
         source = self.syncer.source(self.source_id)
-        return {"state": source.state, "note": source.status_note, "name": source.name, "id": source.id}
-
-    def state(self) -> str:
-        return self.status()["state"]
+        return {"state": source.state, "note": source.status_note, "name": source.name}
 
     def people(self) -> list[dict]:
         orgs = {o["id"]: o for o in self.organizations()}
         names = {source_id: name for name, source_id in self.sources.items()}
-        return [{**p.fields, "id": p.id, "sf_ids": [l.sf_id for l in p.sf_ids], "archived": p.archived,
-                 "sf_ids_by_source": _by_source(p.sf_ids, names),
-                 "email_permission": p.email_permission, "sms_permission": p.sms_permission,
-                 "organization": orgs.get(p.organization_id, {}).get("str:o:name")}
+        return [{**ref.named(p.fields), "id": p.id, "sf_ids": [l.sf_id for l in p.sf_ids],
+                 "archived": p.archived, "sf_ids_by_source": _by_source(p.sf_ids, names),
+                 "email permission": p.email_permission, "sms permission": p.sms_permission,
+                 "organization": orgs.get(p.organization_id, {}).get("name")}
                 for p in self.syncer.cdp.people()]
 
     def organizations(self) -> list[dict]:
-        return [{**o.fields, "id": o.id, "sf_ids": [l.sf_id for l in o.sf_ids], "archived": o.archived}
-                for o in self.syncer.cdp.organizations()]
+        return [{**ref.named(o.fields), "id": o.id, "sf_ids": [l.sf_id for l in o.sf_ids],
+                 "archived": o.archived} for o in self.syncer.cdp.organizations()]
 
     def activities(self) -> list[dict]:
         return [{"type": a.type, "person_id": a.person_id, "occurred_at": a.occurred_at,
@@ -227,10 +152,10 @@ class ReferenceAdapter:
                 for r in self.syncer.cdp.custom_records(self.source_id, sobject)]
 
     def add_person(self, fields: dict, created_at=None) -> int:
-        return self.syncer.cdp.add_person(fields, created_at=created_at)
+        return self.syncer.cdp.add_person(ref.by_id(fields), created_at=created_at)
 
     def add_organization(self, fields: dict) -> int:
-        return self.syncer.cdp.add_organization(fields)
+        return self.syncer.cdp.add_organization(ref.by_id(fields, organization=True))
 
     def unsubscribe(self, person_id: int, channel: str) -> None:
         self.syncer.cdp.unsubscribe(person_id, channel)
@@ -240,7 +165,6 @@ class ReferenceAdapter:
         return render(template, context(self.syncer.cdp, email))
 
     def record_event(self, email: str, kind: str) -> None:
-        from datetime import datetime, timezone
         from syncer.cdp.sources import record_event
         person = next(p for p in self.syncer.cdp.people(email=email))
         record_event(self.syncer.cdp, person.id, kind, datetime.now(timezone.utc))
@@ -254,10 +178,20 @@ class ReferenceAdapter:
             self.syncer.close()
 
 
+def _configuration_error() -> type[Exception]:
+    """The class the reference raises for a refused configuration, wherever it lives now."""
+    import syncer.config
+    found = getattr(syncer.config, "ConfigurationError", None)
+    if found is None:
+        from syncer.cdp.limits import ConfigurationError as found
+    return found
+
+
 def _summary(summary) -> dict:
-    """A poll summary as the dict ``sync`` returns."""
-    return {"outcome": summary.outcome, "note": summary.note, "api_calls": summary.api_calls,
-            "counts": {name: dict(s.counts) for name, s in summary.streams.items()},
+    """A poll or backfill summary as the dict ``sync`` returns, counts in the specs' words."""
+    return {"outcome": summary.outcome, "note": summary.note,
+            "counts": {name: {ref.outcome(label): n for label, n in s.counts.items()}
+                       for name, s in summary.streams.items()},
             "skipped_fields": {name: s.skipped_fields for name, s in summary.streams.items()
                                if s.skipped_fields}}
 
@@ -270,14 +204,7 @@ def _by_source(links, names: dict[int, str]) -> dict[str, list[str]]:
     return grouped
 
 
-def _merge(base: dict, extra: dict) -> dict:
-    merged = dict(base)
-    for key, value in extra.items():
-        merged[key] = _merge(merged.get(key, {}), value) if isinstance(value, dict) else value
-    return merged
-
-
-def load_adapter(workdir: Path, ca_bundle: str) -> Any:
+def load_adapter(workdir: Path, ca_bundle: str | None) -> Any:
     """The adapter named by ``SYNCER_ADAPTER`` (``module:Class``), or the reference one."""
     name = os.environ.get("SYNCER_ADAPTER")
     if not name:

@@ -6,11 +6,12 @@ Feature: Large first loads and backfills read through the Bulk API
   What the Bulk API cannot serve is always read through REST: opportunities, which come with
   their primary contact role. A mapped address or location field is read as its parts, which
   the Bulk API serves. Salesforce counts each Bulk API query job the data source
-  starts in the org's daily limits. The 2,000 can be lowered with `[sync] bulk_threshold`.
+  starts in the org's daily limits. The admin can lower the 2,000.
   A query that Salesforce stops with QUERY_TIMEOUT is asked again over the older half of its
   date window, and the rest of the window follows.
 
   # Rule 43: more than 2,000 records in a first load → one Bulk API job.
+  @control_plane
   Scenario: A first load of more than 2,000 contacts reads through one Bulk API job
     Given Salesforce has 2001 contacts
     When the data source syncs
@@ -18,6 +19,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: 2,000 records or fewer → REST.
+  @control_plane
   Scenario: A first load of 2,000 contacts reads through REST, not the Bulk API
     Given Salesforce has 2000 contacts
     When the data source syncs
@@ -25,6 +27,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted no Bulk API query job
 
   # Rule 43: incremental polls always read through REST (the one job counted is the first load's).
+  @control_plane
   Scenario: Later polls read through REST, not the Bulk API, however many contacts changed
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has 20 contacts
@@ -35,6 +38,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: a backfill above the threshold → one Bulk API job.
+  @control_plane
   Scenario: A backfill of many contacts reads through one Bulk API job
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has 8 contacts
@@ -45,6 +49,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And Salesforce counted 1 Bulk API query job
 
   # Rule 43: an object the Bulk API cannot serve (a primary contact role subquery) → REST.
+  @control_plane
   Scenario: Opportunities are read through REST, not the Bulk API, however many there are
     Given the data source reads through the Bulk API above 10 rows
     And Salesforce has these accounts:
@@ -57,23 +62,18 @@ Feature: Large first loads and backfills read through the Bulk API
     When the data source syncs
     Then the person holding contact "C1" has 3 opportunity activities
     And the sync reports for Opportunity:
-      | outcome                         | count |
-      | skipped:no_primary_contact_role | 9     |
+      | outcome                          | count |
+      | skipped, no primary contact role | 9     |
     And Salesforce counted no Bulk API query job
 
   # Rule 43: a mapped address lands as its parts — the parts mapped on their own (the default
   # mapping's MailingCity and MailingCountry) where they are, the others in fields named after
   # the address — and the parts are what the Bulk API reads.
+  @control_plane
   Scenario: A mapped address lands as its parts, and its object still reads through the Bulk API
     Given the data source reads through the Bulk API above 1 rows
-    And the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = { MailingAddress = "str:cm:mailing-address" }
-
-      [objects.Account]
-      custom_fields = { BillingAddress = "str:oc:billing-address" }
-      """
+    And the Contact field "MailingAddress" is selected as the CDP field "mailing address"
+    And the Account field "BillingAddress" is selected as the CDP field "billing address"
     And Salesforce has these accounts:
       | ref | name    | BillingStreet | BillingCity | BillingPostalCode |
       | A   | Globex  | 1 Market St   | Springfield | 97403             |
@@ -84,22 +84,23 @@ Feature: Large first loads and backfills read through the Bulk API
       | C2  | Kim       | k@x.org | —             | —           | —                 | —              |
     When the data source syncs
     Then the person holding contact "C1" has:
-      | field                              | value      |
-      | str:cm:mailing-address-street      | 12 High St |
-      | str:cm:mailing-address-postal-code | 4000       |
-      | city                               | Brisbane   |
-      | geo::country                       | Australia  |
-      | str:cm:mailing-address             | —          |
-      | str:cm:mailing-address-city        | —          |
+      | field                       | value      |
+      | mailing address street      | 12 High St |
+      | mailing address postal code | 4000       |
+      | city                        | Brisbane   |
+      | country                     | Australia  |
+      | mailing address             | —          |
+      | mailing address city        | —          |
     And the organization holding record "A" has:
-      | field                              | value       |
-      | str:oc:billing-address-street      | 1 Market St |
-      | str:oc:billing-address-city        | Springfield |
-      | str:oc:billing-address-postal-code | 97403       |
-      | str:oc:billing-address             | —           |
+      | field                       | value       |
+      | billing address street      | 1 Market St |
+      | billing address city        | Springfield |
+      | billing address postal code | 97403       |
+      | billing address             | —           |
     And Salesforce counted 2 Bulk API query jobs
 
   # Rules 43 and 41: a Bulk read stopped by the API limit goes on with its next page.
+  @control_plane
   Scenario: A Bulk API read stopped by the API limit resumes at its next page
     Given Salesforce has 12000 contacts
     And the org's API limit runs out just after the first page of Bulk API results
@@ -115,6 +116,7 @@ Feature: Large first loads and backfills read through the Bulk API
 
   # Rule 43: on QUERY_TIMEOUT, halve the date window (accounts are read first, so they meet the
   # timeouts; the contacts' changes arrive all the same).
+  @control_plane
   Scenario: A query that times out is asked again over half its date window
     Given Salesforce has 20 contacts
     And the data source has synced
@@ -125,7 +127,7 @@ Feature: Large first loads and backfills read through the Bulk API
     And the data source syncs
     Then the sync stopped with "ok"
     And the sync reports for Account:
-      | outcome                     | count |
-      | query_timeout:window_halved | 3     |
+      | outcome                                     | count |
+      | timed out, asked again over half the window | 3     |
     And 15 people have the first name "Sam"
     And every person is there exactly once: 20 people with 20 distinct emails

@@ -5,6 +5,7 @@ Feature: Ongoing sync every 15 minutes
   setting (15 minutes by default).
 
   # Rule 35.
+  @control_plane
   Scenario: A data source polled at 10:00 is polled again at 10:15, not at 10:10
     Given the time is 10:00
     And Salesforce has these contacts:
@@ -28,12 +29,9 @@ Feature: Ongoing sync every 15 minutes
     And the CDP has 2 people
 
   # Rule 35: the interval is configurable.
+  @control_plane
   Scenario: With a 30-minute interval the data source is polled every 30 minutes
-    Given the data source is configured with:
-      """
-      [sync]
-      poll_interval_minutes = 30
-      """
+    Given the data source syncs every 30 minutes
     And the time is 10:00
     And the data source is connected
     And the scheduler has run
@@ -45,6 +43,7 @@ Feature: Ongoing sync every 15 minutes
     Then the scheduler polled the data source
 
   # Rule 35 with two connected orgs: each data source has its own cadence.
+  @control_plane
   Scenario: Two data sources each keep their own cadence
     Given a second Salesforce org B
     And the time is 10:00
@@ -65,6 +64,7 @@ Feature: Ongoing sync every 15 minutes
     Then the scheduler polled data sources A and B
 
   # Rules 35 and 46: a disconnected data source is not polled.
+  @control_plane
   Scenario: The scheduler does not poll a disconnected data source
     Given the time is 10:00
     And the data source is connected

@@ -5,6 +5,7 @@ Feature: Connecting to a Salesforce production org or sandbox
   one. Each login host turns away the other kind's users at the login page.
 
   # Rule 50: a sandbox is connected with the box checked.
+  @control_plane
   Scenario: A sandbox connects with "Salesforce sandbox" checked
     Given Salesforce org UAT is a sandbox
     And Salesforce org UAT has these contacts:
@@ -29,6 +30,7 @@ Feature: Connecting to a Salesforce production org or sandbox
     And the CDP has 1 person
 
   # Rule 50: the wrong login host refuses the user, as Salesforce's login page does.
+  @control_plane
   Scenario Outline: A <kind> connected with "Salesforce sandbox" <box> is refused at the login page
     Given Salesforce org X is a <kind>
     When the user tries to connect data source X with "Salesforce sandbox" <box>

@@ -1,3 +1,4 @@
+@control_plane
 Feature: Custom objects and Set identifiers
   Any additional objects detected in Salesforce are presented in the Custom objects section.
   Where the CDP cannot automatically link identifiers to a custom object, Set identifiers
@@ -22,13 +23,7 @@ Feature: Custom objects and Set identifiers
 
   # Rule 53: a reference field to Contact finds the person by the contact's hidden id.
   Scenario: Records linked to people by a relationship to Contact
-    Given the data source is configured with:
-      """
-      [custom_objects.Membership__c]
-      fields = ["Level__c"]
-      identify = "relationship"
-      field = "Member__c"
-      """
+    Given the custom object "Membership__c" is synced with its field Level__c, linked to people by the relationship Member__c
     When the data source syncs
     Then the CDP has these Membership__c records:
       | ref | person  | Level__c | deleted |
@@ -38,22 +33,13 @@ Feature: Custom objects and Set identifiers
 
   # A record whose contact is not synced is kept unlinked, and linked once the contact is.
   Scenario: A record waits for its contact to be synced
-    Given the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Web" } ]
-
-      [custom_objects.Membership__c]
-      fields = ["Level__c"]
-      identify = "relationship"
-      field = "Member__c"
-      """
+    Given only contacts whose LeadSource is "Web" are synced
+    And the custom object "Membership__c" is synced with its field Level__c, linked to people by the relationship Member__c
     When the data source syncs
     Then the sync reports for Membership__c:
-      | outcome                    | count |
-      | inserted                   | 2     |
-      | unlinked:person_not_synced | 1     |
+      | outcome                   | count |
+      | stored                    | 2     |
+      | waiting for their contact | 1     |
     When 20 minutes pass
     And contact "C2" changes in Salesforce:
       | LeadSource |
@@ -64,8 +50,8 @@ Feature: Custom objects and Set identifiers
       | M1  | w@x.org | Gold     |
       | M2  | p@x.org | Silver   |
     And the sync reports for Membership__c:
-      | outcome  | count |
-      | relinked | 1     |
+      | outcome                | count |
+      | linked to their person | 1     |
 
   # Rule 53: a relationship to a parent object that has contact fields (here an email).
   Scenario: Records linked through a parent object that has contact fields
@@ -84,23 +70,16 @@ Feature: Custom objects and Set identifiers
       | ref | Seat__c | Attendee__c |
       | T1  | 12A     | A1          |
       | T2  | 12B     | A2          |
-    And the data source is configured with:
-      """
-      [custom_objects.Ticket__c]
-      fields = ["Seat__c"]
-      identify = "relationship"
-      field = "Attendee__r.Email__c"
-      match = "email"
-      """
+    And the custom object "Ticket__c" is synced with its field Seat__c, linked to people by the relationship Attendee__r.Email__c, matching their email
     When the data source syncs
     Then the CDP has these Ticket__c records:
       | ref | person  | Seat__c |
       | T1  | w@x.org | 12A     |
       | T2  | —       | 12B     |
     And the sync reports for Ticket__c:
-      | outcome                | count |
-      | inserted               | 2     |
-      | unlinked:no_identifier | 1     |
+      | outcome               | count |
+      | stored                | 2     |
+      | without an identifier | 1     |
 
   # The seed's NOTE: a Unique identifier can create contacts — the Contact selective-sync
   # criteria filter contacts, not the people a custom object identifies.
@@ -113,19 +92,8 @@ Feature: Custom objects and Set identifiers
       | ref | Plan__c | Email__c  |
       | S1  | Pro     | p@x.org   |
       | S2  | Basic   | new@x.org |
-    And the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Web" } ]
-
-      [custom_objects.Subscription__c]
-      fields = ["Plan__c"]
-      identify = "unique"
-      field = "Email__c"
-      match = "email"
-      create_people = true
-      """
+    And only contacts whose LeadSource is "Web" are synced
+    And the custom object "Subscription__c" is synced with its field Plan__c, linked to people by the unique identifier Email__c, matching their email, creating people
     When the data source syncs
     Then no person holds contact "C2"
     And the CDP has 3 people
@@ -135,7 +103,7 @@ Feature: Custom objects and Set identifiers
       | S2  | new@x.org | Basic   |
     And the sync reports for Subscription__c:
       | outcome        | count |
-      | people:created | 2     |
+      | people created | 2     |
 
   Scenario: A unique identifier does not create people when that is switched off
     Given Salesforce has the custom object "Subscription__c" with these fields:
@@ -146,15 +114,7 @@ Feature: Custom objects and Set identifiers
       | ref | Plan__c | Email__c  |
       | S1  | Pro     | P@x.org   |
       | S2  | Basic   | new@x.org |
-    And the data source is configured with:
-      """
-      [custom_objects.Subscription__c]
-      fields = ["Plan__c"]
-      identify = "unique"
-      field = "Email__c"
-      match = "email"
-      create_people = false
-      """
+    And the custom object "Subscription__c" is synced with its field Plan__c, linked to people by the unique identifier Email__c, matching their email, not creating people
     When the data source syncs
     Then the CDP has 2 people
     And the CDP has these Subscription__c records:
@@ -162,9 +122,9 @@ Feature: Custom objects and Set identifiers
       | S1  | p@x.org | Pro     |
       | S2  | —       | Basic   |
     And the sync reports for Subscription__c:
-      | outcome           | count |
-      | unlinked:no_match | 1     |
-      | people:created    | 0     |
+      | outcome         | count |
+      | matching nobody | 1     |
+      | people created  | 0     |
 
   # Rule 53: an object such as Organization, which has no contacts, synced as an organization.
   Scenario: An organization-like custom object synced as an organization
@@ -176,17 +136,15 @@ Feature: Custom objects and Set identifiers
     And these Company__c records are in Salesforce:
       | ref | Name                | Region__c | Email__c            |
       | O1  | Rainy Day Insurance | APAC      | hello@rainy.example |
-    And the data source is configured with:
-      """
-      [custom_objects.Company__c]
-      sync_as = "organization"
-      fields = { Name = "str:o:name", Region__c = "str:oc:region" }
-      """
+    And the custom object "Company__c" is synced as an organization:
+      | Salesforce field | CDP field |
+      | Name             | name      |
+      | Region__c        | region    |
     When the data source syncs
     Then the organization holding record "O1" has:
       | field         | value               |
       | name          | Rainy Day Insurance |
-      | str:oc:region | APAC                |
+      | region        | APAC                |
     And the CDP has 2 people
 
   # ... or as a contact.
@@ -199,34 +157,24 @@ Feature: Custom objects and Set identifiers
     And these Company__c records are in Salesforce:
       | ref | Name                | Region__c | Email__c            |
       | O1  | Rainy Day Insurance | APAC      | Hello@Rainy.example |
-    And the data source is configured with:
-      """
-      [custom_objects.Company__c]
-      sync_as = "person"
-      fields = { Name = "str::last", Email__c = "str::email", Region__c = "str:cm:region" }
-      """
+    And the custom object "Company__c" is synced as a person:
+      | Salesforce field | CDP field |
+      | Name             | last name |
+      | Email__c         | email     |
+      | Region__c        | region    |
     When the data source syncs
     Then the person holding record "O1" has:
       | field         | value               |
       | last name     | Rainy Day Insurance |
       | email         | hello@rainy.example |
-      | str:cm:region | APAC                |
+      | region        | APAC                |
     And the CDP has 3 people
     And the CDP has 0 organizations named "Rainy Day Insurance"
 
   # Rules 53 and 30: a custom object's own selective-sync conditions choose its records.
   Scenario: Only the custom records that meet their object's conditions are synced
-    Given the data source is configured with:
-      """
-      [custom_objects.Membership__c]
-      fields = ["Level__c"]
-      identify = "relationship"
-      field = "Member__c"
-
-      [filters.Membership__c]
-      match = "all"
-      conditions = [ { field = "Level__c", operator = "=", value = "Gold" } ]
-      """
+    Given the custom object "Membership__c" is synced with its field Level__c, linked to people by the relationship Member__c
+    And only Membership__c records whose Level__c is "Gold" are synced
     When the data source syncs
     Then the CDP has these Membership__c records:
       | ref | person  | Level__c |
@@ -244,23 +192,9 @@ Feature: Custom objects and Set identifiers
       | ref | Plan__c | Email__c  |
       | S1  | Pro     | p@x.org   |
       | S2  | Basic   | new@x.org |
-    And the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Web" } ]
-
-      [custom_objects.Subscription__c]
-      fields = ["Plan__c"]
-      identify = "unique"
-      field = "Email__c"
-      match = "email"
-      create_people = true
-
-      [filters.Subscription__c]
-      match = "all"
-      conditions = [ { field = "Plan__c", operator = "=", value = "Pro" } ]
-      """
+    And only contacts whose LeadSource is "Web" are synced
+    And the custom object "Subscription__c" is synced with its field Plan__c, linked to people by the unique identifier Email__c, matching their email, creating people
+    And only Subscription__c records whose Plan__c is "Pro" are synced
     When the data source syncs
     Then no person holds contact "C2"
     And the CDP has 2 people
@@ -278,19 +212,13 @@ Feature: Custom objects and Set identifiers
     And these Company__c records are in Salesforce:
       | ref | Name                | Region__c | Email__c            |
       | O1  | Rainy Day Insurance | APAC      | hello@rainy.example |
-    And the data source is configured with:
-      """
-      [sync]
-      auto_archive = true
-
-      [custom_objects.Company__c]
-      sync_as = "person"
-      fields = { Name = "str::last", Email__c = "str::email", Region__c = "str:cm:region" }
-
-      [filters.Company__c]
-      match = "all"
-      conditions = [ { field = "Region__c", operator = "=", value = "APAC" } ]
-      """
+    And "Auto-archive contacts that no longer meet the criteria" is selected
+    And the custom object "Company__c" is synced as a person:
+      | Salesforce field | CDP field |
+      | Name             | last name |
+      | Email__c         | email     |
+      | Region__c        | region    |
+    And only Company__c records whose Region__c is "APAC" are synced
     And the data source has synced
     When the Company__c record "O1" changes in Salesforce:
       | Region__c |
@@ -300,13 +228,7 @@ Feature: Custom objects and Set identifiers
 
   # Rule 39 for custom objects: a deleted record is kept in the CDP, flagged deleted.
   Scenario: A custom record deleted in Salesforce
-    Given the data source is configured with:
-      """
-      [custom_objects.Membership__c]
-      fields = ["Level__c"]
-      identify = "relationship"
-      field = "Member__c"
-      """
+    Given the custom object "Membership__c" is synced with its field Level__c, linked to people by the relationship Member__c
     And the data source has synced
     When the Membership__c record "M1" is deleted in Salesforce
     And the data source syncs
@@ -321,14 +243,7 @@ Feature: Custom objects and Set identifiers
 
   # Rule 44: an object the org does not have is skipped with its reason; the rest syncs.
   Scenario: A configured custom object the org does not have is skipped
-    Given the data source is configured with:
-      """
-      [custom_objects.Invoice__c]
-      fields = ["Amount__c"]
-      identify = "unique"
-      field = "Email__c"
-      match = "email"
-      """
+    Given the custom object "Invoice__c" is synced with its field Amount__c, linked to people by the unique identifier Email__c, matching their email
     When the data source syncs
     Then the data source is "Connected" with a note saying "Invoice__c skipped: not in the org"
     And the CDP has 2 people

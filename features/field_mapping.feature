@@ -5,49 +5,38 @@ Feature: Fields synced into the CDP
 
   # Rule 27.
   Scenario: Contact cannot be deselected
-    When the data source is configured with:
-      """
-      [sync]
-      objects = ["Lead", "Account"]
-      """
-    Then the configuration is refused with "the Contact object is required and cannot be deselected"
+    When the admin deselects Contact
+    Then the configuration is refused, mentioning "Contact"
 
   # Rule 26: the caps count custom fields across every object.
   Scenario: More than 100 custom person fields are refused
-    When the data source is configured with 60 custom fields on Contact and 41 on Lead
-    Then the configuration is refused with "101 custom person fields selected; the cap is 100"
+    When the admin selects 60 custom fields on Contact and 41 on Lead
+    Then the configuration is refused, mentioning "100"
 
   Scenario: Exactly 100 custom person fields are accepted
-    When the data source is configured with 60 custom fields on Contact and 40 on Lead
+    When the admin selects 60 custom fields on Contact and 40 on Lead
     Then the configuration is accepted
 
   Scenario: More than 50 custom organization fields are refused
-    When the data source is configured with 51 custom fields on Account and 0 on Lead
-    Then the configuration is refused with "51 custom organization fields selected; the cap is 50"
+    When the admin selects 51 custom fields on Account and 0 on Lead
+    Then the configuration is refused, mentioning "50"
 
   # Custom fields land in the person's custom fields.
+  @control_plane
   Scenario: A selected custom field is synced
     Given the Salesforce contact field "Tier__c" exists
-    And the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = ["Tier__c"]
-      """
+    And the Contact field "Tier__c" is selected
     And Salesforce has these contacts:
       | ref | last name | email   | Tier__c |
       | C1  | Lee       | l@x.org | Gold    |
     When the data source syncs
     Then the person holding contact "C1" has:
       | field       | value |
-      | str:cm:tier | Gold  |
+      | tier        | Gold  |
 
   # Rule 28: an unchecked system field is never updated on an existing person, but written on create.
   Scenario: Salesforce may not modify an unchecked system field
-    Given the data source is configured with:
-      """
-      [system_fields]
-      modify = ["str::first", "str::last", "str::email"]
-      """
+    Given only these system CDP fields may be modified: first name, last name, email
     And the CDP already has these people:
       | email   | phone        |
       | a@x.org | +61400000001 |
@@ -64,11 +53,7 @@ Feature: Fields synced into the CDP
       | phone | +61400000002 |
 
   Scenario: "Don't modify system CDP fields" keeps every built-in field
-    Given the data source is configured with:
-      """
-      [system_fields]
-      modify = "none"
-      """
+    Given "Don't modify system CDP fields" is chosen
     And the CDP already has these people:
       | email   | first name |
       | a@x.org | Ann        |
@@ -81,6 +66,7 @@ Feature: Fields synced into the CDP
       | first name | Ann   |
 
   # Rule 29: a newly mapped field is not retroactive.
+  @control_plane
   Scenario: A newly selected field shows only after the record changes
     Given the Salesforce contact field "Tier__c" exists
     And Salesforce has these contacts:
@@ -90,30 +76,23 @@ Feature: Fields synced into the CDP
     And 20 minutes pass
     And the data source has synced
     And 20 minutes pass
-    When the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = ["Tier__c"]
-      """
+    When the Contact field "Tier__c" is selected
     And the data source syncs
     Then the person holding contact "C1" has:
       | field       | value |
-      | str:cm:tier | —     |
+      | tier        | —     |
     When contact "C1" changes in Salesforce:
       | Tier__c  |
       | Platinum |
     And the data source syncs
     Then the person holding contact "C1" has:
       | field       | value    |
-      | str:cm:tier | Platinum |
+      | tier        | Platinum |
 
   # Rule 44: the field list is fetched before each poll, so a field created later is picked up.
+  @control_plane
   Scenario: A custom field created in Salesforce after connecting is picked up
-    Given the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = ["Tier__c"]
-      """
+    Given the Contact field "Tier__c" is selected
     And Salesforce has these contacts:
       | ref | last name | email   |
       | C1  | Lee       | l@x.org |
@@ -126,7 +105,7 @@ Feature: Fields synced into the CDP
     And the data source syncs
     Then the person holding contact "C1" has:
       | field       | value |
-      | str:cm:tier | Gold  |
+      | tier        | Gold  |
 
   # Rules 52 and 54: default objects are pre-selected and may be deselected; leads become people.
   Scenario: Leads are synced as people unless Lead is deselected
@@ -143,11 +122,7 @@ Feature: Fields synced into the CDP
       | email | kim@x.org |
 
   Scenario: A deselected object is not synced
-    Given the data source is configured with:
-      """
-      [sync]
-      objects = ["Contact", "Account"]
-      """
+    Given Lead is deselected
     And Salesforce has these leads:
       | ref | last name | company | email     |
       | L1  | Kim       | Initech | kim@x.org |

@@ -1,3 +1,4 @@
+@control_plane
 Feature: Formula and roll-up fields
   Salesforce does not change a record's SystemModstamp when one of its formula or roll-up
   summary fields takes a new value — for example when the account a contact's formula reads
@@ -7,11 +8,7 @@ Feature: Formula and roll-up fields
 
   Background:
     Given the Salesforce contact formula field "Account_Tier__c" exists
-    And the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = ["Account_Tier__c"]
-      """
+    And the Contact field "Account_Tier__c" is selected
     And Salesforce has these contacts:
       | ref | last name | email   |
       | C1  | Lee       | l@x.org |
@@ -26,7 +23,7 @@ Feature: Formula and roll-up fields
     When the data source syncs
     Then the person holding contact "C1" has:
       | field               | value |
-      | str:cm:account-tier | Gold  |
+      | account tier        | Gold  |
 
   # Rule 40.
   Scenario: A formula field's new value arrives when the contact changes
@@ -36,14 +33,14 @@ Feature: Formula and roll-up fields
     And the data source syncs
     Then the person holding contact "C1" has:
       | field               | value    |
-      | str:cm:account-tier | Platinum |
+      | account tier        | Platinum |
 
   # Rules 40 and 34.
   Scenario: A backfill brings a formula field's new value
     When the data source backfills
     Then the person holding contact "C1" has:
       | field               | value    |
-      | str:cm:account-tier | Platinum |
+      | account tier        | Platinum |
 
   # Rule 40: the daily refresh is off unless the admin turns it on.
   Scenario: Without the daily refresh a formula field's new value waits, days later too
@@ -51,30 +48,26 @@ Feature: Formula and roll-up fields
     And the data source syncs
     Then the person holding contact "C1" has:
       | field               | value |
-      | str:cm:account-tier | Gold  |
+      | account tier        | Gold  |
 
   # Rule 40, optional: the daily refresh re-reads formula fields when turned on, then once a day.
   Scenario: With the daily refresh a formula field's new value arrives within a day
-    Given the data source is configured with:
-      """
-      [sync]
-      formula_refresh = "daily"
-      """
+    Given the daily refresh of formula and roll-up fields is turned on
     When the data source syncs
     Then the person holding contact "C1" has:
       | field               | value    |
-      | str:cm:account-tier | Platinum |
+      | account tier        | Platinum |
     And the sync reports for Contact:
-      | outcome            | count |
-      | formulas:refreshed | 1     |
+      | outcome                  | count |
+      | formula fields refreshed | 1     |
     When Salesforce recalculates the formula field "Account_Tier__c" of contact "C1" to "Diamond"
     And 15 minutes pass
     And the data source syncs
     Then the person holding contact "C1" has:
       | field               | value    |
-      | str:cm:account-tier | Platinum |
+      | account tier        | Platinum |
     When 24 hours pass
     And the data source syncs
     Then the person holding contact "C1" has:
       | field               | value   |
-      | str:cm:account-tier | Diamond |
+      | account tier        | Diamond |

@@ -16,6 +16,7 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     And the CDP has 1 person
 
   # Rules 42, 51 and 38: an expired refresh token, then a reconnect that imports only the changes.
+  @control_plane
   Scenario: An expired refresh token needs attention; reconnecting imports only what changed
     Given the connected app's refresh token policy is "expire after 1 hours"
     And the data source has synced
@@ -33,11 +34,12 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     Then the data source is "Connected"
     And the CDP has 2 people
     And the sync reports for Contact:
-      | outcome      | count |
-      | created      | 1     |
-      | merged:sf_id | 0     |
+      | outcome                 | count |
+      | created                 | 1     |
+      | merged by Salesforce id | 0     |
 
   # Rule 42: revoking the app in Salesforce has the same effect at once.
+  @control_plane
   Scenario: Revoked tokens put the data source into Needs attention
     Given the data source has synced
     When the admin revokes the app's tokens in Salesforce
@@ -45,6 +47,7 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     Then the data source is "Needs attention"
 
   # Rule 42: an expired access token alone is refreshed silently.
+  @control_plane
   Scenario: An expired session is refreshed without the user noticing
     Given the data source has synced
     When 3 hours pass
@@ -66,6 +69,7 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
 
   # Rule 47 as the seed states it: deleting the connection keeps people and activities;
   # re-adding starts afresh.
+  @control_plane
   Scenario: Deleting a disconnected data source keeps people; adding the org again is a new source
     Given contact "C1" has a task "Intro call" created 2 days ago
     And the data source has synced
@@ -77,11 +81,12 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     When the data source syncs
     Then the CDP has 1 person
     And the sync reports for Contact:
-      | outcome      | count |
-      | merged:email | 1     |
+      | outcome         | count |
+      | merged by email | 1     |
 
   # Rule 24 as the seed states it: the resync after a reconnect imports the changes since the
   # last request, activity created while the source was disconnected included.
+  @control_plane
   Scenario: A task logged while the data source was disconnected arrives after reconnecting
     Given the data source has synced
     And the data source is disconnected
@@ -97,6 +102,7 @@ Feature: The data source's life: connect, poll, expire, reconnect, disconnect, d
     Then the data source is named "EMEA Salesforce"
 
   # Rules 36 and 37: a record changed while a poll reads is picked up by the next poll.
+  @control_plane
   Scenario: A record modified while a page is being read is not lost
     Given the data source has synced
     And 20 minutes pass

@@ -7,31 +7,31 @@ Feature: Merge keys for people
   # The illustration the seed refers to (docs/rules.md A′): email primary, phone
   # fallback, the hidden Salesforce id shown. "—" is empty.
   Scenario Outline: Row <row>: existing <existing>, incoming <incoming>, <key strategy>
-    Given people are merged with "overwrite" and "<key strategy>"
+    Given people are merged with "Import and overwrite any records that exist" and "<key strategy>"
     And the CDP holds the person <existing>
     When Salesforce contact <incoming> syncs
     Then the contact gives <result>
 
     Examples:
-      | row | existing                          | incoming                            | key strategy                              | result                |
-      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Merge with any key match                  | a new person          |
-      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
-      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Merge with any key match                  | a merge by sf_id      |
-      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Match only if previous merge key is empty | a merge by sf_id      |
-      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Merge with any key match                  | a merge by email      |
-      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Match only if previous merge key is empty | a merge by email      |
-      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Merge with any key match                  | a merge by email      |
-      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
-      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone      |
-      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a merge by phone      |
-      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone      |
-      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a new person          |
-      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Merge with any key match                  | a merge by phone      |
-      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person          |
+      | row | existing                          | incoming                            | key strategy                              | result                   |
+      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Merge with any key match                  | a new person             |
+      | 1   | none                              | 003A, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
+      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Merge with any key match                  | a merge by Salesforce id |
+      | 2   | 003A, a@x.org, +61 400 000 001    | 003A, a.new@x.org, +61 400 000 001  | Match only if previous merge key is empty | a merge by Salesforce id |
+      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Merge with any key match                  | a merge by email         |
+      | 3   | —, a@x.org, +61 400 000 001       | 003B, a@x.org, +61 400 000 002      | Match only if previous merge key is empty | a merge by email         |
+      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Merge with any key match                  | a merge by email         |
+      | 4   | 003A, a@x.org, +61 400 000 001    | 003B, a@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
+      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone         |
+      | 5   | —, —, +61 400 000 001             | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a merge by phone         |
+      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Merge with any key match                  | a merge by phone         |
+      | 6   | —, b@x.org, +61 400 000 001       | 003C, —, +61 400 000 001            | Match only if previous merge key is empty | a new person             |
+      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Merge with any key match                  | a merge by phone         |
+      | 7   | —, b@x.org, +61 400 000 001       | 003D, c@x.org, +61 400 000 001      | Match only if previous merge key is empty | a new person             |
 
   # Rule 7a: a non-profit family sharing one email stays two people.
   Scenario: Two contacts sharing an email stay two people when the previous key must be empty
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | first name | last name | email   |
       | C1  | Pat        | Lee       | a@x.org |
@@ -42,7 +42,7 @@ Feature: Merge keys for people
 
   # Rule 8: under "Merge with any key match" the same family is one person with both ids.
   Scenario: Two contacts sharing an email become one person with any key match
-    Given people are merged with "overwrite" and "Merge with any key match"
+    Given people are merged with "Import and overwrite any records that exist" and "Merge with any key match"
     And Salesforce has these contacts:
       | ref | first name | last name | email   |
       | C1  | Pat        | Lee       | a@x.org |
@@ -69,7 +69,7 @@ Feature: Merge keys for people
 
   # Rules 6 and 10: the hidden id is key #1; a person never holds two ids of one org (strategy 1).
   Scenario: A contact keeps matching its person by hidden id even after its email changes
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | last name | email   |
       | C1  | Lee       | a@x.org |
@@ -84,8 +84,9 @@ Feature: Merge keys for people
       | email | new@x.org |
 
   # Rule 12: a lead converted to a contact stays one person.
+  @control_plane
   Scenario: A converted lead and its contact are one person
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these leads:
       | ref | last name | company | email     |
       | L1  | Lee       | Acme    | lee@x.org |
@@ -96,9 +97,5 @@ Feature: Merge keys for people
 
   # Rule 9: find strategy 2 ("All") is API-only and not offered for Salesforce.
   Scenario: The "all keys" strategy is not offered
-    When the data source is configured with:
-      """
-      [merge.people]
-      key_strategy = "all-keys"
-      """
-    Then the configuration is refused with "key_strategy 'all-keys' is not one of any-key, previous-key-empty"
+    When people are merged with "Import and overwrite any records that exist" and "Match only if all merge keys match"
+    Then the configuration is refused

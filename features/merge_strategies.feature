@@ -51,9 +51,9 @@ Feature: Merge strategies for people
       | first name | Ann   |
       | city       | Perth |
     And the sync reports for Contact:
-      | outcome          | count |
-      | created          | 1     |
-      | ignored_existing | 1     |
+      | outcome           | count |
+      | created           | 1     |
+      | left as they were | 1     |
 
   # Rules 1 and 5: the "existing records only" variants never create a person.
   Scenario Outline: <strategy> updates existing people and creates nobody
@@ -68,9 +68,9 @@ Feature: Merge strategies for people
       | field      | value        |
       | first name | <first name> |
     And the sync reports for Contact:
-      | outcome              | count |
-      | skipped_non_existing | 1     |
-      | merged:email         | 1     |
+      | outcome                 | count |
+      | skipped, not in the CDP | 1     |
+      | merged by email         | 1     |
 
     Examples:
       | strategy                     | first name |
@@ -79,7 +79,7 @@ Feature: Merge strategies for people
 
   # Rule 11: emails compare case-insensitively after trimming.
   Scenario: Email case and spaces do not prevent a match
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | last name | email      |
       | C1  | Archer    | A@X.ORG    |
@@ -91,7 +91,7 @@ Feature: Merge strategies for people
 
   # Rule 29: a later change in Salesforce reaches the CDP at the next poll.
   Scenario: A change in Salesforce reaches the person at the next poll
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce has these contacts:
       | ref | first name | last name | email   |
       | C1  | Annie      | Archer    | a@x.org |

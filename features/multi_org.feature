@@ -1,3 +1,4 @@
+@control_plane
 Feature: Two Salesforce orgs connected to one CDP
   A business may connect several Salesforce orgs — the seed's "Salesforce accounts A and B" —
   each as a data source of its own. The hidden Salesforce id is kept per data source, so the
@@ -23,8 +24,8 @@ Feature: Two Salesforce orgs connected to one CDP
     Then the CDP has 1 person
     And the person with email "john@example.org" holds contact "JA" for data source A and contact "JB" for data source B
     And the sync reports for Contact:
-      | outcome      | count |
-      | merged:email | 1     |
+      | outcome         | count |
+      | merged by email | 1     |
 
     Examples:
       | key strategy                              |
@@ -34,7 +35,7 @@ Feature: Two Salesforce orgs connected to one CDP
   # Rule 10 still holds inside each org: one person never holds two hidden ids of one data
   # source under "Match only if previous merge key is empty".
   Scenario: A second contact with the same email in the same org stays a person of their own
-    Given people are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And Salesforce org A has these contacts:
       | ref | last name | email            |
       | JA  | Smith     | john@example.org |
@@ -50,7 +51,7 @@ Feature: Two Salesforce orgs connected to one CDP
 
   # Rules 14 and 15: the seed's Rainy Day Insurance example, with two connected orgs.
   Scenario Outline: Rainy Day Insurance in two orgs stays two organizations with "<key strategy>"
-    Given organizations are merged with "overwrite" and "<key strategy>"
+    Given organizations are merged with "Import and overwrite any records that exist" and "<key strategy>"
     And Salesforce org A has these accounts:
       | ref | name                |
       | RA  | Rainy Day Insurance |
@@ -69,7 +70,7 @@ Feature: Two Salesforce orgs connected to one CDP
 
   # Rules 47 and 48: deleting one org's data source removes only its hidden ids.
   Scenario: Deleting one org's data source leaves the other org's hidden id on the person
-    Given people are merged with "overwrite" and "Merge with any key match"
+    Given people are merged with "Import and overwrite any records that exist" and "Merge with any key match"
     And Salesforce org A has these contacts:
       | ref | last name | email            |
       | JA  | Smith     | john@example.org |

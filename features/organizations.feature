@@ -5,7 +5,7 @@ Feature: Organizations and the hidden Salesforce account id
 
   # Rules 14 and 15: the seed's Rainy Day Insurance example, under both key strategies.
   Scenario Outline: Rainy Day Insurance stays two organizations with "<key strategy>"
-    Given organizations are merged with "overwrite" and "<key strategy>"
+    Given organizations are merged with "Import and overwrite any records that exist" and "<key strategy>"
     And Salesforce has these accounts:
       | ref | name                 |
       | A   | Rainy Day Insurance  |
@@ -24,7 +24,7 @@ Feature: Organizations and the hidden Salesforce account id
 
   # Rule 16: an organization without an Account Id is claimed by the first matching account.
   Scenario: An organization imported by CSV is claimed by name, once
-    Given organizations are merged with "overwrite" and "Match only if previous merge key is empty"
+    Given organizations are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And the CDP already has these organizations:
       | name        |
       | Acme Pty    |
@@ -39,7 +39,7 @@ Feature: Organizations and the hidden Salesforce account id
   # Rule 13: the organization strategy is separate from the people strategy.
   Scenario: Organizations use their own merge strategy
     Given organizations are merged with "Import new records only" and "Match only if previous merge key is empty"
-    And people are merged with "overwrite" and "Match only if previous merge key is empty"
+    And people are merged with "Import and overwrite any records that exist" and "Match only if previous merge key is empty"
     And the CDP already has these organizations:
       | name  | website            |
       | Acme  | https://old.example |
@@ -49,8 +49,8 @@ Feature: Organizations and the hidden Salesforce account id
     When the data source syncs
     Then account "A" is organization "Acme"
     And the sync reports for Account:
-      | outcome          | count |
-      | ignored_existing | 1     |
+      | outcome           | count |
+      | left as they were | 1     |
 
   # Rule 17: people link to the organization holding their contact's AccountId.
   Scenario: A contact's person belongs to its account's organization

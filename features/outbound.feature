@@ -5,11 +5,7 @@ Feature: Sending CDP activity to Salesforce
 
   # Rule 49.
   Scenario: A chosen activity becomes a completed task on the contact, once
-    Given the data source is configured with:
-      """
-      [outbound]
-      activities = ["email-opened"]
-      """
+    Given "email-opened" is chosen to sync to Salesforce
     And Salesforce has these contacts:
       | ref | last name | email   |
       | C1  | Lee       | l@x.org |
@@ -22,5 +18,5 @@ Feature: Sending CDP activity to Salesforce
     And contact "C1" has 0 completed tasks "page-viewed" in Salesforce
 
   Scenario: A 21st activity type is refused
-    When the data source is configured with 21 outbound activity types
-    Then the configuration is refused with "at most 20 activity types can be sent to Salesforce; 21 are chosen"
+    When 21 activities are chosen to sync to Salesforce
+    Then the configuration is refused, mentioning "20"

@@ -17,13 +17,7 @@ Feature: Email and SMS permissions of people from Salesforce
 
   # Rule 18, mapped: the Salesforce field carries the "value for false".
   Scenario: A contact who opted out of email arrives unsubscribed
-    Given the data source is configured with:
-      """
-      [permissions.email]
-      field = "HasOptedOutOfEmail"
-      value_for_false = true
-      value_for_true = false
-      """
+    Given the email permission is set from the Salesforce field "HasOptedOutOfEmail", subscribed when it is false
     And Salesforce has these contacts:
       | ref | last name | email   | opted out of email |
       | C1  | Lee       | l@x.org | true               |
@@ -53,13 +47,7 @@ Feature: Email and SMS permissions of people from Salesforce
   # Rule 19 as the seed words it: a mapping does not change the permissions of a person who was
   # already in the CDP.
   Scenario: A person already in the CDP keeps their permissions even with a mapping
-    Given the data source is configured with:
-      """
-      [permissions.email]
-      field = "HasOptedOutOfEmail"
-      value_for_false = true
-      value_for_true = false
-      """
+    Given the email permission is set from the Salesforce field "HasOptedOutOfEmail", subscribed when it is false
     And the CDP already has these people:
       | email   | first name |
       | l@x.org | Lee        |
@@ -84,13 +72,7 @@ Feature: Email and SMS permissions of people from Salesforce
 
   # Rule 19: the people Salesforce adds follow later changes of the mapped field.
   Scenario: A person added from Salesforce follows later changes of the mapped permission
-    Given the data source is configured with:
-      """
-      [permissions.email]
-      field = "HasOptedOutOfEmail"
-      value_for_false = true
-      value_for_true = false
-      """
+    Given the email permission is set from the Salesforce field "HasOptedOutOfEmail", subscribed when it is false
     And Salesforce has these contacts:
       | ref | last name | email   | opted out of email |
       | C1  | Lee       | l@x.org | false              |
@@ -112,14 +94,7 @@ Feature: Email and SMS permissions of people from Salesforce
 
   # Rule 20: a CDP unsubscribe wins over Salesforce's "subscribed".
   Scenario: Salesforce never re-subscribes someone who unsubscribed in the CDP
-    Given the data source is configured with:
-      """
-      [permissions.email]
-      field = "HasOptedOutOfEmail"
-      value_for_false = true
-      value_for_true = false
-      direction = "update-cdp"
-      """
+    Given the email permission is set from the Salesforce field "HasOptedOutOfEmail", subscribed when it is false, with "Update the CDP from Salesforce"
     And Salesforce has these contacts:
       | ref | last name | email   | opted out of email |
       | C1  | Lee       | l@x.org | false              |
@@ -135,14 +110,7 @@ Feature: Email and SMS permissions of people from Salesforce
 
   # Rule 21: a one-way-out mapping never reads Salesforce values.
   Scenario: "Update Salesforce from the CDP" ignores Salesforce's value
-    Given the data source is configured with:
-      """
-      [permissions.email]
-      field = "HasOptedOutOfEmail"
-      value_for_false = true
-      value_for_true = false
-      direction = "update-salesforce"
-      """
+    Given the email permission is set from the Salesforce field "HasOptedOutOfEmail", subscribed when it is false, with "Update Salesforce from the CDP"
     And Salesforce has these contacts:
       | ref | last name | email   | opted out of email |
       | C1  | Lee       | l@x.org | true               |

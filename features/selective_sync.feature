@@ -4,12 +4,7 @@ Feature: Selective sync, auto-archive and backfill
   re-evaluates everyone.
 
   Background:
-    Given the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Web" } ]
-      """
+    Given only contacts whose LeadSource is "Web" are synced
     And Salesforce has these contacts:
       | ref | last name | email   | LeadSource    |
       | C1  | Web       | w@x.org | Web           |
@@ -28,15 +23,11 @@ Feature: Selective sync, auto-archive and backfill
     And account "A" is organization "Globex"
 
   # Rule 31: a criteria change applies at the next poll (to what that poll reads).
+  @control_plane
   Scenario: Changed criteria apply from the next poll
     Given the data source has synced
     And 20 minutes pass
-    When the data source is configured with:
-      """
-      [filters.Contact]
-      match = "any"
-      conditions = [ { field = "LeadSource", operator = "in", value = ["Web", "Phone Inquiry"] } ]
-      """
+    When only contacts whose LeadSource is "Web" or "Phone Inquiry" are synced
     And contact "C2" changes in Salesforce:
       | title |
       | CFO   |
@@ -45,11 +36,7 @@ Feature: Selective sync, auto-archive and backfill
 
   # Rule 32: auto-archive archives a polled record that no longer matches.
   Scenario: Auto-archive archives a contact that stops meeting the conditions
-    Given the data source is configured with:
-      """
-      [sync]
-      auto_archive = true
-      """
+    Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
     When contact "C1" changes in Salesforce:
       | LeadSource |
@@ -59,11 +46,7 @@ Feature: Selective sync, auto-archive and backfill
 
   # Rule 33: an archived person who matches again is restored.
   Scenario: An archived person who matches again is restored
-    Given the data source is configured with:
-      """
-      [sync]
-      auto_archive = true
-      """
+    Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
     And contact "C1" changes in Salesforce:
       | LeadSource |
@@ -77,46 +60,31 @@ Feature: Selective sync, auto-archive and backfill
 
   # The seed: after a disconnect and reconnect, existing contacts that no longer meet the
   # criteria are not archived — only contacts coming in from the most recent sync are.
+  @control_plane
   Scenario: Unchanged contacts are not archived when the criteria change or after a reconnect
-    Given the data source is configured with:
-      """
-      [sync]
-      auto_archive = true
-      """
+    Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
     And 20 minutes pass
     And the data source has synced
     And the data source is disconnected
-    When the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Partner Referral" } ]
-      """
+    When only contacts whose LeadSource is "Partner Referral" are synced
     And the data source is reconnected
     And the data source syncs
     Then the person with email "w@x.org" is not archived
 
   # Rule 32 and the seed: a backfill with auto-archive archives every non-matching contact.
+  @control_plane
   Scenario: A backfill with auto-archive cleans up contacts that no longer match
-    Given the data source is configured with:
-      """
-      [sync]
-      auto_archive = true
-      """
+    Given "Auto-archive contacts that no longer meet the criteria" is selected
     And the data source has synced
     And 20 minutes pass
     And the data source has synced
-    When the data source is configured with:
-      """
-      [filters.Contact]
-      match = "all"
-      conditions = [ { field = "LeadSource", operator = "=", value = "Partner Referral" } ]
-      """
+    When only contacts whose LeadSource is "Partner Referral" are synced
     And the data source backfills
     Then the person with email "w@x.org" is archived
 
   # Rules 34 and 29: a backfill brings what polls never re-read, with the current filters.
+  @control_plane
   Scenario: A backfill fills in a newly mapped field for existing people
     Given the Salesforce contact field "Tier__c" exists
     And contact "C1" changes in Salesforce:
@@ -125,13 +93,9 @@ Feature: Selective sync, auto-archive and backfill
     And the data source has synced
     And 20 minutes pass
     And the data source has synced
-    When the data source is configured with:
-      """
-      [objects.Contact]
-      custom_fields = ["Tier__c"]
-      """
+    When the Contact field "Tier__c" is selected
     And the data source backfills
     Then the person holding contact "C1" has:
       | field       | value |
-      | str:cm:tier | Gold  |
+      | tier        | Gold  |
     And the CDP has 1 person

@@ -1,1 +1,1 @@
-"""Step definitions, grouped by domain noun: the Salesforce org, the data source, the CDP."""
+"""Step definitions, grouped by domain noun: the Salesforce org, the data source and its settings, the CDP."""

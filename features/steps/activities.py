@@ -11,35 +11,34 @@ from .world import rows
 @given(parsers.parse('opportunity "{label}" for account "{account}"'))
 def opportunity(world, label, account):
     """An open opportunity of an account."""
-    world.labels[label] = world.sf.Opportunity.create({
+    world.labels[label] = world.sf.create("Opportunity", {
         "Name": f"Deal {label}", "StageName": "Prospecting", "CloseDate": "2027-01-31",
-        "AccountId": world.sf_id(account)})["id"]
+        "AccountId": world.sf_id(account)})
 
 
 @given(parsers.parse('contact "{contact}" is the primary contact of opportunity "{opportunity}"'))
 @when(parsers.parse('contact "{contact}" is made the primary contact of opportunity "{opportunity}"'))
 def primary_role(world, contact, opportunity):
     """Add a primary Opportunity Contact Role."""
-    world.sf.OpportunityContactRole.create({"OpportunityId": world.sf_id(opportunity),
-                                            "ContactId": world.sf_id(contact), "IsPrimary": True})
+    world.sf.create("OpportunityContactRole", {"OpportunityId": world.sf_id(opportunity),
+                                               "ContactId": world.sf_id(contact), "IsPrimary": True})
 
 
 @given(parsers.parse('contact "{contact}" has a task "{subject}" created {days:d} days ago'))
 def old_task(world, contact, subject, days):
-    """A task with a back-dated creation (as an org with history has)."""
+    """A task with a back-dated creation, as an org with history has (control plane)."""
     when_ = datetime.now(timezone.utc) - timedelta(days=days)
     stamp = when_.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    world.server.control("POST", "orgs/org1/records/Task", json={"records": [{
-        "WhoId": world.sf_id(contact), "Subject": subject, "Status": "Completed",
-        "CreatedDate": stamp, "LastModifiedDate": now, "SystemModstamp": now}]})
+    world.sf.load("Task", [{"WhoId": world.sf_id(contact), "Subject": subject, "Status": "Completed",
+                            "CreatedDate": stamp, "LastModifiedDate": now, "SystemModstamp": now}])
 
 
 @given(parsers.parse('contact "{contact}" logs a task "{subject}" in Salesforce'))
 @when(parsers.parse('contact "{contact}" logs a task "{subject}" in Salesforce'))
 def task_logged(world, contact, subject):
     """A completed task created now (by the org's clock)."""
-    world.sf.Task.create({"WhoId": world.sf_id(contact), "Subject": subject, "Status": "Completed"})
+    world.sf.create("Task", {"WhoId": world.sf_id(contact), "Subject": subject, "Status": "Completed"})
 
 
 @then(parsers.parse('the person with email "{email}" has {count:d} {kind} activities'))

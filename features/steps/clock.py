@@ -1,5 +1,7 @@
-"""Steps about time: the org clock moves; polls happen on it."""
+"""Steps about time: the org clock moves (control plane); polls happen on it."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 from pytest_bdd import given, parsers, when
 
@@ -31,14 +33,9 @@ def time_is(world, hour, minute):
 
     Tomorrow, so the clock only ever moves forward from the real time.
     """
-    from datetime import datetime, timedelta, timezone
     day = datetime.now(timezone.utc).date() + timedelta(days=1)
-    when = datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
-    world.server.control("POST", "clock", json={"set": when.isoformat()})
-    world.sf = world.server.client()
+    world.sf.set_clock(datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc))
 
 
 def _advance(world, seconds: int) -> None:
-    world.server.control("POST", "clock", json={"advance": seconds})
-    # The scenario's own Salesforce session may have idled out: the test user logs in again.
-    world.sf = world.server.client()
+    world.sf.advance_clock(seconds)  # the org adapter logs in again: its session may have idled out

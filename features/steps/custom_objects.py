@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from .world import CDP_COLUMNS, cell, rows
+from .world import assert_fields, rows
 
 
 @given(parsers.parse('Salesforce has the custom object "{name}" with these fields:'))
 def custom_object(world, name, datatable):
-    """Create a custom object in the org (``field | type | references`` rows).
+    """Create a custom object in the org (``field | type | references`` rows; control plane).
 
     A ``reference`` field gets the relationship name Salesforce gives it (``Member__c`` →
     ``Member__r``), so parent fields can be read through it.
@@ -20,9 +20,7 @@ def custom_object(world, name, datatable):
             entry.update(referenceTo=[row["references"]],
                          relationshipName=row["field"].removesuffix("__c") + "__r")
         fields.append(entry)
-    world.server.control("POST", "orgs/org1/objects", json={
-        "name": name, "label": name.removesuffix("__c").replace("_", " "), "fields": fields,
-    }).raise_for_status()
+    world.sf.add_object(name, fields)
 
 
 @given(parsers.parse("these {sobject} records are in Salesforce:"))
@@ -33,22 +31,22 @@ def custom_records_in_salesforce(world, sobject, datatable):
     for row in rows(datatable):
         body = {column: world.labels.get(value, value) if isinstance(value, str) else value
                 for column, value in row.items() if column != "ref" and value is not None}
-        created = getattr(world.sf, sobject).create(body)
+        created = world.sf.create(sobject, body)
         if row.get("ref"):
-            world.labels[row["ref"]] = created["id"]
+            world.labels[row["ref"]] = created
 
 
 @when(parsers.parse('the {sobject} record "{label}" changes in Salesforce:'))
 def custom_record_changes(world, sobject, label, datatable):
     """Update a labelled record with the field/value pairs of the table (API names, one row)."""
     for row in rows(datatable):
-        getattr(world.sf, sobject).update(world.sf_id(label), {k: v for k, v in row.items() if k != "ref"})
+        world.sf.update(sobject, world.sf_id(label), {k: v for k, v in row.items() if k != "ref"})
 
 
 @when(parsers.parse('the {sobject} record "{label}" is deleted in Salesforce'))
 def custom_record_deleted(world, sobject, label):
     """Delete a labelled record (it goes to the recycle bin)."""
-    getattr(world.sf, sobject).delete(world.sf_id(label))
+    world.sf.delete(sobject, world.sf_id(label))
 
 
 @then(parsers.parse("the CDP has these {sobject} records:"))
@@ -72,18 +70,10 @@ def cdp_custom_records(world, sobject, datatable):
 @then(parsers.parse('the person holding record "{label}" has:'))
 def person_holding_record(world, label, datatable):
     """Field values (``field | value``) of the person holding a record's hidden id."""
-    person = world.person_holding(label)
-    for column, value in datatable[1:]:
-        key = CDP_COLUMNS.get(column.strip(), column.strip())
-        assert person.get(key) == cell(value), f"{column}: {person.get(key)!r} in {person}"
+    assert_fields(world.person_holding(label), datatable)
 
 
 @then(parsers.parse('the organization holding record "{label}" has:'))
 def organization_holding_record(world, label, datatable):
     """Field values (``field | value``) of the organization holding a record's hidden id."""
-    sf_id = world.sf_id(label)
-    found = [o for o in world.adapter.organizations() if sf_id in o["sf_ids"]]
-    assert len(found) == 1, world.adapter.organizations()
-    for column, value in datatable[1:]:
-        key = CDP_COLUMNS.get(column.strip(), column.strip())
-        assert found[0].get(key) == cell(value), f"{column}: {found[0].get(key)!r} in {found[0]}"
+    assert_fields(world.organization_holding(label), datatable)

@@ -1,41 +1,9 @@
-"""Steps about the Salesforce data source: its settings, its syncs, its state."""
+"""Steps about the Salesforce data source: its syncs, what they report, and the scheduler."""
 from __future__ import annotations
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
-from adapter import ConfigurationRefused
-
-KEY_STRATEGIES = {"Merge with any key match": "any-key",
-                  "Match only if previous merge key is empty": "previous-key-empty"}
-STRATEGIES = {"Import and merge new records only": "merge-new-data",
-              "Import and overwrite any records that exist": "overwrite",
-              "Import new records only": "new-records-only"}
-
-
-def _strategy(name: str) -> str:
-    return STRATEGIES.get(name, name)
-
-
-@given(parsers.parse('people are merged with "{strategy}" and "{key_strategy}"'))
-def people_merge(world, strategy, key_strategy):
-    """Choose the people merge strategy (UI or API name) and merge-key strategy (UI wording)."""
-    world.adapter.configure({"merge": {"people": {"strategy": _strategy(strategy),
-                                                  "key_strategy": KEY_STRATEGIES[key_strategy]}}})
-
-
-@given(parsers.parse('organizations are merged with "{strategy}" and "{key_strategy}"'))
-def organizations_merge(world, strategy, key_strategy):
-    """Choose the organization merge strategy and merge-key strategy."""
-    world.adapter.configure({"merge": {"organizations": {
-        "strategy": _strategy(strategy), "key_strategy": KEY_STRATEGIES[key_strategy]}}})
-
-
-@given(parsers.parse("the data source is configured with:"))
-def configured_with(world, docstring):
-    """Apply a TOML fragment of data-source settings."""
-    import tomllib
-    world.adapter.configure(tomllib.loads(docstring))
+from interface import DEFAULT_SOURCE
 
 
 @given("the data source has synced")
@@ -46,49 +14,12 @@ def data_source_syncs(world):
     world.last_sync = world.adapter.sync()
 
 
-@when(parsers.parse("the data source is configured with:"), target_fixture="configuration_error")
-def configure_attempt(world, docstring):
-    """Try a configuration; keep the error it is refused with, if any."""
-    import tomllib
-    try:
-        world.adapter.configure(tomllib.loads(docstring))
-    except ConfigurationRefused as error:
-        return str(error)
-    return None
-
-
-@then(parsers.parse('the configuration is refused with "{message}"'))
-def configuration_refused(configuration_error, message):
-    """The last configuration attempt was refused with a message containing ``message``."""
-    assert configuration_error is not None, "the configuration was accepted"
-    assert message in configuration_error
-
-
-@then("the configuration is accepted")
-def configuration_accepted(configuration_error):
-    """The last configuration attempt was accepted."""
-    assert configuration_error is None, configuration_error
-
-
 @then(parsers.parse("the sync reports for {stream}:"))
 def sync_reports(world, stream, datatable):
     """The last poll's outcome counts for one stream (``outcome | count`` rows)."""
     counts = world.last_sync["counts"].get(stream, {})
     for outcome, number in datatable[1:]:
         assert counts.get(outcome.strip(), 0) == int(number), f"{stream}: {counts}"
-
-
-@when(parsers.parse("the data source is configured with {first:d} custom fields on {first_object} "
-                    "and {second:d} on {second_object}"), target_fixture="configuration_error")
-def configure_many_fields(world, first, first_object, second, second_object):
-    """Select many distinct custom fields on two objects (for the caps of rule 26)."""
-    objects = {first_object: {"custom_fields": [f"F{n}__c" for n in range(first)]},
-               second_object: {"custom_fields": [f"G{n}__c" for n in range(second)]}}
-    try:
-        world.adapter.configure({"objects": objects})
-    except ConfigurationRefused as error:
-        return str(error)
-    return None
 
 
 @given(parsers.parse("the sync reported {stream} fields missing in Salesforce: {names}"))
@@ -107,17 +38,6 @@ def data_source_backfills(world):
     world.last_sync = world.adapter.backfill()
 
 
-@when(parsers.parse("the data source is configured with {count:d} outbound activity types"),
-      target_fixture="configuration_error")
-def configure_outbound(world, count):
-    """Choose many CDP activity types to send to Salesforce."""
-    try:
-        world.adapter.configure({"outbound": {"activities": [f"type-{n}" for n in range(count)]}})
-    except ConfigurationRefused as error:
-        return str(error)
-    return None
-
-
 # -- several data sources, named after their orgs --------------------------------------------
 @given(parsers.parse("data source {name:w} has synced"))
 @when(parsers.parse("data source {name:w} syncs"))
@@ -134,24 +54,16 @@ def named_source_connected(world, name):
 
 
 # -- the scheduler (``syncer run``) -----------------------------------------------------------
-def _run_scheduler(world) -> dict:
-    from datetime import datetime
-    now = datetime.fromisoformat(world.server.control("GET", "clock").json()["now"].replace("+0000", "+00:00"))
-    world.last_schedule = world.adapter.run_due(now)
-    return world.last_schedule
-
-
 @given("the scheduler has run")
 @when("the scheduler runs")
 def scheduler_runs(world):
     """The scheduler wakes up at the org clock's time and polls the data sources that are due."""
-    _run_scheduler(world)
+    world.last_schedule = world.adapter.run_due(world.sf.now())
 
 
 @then("the scheduler polled the data source")
 def scheduler_polled_default(world):
     """The scenario's one data source was polled by the scheduler's last run."""
-    from adapter import DEFAULT_SOURCE
     assert set(world.last_schedule) == {DEFAULT_SOURCE}, world.last_schedule
 
 

@@ -18,8 +18,7 @@ def connected(world):
 @when("the data source is reconnected")
 def reconnected(world):
     """Log in and click Allow again for the same data source."""
-    config = world.server.config
-    world.adapter.connect(world.server.url, config.username, config.password)
+    world.adapter.connect(world.sf.login)
 
 
 @when("the data source is disconnected")
@@ -45,7 +44,7 @@ def renamed(world, name):
 @then(parsers.parse('the data source is "{state}"'))
 def data_source_state(world, state):
     """The data source's state."""
-    assert world.adapter.state() == state, world.adapter.status()
+    assert world.state() == state, world.adapter.status()
 
 
 @then(parsers.parse('the data source is "{state}" with a note saying "{text}"'))
@@ -64,61 +63,60 @@ def data_source_named(world, name):
 @given(parsers.parse("the connected app's refresh token policy is \"expire after {count:d} {unit}\""))
 def refresh_policy_absolute(world, count, unit):
     """Set the org's Refresh Token Policy to "Expire refresh token after N units"."""
-    assert unit in UNITS
-    world.server.control("PATCH", f"apps/{world.server.config.client_id}", json={
-        "refresh_token_policy": "absolute", "refresh_token_validity": count, "refresh_token_unit": unit})
+    if unit not in UNITS:
+        raise ValueError(f"a refresh token expires after {', '.join(sorted(UNITS))}, not {unit!r}")
+    world.sf.set_app_policy(refresh_token_policy="absolute", refresh_token_validity=count,
+                            refresh_token_unit=unit)
 
 
 @when("the admin revokes the app's tokens in Salesforce")
 @given("the admin revokes the app's tokens in Salesforce")
 def tokens_revoked(world):
     """Setup → Connected Apps OAuth Usage → Revoke."""
-    world.server.control("POST", f"apps/{world.server.config.client_id}/revoke", json={})
+    world.sf.revoke_tokens()
 
 
 @given(parsers.parse("the org has {remaining:d} API calls left today"))
 def api_calls_left(world, remaining):
     """Use up the org's daily API limit but for ``remaining`` calls."""
-    world.server.control("POST", "orgs/org1/usage", json={"used": 10_000 - remaining, "limit": 10_000})
+    world.sf.set_api_usage(10_000 - remaining, limit=10_000)
 
 
 @when("the org's daily API limit resets")
 def api_limit_resets(world):
     """A new 24-hour window: nothing used."""
-    world.server.control("POST", "orgs/org1/usage", json={"used": 0})
+    world.sf.set_api_usage(0)
 
 
 @given(parsers.parse("Salesforce fails {percent:d}% of requests with {kind}"))
 def failing_requests(world, percent, kind):
     """Arm random faults on the data API (kind: 500, 503, 401; seeded, so runs repeat)."""
-    world.server.control("POST", "faults", json={"kind": kind, "count": 10_000, "rate": percent / 100,
-                                                 "path": "/services/data", "seed": 11})
+    world.sf.add_fault(kind=kind, count=10_000, rate=percent / 100, path="/services/data", seed=11)
 
 
 @given(parsers.parse("Salesforce answers the next {count:d} queries with QUERY_TIMEOUT"))
 @when(parsers.parse("Salesforce answers the next {count:d} queries with QUERY_TIMEOUT"))
 def queries_time_out(world, count):
     """The next ``count`` queries are answered 400 QUERY_TIMEOUT, as a query that ran too long is."""
-    world.server.control("POST", "faults", json={"kind": "query_timeout", "count": count, "path": "/query"})
+    world.sf.add_fault(kind="query_timeout", count=count, path="/query")
 
 
 @when("Salesforce stops failing")
 def faults_cleared(world):
     """Disarm every fault."""
-    world.server.control("DELETE", "faults")
+    world.sf.clear_faults()
 
 
 @when(parsers.parse('contact "{label}" changes in Salesforce while the data source syncs:'))
 def changes_during_sync(world, label, datatable):
     """Change a contact while a poll is reading (the query answers slowly meanwhile)."""
     from .world import rows
-    world.server.control("POST", "faults", json={"kind": "delay", "delay": 1.0, "count": 1,
-                                                 "path": "/query"})
+    world.sf.add_fault(kind="delay", delay=1.0, count=1, path="/query")
     changes = world.salesforce_fields(rows(datatable)[0])
 
     def change() -> None:
         time.sleep(0.4)
-        world.sf.Contact.update(world.sf_id(label), changes)
+        world.sf.update("Contact", world.sf_id(label), changes)
 
     worker = threading.Thread(target=change)
     worker.start()
@@ -167,7 +165,7 @@ def login_refused(world, message):
 def named_source_state(world, name, state):
     """A named data source's state ("Not connected" before it ever connected)."""
     world.adapter.use_source(name)
-    assert world.adapter.state() == state, world.adapter.status()
+    assert world.state() == state, world.adapter.status()
 
 
 @when(parsers.parse("data source {name:w} is disconnected"))

@@ -22,5 +22,5 @@ def send_outbound(world):
 def completed_tasks(world, label, count, subject):
     """Completed Tasks on a contact, read back through the Salesforce API."""
     rows = world.sf.query(f"SELECT Id FROM Task WHERE WhoId = '{world.sf_id(label)}' "
-                          f"AND Subject = '{subject}' AND Status = 'Completed'")["records"]
+                          f"AND Subject = '{subject}' AND Status = 'Completed'")
     assert len(rows) == count, rows

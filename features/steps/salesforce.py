@@ -10,17 +10,16 @@ from .world import rows
 
 SOBJECTS = {"contacts": "Contact", "leads": "Lead", "accounts": "Account",
             "opportunities": "Opportunity", "tasks": "Task"}
-COLLECTION = 200  # records per sObject Collections call
 FORMULA = "TEXT(Account.Tier__c)"  # what the formula field of the specs reads (never evaluated)
 
 
-def _create(world, sobject: str, datatable, client=None) -> None:
-    client = client or world.sf
+def _create(world, sobject: str, datatable, org=None) -> None:
+    org = org or world.sf
     for row in rows(datatable):
         label = row.get("ref") or row.get("label")
-        created = getattr(client, sobject).create(world.salesforce_fields(row))
+        created = org.create(sobject, world.salesforce_fields(row))
         if label:
-            world.labels[label] = created["id"]
+            world.labels[label] = created
 
 
 @given(parsers.parse("Salesforce has these {kind}:"))
@@ -35,7 +34,7 @@ def salesforce_has(world, kind, datatable):
 
 @given(parsers.parse("a second Salesforce org {name:w}"))
 def second_org(world, name):
-    """Another production org on the same mock, with its own admin and connected app.
+    """Another production org on the same mock, with its own admin and connected app (control plane).
 
     The scenario's own org is org ``A``; each org is connected as the data source of its name.
     """
@@ -54,22 +53,20 @@ def org_of_kind(world, name, kind):
 @when(parsers.parse("Salesforce org {name:w} has these {kind}:"))
 def named_org_has(world, name, kind, datatable):
     """Create records in org ``name`` through its admin's API session (same columns as above)."""
-    _create(world, SOBJECTS[kind], datatable, world.org(name).client())
+    _create(world, SOBJECTS[kind], datatable, world.org(name))
 
 
 @given(parsers.parse('the Salesforce contact formula field "{name}" exists'))
 def formula_field(world, name):
     """A text formula field on Contact: read-only, calculated by Salesforce."""
-    world.server.control("POST", "orgs/org1/fields/Contact", json={
-        "name": name, "type": "string", "calculated": True, "calculatedFormula": FORMULA})
+    world.sf.add_field("Contact", name, formula=FORMULA)
 
 
 @given(parsers.parse('Salesforce recalculates the formula field "{name}" of contact "{label}" to "{value}"'))
 @when(parsers.parse('Salesforce recalculates the formula field "{name}" of contact "{label}" to "{value}"'))
 def formula_recalculated(world, name, label, value):
     """What the formula now evaluates to (its inputs changed elsewhere); the contact's stamps stay."""
-    world.server.control("POST", "orgs/org1/calculated/Contact",
-                         json={"records": [{"Id": world.sf_id(label), name: value}]})
+    world.sf.recalculate("Contact", world.sf_id(label), {name: value})
 
 
 @when(parsers.parse('contact "{label}" changes in Salesforce:'))
@@ -77,22 +74,20 @@ def formula_recalculated(world, name, label, value):
 def contact_changes(world, label, datatable):
     """Update a labelled contact with the field/value pairs of the table (one row)."""
     for row in rows(datatable):
-        world.sf.Contact.update(world.sf_id(label), world.salesforce_fields(row))
+        world.sf.update("Contact", world.sf_id(label), world.salesforce_fields(row))
 
 
 @given(parsers.parse('the Salesforce contact field "{name}" exists'))
 @when(parsers.parse('the Salesforce contact field "{name}" exists'))
 def custom_contact_field(world, name):
     """Create a custom text field on Contact in the org."""
-    world.server.control("POST", "orgs/org1/fields/Contact", json={"name": name, "type": "string"})
+    world.sf.add_field("Contact", name)
 
 
 @when(parsers.parse('lead "{lead}" is converted into contact "{contact}"'))
 def lead_converted(world, lead, contact):
     """Convert a labelled lead (as Salesforce's Convert button does) and label the new contact."""
-    result = world.server.control("POST", "orgs/org1/convert-lead",
-                                  json={"leadId": world.sf_id(lead)}).json()
-    world.labels[contact] = result["contactId"]
+    world.labels[contact] = world.sf.convert_lead(world.sf_id(lead))
 
 
 def _triple(text: str) -> tuple[str | None, str | None, str | None]:
@@ -110,10 +105,10 @@ def cdp_holds(world, existing):
         return
     label, email, phone = _triple(existing)
     if label is None:
-        world.adapter.add_person({"str::email": email, "phn::phone": phone, "str::last": "Existing"})
+        world.adapter.add_person({k: v for k, v in (("email", email), ("phone", phone),
+                                                     ("last name", "Existing")) if v is not None})
         return
-    created = world.sf.Contact.create({"LastName": "Existing", "Email": email, "Phone": phone})
-    world.labels[label] = created["id"]
+    world.labels[label] = world.sf.create("Contact", {"LastName": "Existing", "Email": email, "Phone": phone})
     world.ensure_connected()
     world.adapter.sync()
 
@@ -123,10 +118,10 @@ def incoming_contact(world, incoming):
     """Create (or, for a known label, change) a contact, then run one poll."""
     label, email, phone = _triple(incoming)
     if label in world.labels:
-        world.sf.Contact.update(world.labels[label], {"Email": email, "Phone": phone})
+        world.sf.update("Contact", world.labels[label], {"Email": email, "Phone": phone})
     else:
-        world.labels[label] = world.sf.Contact.create({"LastName": "Incoming", "Email": email,
-                                                        "Phone": phone})["id"]
+        world.labels[label] = world.sf.create("Contact", {"LastName": "Incoming", "Email": email,
+                                                         "Phone": phone})
     world.incoming_label = label
     world.ensure_connected()
     world.last_sync = world.adapter.sync()
@@ -134,7 +129,7 @@ def incoming_contact(world, incoming):
 
 @then(parsers.parse("the contact gives {result}"))
 def contact_gives(world, result):
-    """``a new person`` or ``a merge by <key>`` (sf_id, email, phone), as the sync reports it."""
+    """``a new person`` or ``a merge by <key>`` (Salesforce id, email, phone), as the sync reports it."""
     counts = world.last_sync["counts"]["Contact"]
     people = world.adapter.people()
     holder = world.person_holding(world.incoming_label)
@@ -144,22 +139,21 @@ def contact_gives(world, result):
         assert holder["sf_ids"] == [world.sf_id(world.incoming_label)], holder
     else:
         key = result.removeprefix("a merge by ")
-        assert counts.get(f"merged:{key}") == 1, counts
+        assert counts.get(f"merged by {key}") == 1, counts
         assert len(people) == 1, people
 
 
 @given(parsers.parse("Salesforce has {count:d} contacts"))
 def many_contacts(world, count):
     """Load many contacts at once (through the org's control plane, in one transaction)."""
-    records = [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"} for n in range(count)]
-    for start in range(0, count, 5000):
-        world.server.control("POST", "orgs/org1/records/Contact", json={"records": records[start:start + 5000]})
+    world.sf.load("Contact", [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"}
+                              for n in range(count)])
 
 
 @when(parsers.parse('contact "{label}" is deleted in Salesforce'))
 def contact_deleted(world, label):
     """Delete a contact (it goes to the recycle bin)."""
-    world.sf.Contact.delete(world.sf_id(label))
+    world.sf.delete("Contact", world.sf_id(label))
 
 
 @when(parsers.parse("Salesforce has these {kind}:"))
@@ -172,26 +166,18 @@ def salesforce_has_later(world, kind, datatable):
 @when(parsers.parse("Salesforce has {count:d} more contacts"))
 def more_contacts(world, count):
     """Load more contacts at once, numbered on from those the org has (emails stay distinct)."""
-    start = world.sf.query("SELECT COUNT() FROM Contact")["totalSize"]
-    records = [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"}
-               for n in range(start, start + count)]
-    for first in range(0, count, 5000):
-        world.server.control("POST", "orgs/org1/records/Contact", json={"records": records[first:first + 5000]})
+    start = world.sf.count("SELECT COUNT() FROM Contact")
+    world.sf.load("Contact", [{"LastName": f"Bulk {n}", "Email": f"bulk{n}@example.org"}
+                              for n in range(start, start + count)])
 
 
 @when(parsers.parse('{count:d} contacts change their first name to "{name}" in Salesforce'))
 def contacts_renamed(world, count, name):
     """Update ``count`` contacts through the org's REST API (sObject Collections, 200 a call)."""
-    found = world.sf.query(f"SELECT Id FROM Contact ORDER BY Id LIMIT {count}")["records"]
+    found = world.sf.query(f"SELECT Id FROM Contact ORDER BY Id LIMIT {count}")
     if len(found) < count:
         raise ValueError(f"the org has only {len(found)} contacts, not {count}")
-    for first in range(0, count, COLLECTION):
-        chunk = [{"attributes": {"type": "Contact"}, "id": r["Id"], "FirstName": name}
-                 for r in found[first:first + COLLECTION]]
-        results = world.sf.restful("composite/sobjects", method="PATCH",
-                                   json={"allOrNone": True, "records": chunk})
-        if not all(r["success"] for r in results):
-            raise RuntimeError(f"Salesforce refused the update: {results}")
+    world.sf.update_many("Contact", [{"Id": r["Id"], "FirstName": name} for r in found])
 
 
 @given(parsers.parse('account "{account}" has {count:d} opportunities, {primary:d} of them with '
@@ -199,11 +185,10 @@ def contacts_renamed(world, count, name):
 def many_opportunities(world, account, count, primary, contact):
     """Load open opportunities of an account at once; the first ``primary`` get a primary contact role."""
     close = (date.today() + timedelta(days=90)).isoformat()
-    opportunities = [{"Name": f"Deal {n}", "StageName": "Prospecting", "CloseDate": close,
-                      "AccountId": world.sf_id(account)} for n in range(count)]
-    ids = world.server.control("POST", "orgs/org1/records/Opportunity",
-                               json={"records": opportunities}).json()["ids"]
+    ids = world.sf.load("Opportunity", [{"Name": f"Deal {n}", "StageName": "Prospecting",
+                                         "CloseDate": close, "AccountId": world.sf_id(account)}
+                                        for n in range(count)])
     roles = [{"OpportunityId": opportunity, "ContactId": world.sf_id(contact), "IsPrimary": True}
              for opportunity in ids[:primary]]
     if roles:
-        world.server.control("POST", "orgs/org1/records/OpportunityContactRole", json={"records": roles})
+        world.sf.load("OpportunityContactRole", roles)

@@ -1,8 +1,12 @@
-"""What a scenario knows: the mock org, the syncer adapter, and the labels given to records."""
+"""What a scenario knows: its orgs (through the org adapter), the syncer adapter, and the labels
+given to Salesforce records."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from interface import OrgLogin
+from org import OrgAdapter
 
 EMPTY = {"", "—", "-", "(none)"}
 
@@ -13,9 +17,6 @@ SALESFORCE_COLUMNS = {
     "opted out of email": "HasOptedOutOfEmail", "stage": "StageName", "close date": "CloseDate",
     "subject": "Subject",
 }
-CDP_COLUMNS = {"first name": "str::first", "last name": "str::last", "email": "str::email",
-               "phone": "phn::phone", "city": "geo::city", "name": "str:o:name",
-               "website": "str:o:website", "industry": "str:o:industry"}
 
 
 def cell(value: str) -> Any:
@@ -34,22 +35,34 @@ def rows(datatable: list[list[str]]) -> list[dict[str, Any]]:
     return [dict(zip(header, (cell(v) for v in row))) for row in datatable[1:]]
 
 
+def cdp_fields(row: dict) -> dict:
+    """CDP field values from a table row: column names are CDP field names (lower-cased)."""
+    return {k.lower(): v for k, v in row.items() if v is not None and k != "ref"}
+
+
+def assert_fields(record: dict, datatable) -> None:
+    """A CDP record has the ``field | value`` rows of a table (field names as a user sees them)."""
+    for column, value in datatable[1:]:
+        key = column.strip().lower()
+        assert record.get(key) == cell(value), f"{column}: {record.get(key)!r} in {record}"
+
+
 @dataclass
 class World:
     """The scenario's state, shared by its steps."""
 
-    server: Any
-    adapter: Any
-    sf: Any
+    sf: OrgAdapter   # the scenario's own Salesforce org ("org A")
+    adapter: Any     # the syncer under test (interface.SyncerAdapter)
     labels: dict[str, str] = field(default_factory=dict)  # "C1" → Salesforce id
     connected: bool = False
     last_sync: dict | None = None
     had_existing: bool = False
     incoming_label: str | None = None
-    orgs: dict[str, Any] = field(default_factory=dict)  # "B" → the mock's OrgAccess
+    orgs: dict[str, OrgAdapter] = field(default_factory=dict)  # "B" → another org
     sources_connected: set[str] = field(default_factory=set)  # named data sources
     last_schedule: dict | None = None  # what the scheduler's last run polled
     login_refusal: str | None = None
+    deselected: set[str] = field(default_factory=set)  # default objects cleared
 
     def sf_id(self, label: str) -> str:
         """The Salesforce id of a labelled record."""
@@ -74,41 +87,39 @@ class World:
     def ensure_connected(self) -> None:
         """Connect the data source on first use."""
         if not self.connected:
-            config = self.server.config
-            self.adapter.connect(self.server.url, config.username, config.password)
+            self.adapter.connect(self.sf.login)
             self.connected = True
 
     # -- several orgs, each connected as a named data source -----------------------------------
-    def org(self, name: str):
+    def org(self, name: str) -> OrgAdapter:
         """The Salesforce org called ``name``: "A" is the scenario's own org, others are made by
         a Given step."""
-        if name == "A" and "A" not in self.orgs:
-            self.orgs["A"] = self.server.default_org
+        if name == "A":
+            return self.sf
         if name not in self.orgs:
             raise KeyError(f"no Salesforce org {name!r} in this scenario; add one with a Given step")
         return self.orgs[name]
 
     def add_org(self, name: str, sandbox: bool) -> None:
-        """Another org on the mock server, with an admin and a connected app for the syncer."""
+        """Another org on the mock server, with an admin and the syncer's connected app."""
         if name == "A" or name in self.orgs:
             raise ValueError(f"Salesforce org {name} already exists in this scenario")
-        callbacks = self.server.control("GET", f"apps/{self.server.config.client_id}").json()["callback_urls"]
-        slug = name.lower()
-        self.orgs[name] = self.server.create_org(
-            f"Org {name}", f"admin@{slug}.example.com", f"{slug}-password", sandbox=sandbox,
-            sandbox_name=slug if sandbox else None, callback_urls=callbacks)
+        server, slug = self.sf.server, name.lower()
+        callbacks = self.sf.control("GET", f"apps/{self.sf.login.client_id}").json()["callback_urls"]
+        access = server.create_org(f"Org {name}", f"admin@{slug}.example.com", f"{slug}-password",
+                                   sandbox=sandbox, sandbox_name=slug if sandbox else None,
+                                   callback_urls=callbacks)
+        login = OrgLogin(server.login_host("login"), access.username, access.password,
+                         access.client_id, access.client_secret, self.sf.login.callback_port,
+                         sandbox_login_url=server.login_host("test"), is_sandbox=access.is_sandbox)
+        self.orgs[name] = OrgAdapter(login, server.session, server.control, server, key=access.key)
 
     def connect_source(self, name: str, sandbox: bool | None = None) -> None:
-        """Connect data source ``name`` to org ``name`` at the real login hosts; the user checks
-        "Salesforce sandbox" for a sandbox unless ``sandbox`` says otherwise."""
+        """Connect data source ``name`` to org ``name``; the user checks "Salesforce sandbox"
+        for a sandbox unless ``sandbox`` says otherwise."""
         org = self.org(name)
         self.adapter.use_source(name)
-        self.adapter.configure({"source": {
-            "client_id": org.client_id, "client_secret": org.client_secret,
-            "login_url": self.server.login_host("login"),
-            "sandbox_login_url": self.server.login_host("test"),
-            "sandbox": org.is_sandbox if sandbox is None else sandbox}})
-        self.adapter.connect(None, org.username, org.password)
+        self.adapter.connect(org.login, org.login.is_sandbox if sandbox is None else sandbox)
         self.sources_connected.add(name)
 
     def use_source(self, name: str) -> None:
@@ -119,8 +130,7 @@ class World:
 
     def person_with(self, **match) -> dict:
         """The one person whose CDP fields match (e.g. ``email="a@x.org"``)."""
-        wanted = {CDP_COLUMNS.get(k, k): v for k, v in match.items()}
-        found = [p for p in self.adapter.people() if all(p.get(k) == v for k, v in wanted.items())]
+        found = [p for p in self.adapter.people() if all(p.get(k) == v for k, v in match.items())]
         assert len(found) == 1, f"expected one person with {match}, found {len(found)}: {found}"
         return found[0]
 
@@ -130,3 +140,14 @@ class World:
         found = [p for p in self.adapter.people() if sf_id in p["sf_ids"]]
         assert len(found) == 1, f"expected one person holding {label}, found {found}"
         return found[0]
+
+    def organization_holding(self, label: str) -> dict:
+        """The organization holding a labelled Salesforce record's hidden id."""
+        sf_id = self.sf_id(label)
+        found = [o for o in self.adapter.organizations() if sf_id in o["sf_ids"]]
+        assert len(found) == 1, f"expected one organization holding {label}, found {found}"
+        return found[0]
+
+    def state(self) -> str:
+        """The current data source's state."""
+        return self.adapter.status()["state"]
