@@ -3,8 +3,9 @@
 Both take an open connection inside the caller's transaction. Loading costs a handful of
 ``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values on SQLite, well under its
 parameter limit; one array parameter on PostgreSQL); writing costs a few executemany statements per page, never one per record.
-The hot statements are prepared once per dialect (``fastpath``) and rows are read as tuples in
-a fixed column order, so a page of 2,000 records costs no per-row dict or statement building.
+The hot statements are prepared once per dialect (``fastpath``) and rows are read as named
+tuples (``PersonRow``, ``LinkedPersonRow``; the written columns as ``PersonColumns``), so a page
+of 2,000 records costs no per-row dict or statement building.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import compress
 from operator import attrgetter, ne
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -31,21 +32,76 @@ from .settings import FindStrategy, PeopleSettings
 _P, _L = person_table.c, link_table.c
 Row = dict[str, Any]
 
-#: The person columns a merge writes, in the order of ``PersonSnapshot.stored`` tuples.
-PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
-                "email_permission", "sms_permission", "email_unsubscribed_in_cdp",
-                "sms_unsubscribed_in_cdp", "archived", "organization_id", "created_by_source_id")
+class PersonColumns(NamedTuple):
+    """The person columns a merge writes: the shape of ``PersonSnapshot.stored``."""
+
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    field_values: dict[str, Any]
+    email_permission: bool
+    sms_permission: bool
+    email_unsubscribed_in_cdp: bool
+    sms_unsubscribed_in_cdp: bool
+    archived: bool
+    organization_id: int | None
+    created_by_source_id: int | None
+
+
+class PersonRow(NamedTuple):
+    """A person read: its id, the written columns, created_at (``updated_at`` is only written)."""
+
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    field_values: dict[str, Any]
+    email_permission: bool
+    sms_permission: bool
+    email_unsubscribed_in_cdp: bool
+    sms_unsubscribed_in_cdp: bool
+    archived: bool
+    organization_id: int | None
+    created_by_source_id: int | None
+    created_at: datetime
+
+
+class LinkedPersonRow(NamedTuple):
+    """A hidden Id of this source joined to its person: the person's columns, then the link's."""
+
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    field_values: dict[str, Any]
+    email_permission: bool
+    sms_permission: bool
+    email_unsubscribed_in_cdp: bool
+    sms_unsubscribed_in_cdp: bool
+    archived: bool
+    organization_id: int | None
+    created_by_source_id: int | None
+    created_at: datetime
+    link_id: int
+    sf_id: str
+    sf_object: str
+    account_id: str | None
+    converted_contact_id: str | None
+    modstamp: datetime | None
+
+
+#: The person columns a merge writes, in ``PersonColumns`` order.
+PERSON_WRITE = PersonColumns._fields
+assert PersonRow._fields == ("id", *PERSON_WRITE, "created_at")
+assert LinkedPersonRow._fields[:len(PersonRow._fields)] == PersonRow._fields
 _COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
 assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_WRITE)), \
     "person_values relies on this order"
-#: A person read: id, the written columns, created_at (``updated_at`` is only ever written).
-_PERSON_READ = (_P.id, *(_P[name] for name in PERSON_WRITE), _P.created_at)
-_STORED = slice(1, 1 + len(PERSON_WRITE))  # where the written columns sit in a person read
-_CREATED_AT = len(_PERSON_READ) - 1
+_PERSON_READ = tuple(_P[name] for name in PersonRow._fields)
 _LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
-#: Where the ``_LINK_READ`` columns sit in a joined row (after the person's).
-_LINK_ID, _SF_ID, _SF_OBJECT, _ACCOUNT, _CONVERTED, _MODSTAMP = range(
-    len(_PERSON_READ), len(_PERSON_READ) + len(_LINK_READ))
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -64,15 +120,13 @@ def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
 
 def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
     """A snapshot of one ``cdp_person`` row mapping (column fields folded into ``fields``)."""
-    return _snapshot((row["id"], *(row[name] for name in PERSON_WRITE), row["created_at"]))
+    return _snapshot(PersonRow._make(row[name] for name in PersonRow._fields))
 
 
-def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
-    """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored):
-    id, first_name, last_name, email, phone, field_values, the four flags, archived,
-    organization_id, created_by_source_id, created_at."""
-    values = row[5].copy()  # field_values: a copy, the planner changes it
-    first, last, email, phone = row[1:5]
+def _snapshot(row: PersonRow | LinkedPersonRow) -> PersonSnapshot:
+    """A snapshot of a person read (a joined row's link columns are ignored)."""
+    values = row.field_values.copy()  # a copy: the planner changes it
+    first, last, email, phone = row.first_name, row.last_name, row.email, row.phone
     if first is not None:
         values[f.FIRST] = first
     if last is not None:
@@ -81,9 +135,15 @@ def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
         values[f.EMAIL] = email
     if phone is not None:
         values[f.PHONE] = phone
+    stored = PersonColumns(first, last, email, phone, row.field_values, row.email_permission,
+                           row.sms_permission, row.email_unsubscribed_in_cdp,
+                           row.sms_unsubscribed_in_cdp, row.archived, row.organization_id,
+                           row.created_by_source_id)
     # Positional, in field order (see ``CandidateIndex.new_person``).
-    return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
-                          row[10], row[11], set(), 0, False, row[_STORED], row[12])
+    return PersonSnapshot(row.id, row.created_at, values, stored.email_permission,
+                          stored.sms_permission, stored.email_unsubscribed_in_cdp,
+                          stored.sms_unsubscribed_in_cdp, stored.archived, stored.organization_id,
+                          set(), 0, False, stored, stored.created_by_source_id)
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -123,47 +183,47 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
     people: dict[int, PersonSnapshot] = {}
     source = {"source": data_source_id}
 
-    def snapshot(row: tuple) -> PersonSnapshot:
-        person = people.get(row[0])
+    def snapshot(row: PersonRow | LinkedPersonRow) -> PersonSnapshot:
+        person = people.get(row.id)
         if person is None:
-            person = people[row[0]] = _snapshot(row)
+            person = people[row.id] = _snapshot(row)
         return person
 
-    link_rows = fetch_in(conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)
-    add_link, known = index.add_link, people.get
-    for row in link_rows:  # one row per hidden Id: the person's columns, then the link's
-        person = known(row[0])
-        if person is None:
-            person = people[row[0]] = _snapshot(row)
-        add_link(LinkState(row[_SF_ID], row[_SF_OBJECT], person, row[_LINK_ID], row[_ACCOUNT],
-                           row[_CONVERTED], row[_MODSTAMP]))
+    link_rows = list(map(LinkedPersonRow._make, fetch_in(
+        conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)))
+    add_link = index.add_link
+    for row in link_rows:  # one row per hidden Id
+        add_link(LinkState(row.sf_id, row.sf_object, snapshot(row), row.link_id, row.account_id,
+                           row.converted_contact_id, row.modstamp))
     links = index.links
     unmatched = [r for r in incoming if r.sf_id not in links]
     if settings.merge_converted_leads:
         contacts = [r.sf_id for r in unmatched if r.sf_object == "Contact"]
-        for row in fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source):
+        rows = fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source)
+        for row in map(LinkedPersonRow._make, rows):
             lead_person = snapshot(row)
             lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
-            index.converted.setdefault(row[_CONVERTED], lead_person)
+            index.converted.setdefault(row.converted_contact_id, lead_person)
 
     strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
     for name, field_id in (("email", f.EMAIL), ("phone", f.PHONE)):
         keys = [r.fields.get(field_id) for r in unmatched]
-        for row in fetch_in(conn, _query(conn, name, strict), keys, source if strict else None):
+        rows = fetch_in(conn, _query(conn, name, strict), keys, source if strict else None)
+        for row in map(PersonRow._make, rows):
             snapshot(row)
     index.add_people(people.values())
 
-    accounts = [r.account_id for r in incoming] + [row[_ACCOUNT] for row in link_rows]
+    accounts = [r.account_id for r in incoming] + [row.account_id for row in link_rows]
     for sf_id, organization_id in fetch_in(conn, _query(conn, "accounts"), accounts, source):
         index.orgs_by_account[sf_id] = organization_id
     return index
 
 
-def person_values(person: PersonSnapshot) -> tuple:
-    """A snapshot's ``PERSON_WRITE`` column values (the shape of ``stored``)."""
+def person_values(person: PersonSnapshot) -> PersonColumns:
+    """A snapshot's written column values (the shape of ``stored``)."""
     rest = person.fields.copy()  # what remains after the column fields go is field_values
     pop = rest.pop
-    return (pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
+    return PersonColumns(pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
             person.email_permission, person.sms_permission, person.email_unsubscribed_in_cdp,
             person.sms_unsubscribed_in_cdp, person.archived, person.organization_id,
             person.created_by)
