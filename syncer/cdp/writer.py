@@ -32,6 +32,7 @@ from .settings import FindStrategy, PeopleSettings
 _P, _L = person_table.c, link_table.c
 Row = dict[str, Any]
 
+
 class PersonColumns(NamedTuple):
     """The person columns a merge writes: the shape of ``PersonSnapshot.stored``."""
 
@@ -49,59 +50,25 @@ class PersonColumns(NamedTuple):
     created_by_source_id: int | None
 
 
-class PersonRow(NamedTuple):
-    """A person read: its id, the written columns, created_at (``updated_at`` is only written)."""
-
-    id: int
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    phone: str | None
-    field_values: dict[str, Any]
-    email_permission: bool
-    sms_permission: bool
-    email_unsubscribed_in_cdp: bool
-    sms_unsubscribed_in_cdp: bool
-    archived: bool
-    organization_id: int | None
-    created_by_source_id: int | None
-    created_at: datetime
-
-
-class LinkedPersonRow(NamedTuple):
-    """A hidden Id of this source joined to its person: the person's columns, then the link's."""
-
-    id: int
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    phone: str | None
-    field_values: dict[str, Any]
-    email_permission: bool
-    sms_permission: bool
-    email_unsubscribed_in_cdp: bool
-    sms_unsubscribed_in_cdp: bool
-    archived: bool
-    organization_id: int | None
-    created_by_source_id: int | None
-    created_at: datetime
-    link_id: int
-    sf_id: str
-    sf_object: str
-    account_id: str | None
-    converted_contact_id: str | None
-    modstamp: datetime | None
-
+_WRITTEN = list(PersonColumns.__annotations__.items())
+#: A person read: its id, the written columns, created_at (``updated_at`` is only written).
+PersonRow = NamedTuple("PersonRow", [("id", int), *_WRITTEN, ("created_at", datetime)])
+#: A hidden Id of this source joined to its person: the person's columns, then the link's.
+LinkedPersonRow = NamedTuple("LinkedPersonRow", [
+    *PersonRow.__annotations__.items(), ("link_id", int), ("sf_id", str), ("sf_object", str),
+    ("account_id", str | None), ("converted_contact_id", str | None),
+    ("modstamp", datetime | None)])
 
 #: The person columns a merge writes, in ``PersonColumns`` order.
 PERSON_WRITE = PersonColumns._fields
-assert PersonRow._fields == ("id", *PERSON_WRITE, "created_at")
-assert LinkedPersonRow._fields[:len(PersonRow._fields)] == PersonRow._fields
 _COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
 assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_WRITE)), \
     "person_values relies on this order"
+_new_tuple = tuple.__new__
+_ID = PersonRow._fields.index("id")  # where the person's id sits in a read row
 _PERSON_READ = tuple(_P[name] for name in PersonRow._fields)
 _LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
+assert LinkedPersonRow._fields[len(_PERSON_READ):] == ("link_id", *(c.name for c in _LINK_READ[1:]))
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -120,13 +87,16 @@ def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
 
 def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
     """A snapshot of one ``cdp_person`` row mapping (column fields folded into ``fields``)."""
-    return _snapshot(PersonRow._make(row[name] for name in PersonRow._fields))
+    return _snapshot(tuple(row[name] for name in PersonRow._fields))
 
 
-def _snapshot(row: PersonRow | LinkedPersonRow) -> PersonSnapshot:
-    """A snapshot of a person read (a joined row's link columns are ignored)."""
-    values = row.field_values.copy()  # a copy: the planner changes it
-    first, last, email, phone = row.first_name, row.last_name, row.email, row.phone
+def _snapshot(row: PersonRow | LinkedPersonRow | tuple) -> PersonSnapshot:
+    """A snapshot of a person read in ``PersonRow`` layout (a joined row's link columns are
+    ignored). Unpacked by name rather than through the named tuple: a page reads thousands."""
+    (person_id, first, last, email, phone, field_values, email_permission, sms_permission,
+     email_unsubscribed, sms_unsubscribed, archived, organization_id, created_by, created_at,
+     *_link) = row
+    values = field_values.copy()  # a copy: the planner changes it
     if first is not None:
         values[f.FIRST] = first
     if last is not None:
@@ -135,15 +105,13 @@ def _snapshot(row: PersonRow | LinkedPersonRow) -> PersonSnapshot:
         values[f.EMAIL] = email
     if phone is not None:
         values[f.PHONE] = phone
-    stored = PersonColumns(first, last, email, phone, row.field_values, row.email_permission,
-                           row.sms_permission, row.email_unsubscribed_in_cdp,
-                           row.sms_unsubscribed_in_cdp, row.archived, row.organization_id,
-                           row.created_by_source_id)
+    stored = _new_tuple(PersonColumns, (  # ``PersonColumns(…)`` without its Python-level __new__
+        first, last, email, phone, field_values, email_permission, sms_permission,
+        email_unsubscribed, sms_unsubscribed, archived, organization_id, created_by))
     # Positional, in field order (see ``CandidateIndex.new_person``).
-    return PersonSnapshot(row.id, row.created_at, values, stored.email_permission,
-                          stored.sms_permission, stored.email_unsubscribed_in_cdp,
-                          stored.sms_unsubscribed_in_cdp, stored.archived, stored.organization_id,
-                          set(), 0, False, stored, stored.created_by_source_id)
+    return PersonSnapshot(person_id, created_at, values, email_permission, sms_permission,
+                          email_unsubscribed, sms_unsubscribed, archived, organization_id, set(),
+                          0, False, stored, created_by)
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -183,37 +151,38 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
     people: dict[int, PersonSnapshot] = {}
     source = {"source": data_source_id}
 
-    def snapshot(row: PersonRow | LinkedPersonRow) -> PersonSnapshot:
-        person = people.get(row.id)
+    def snapshot(row: tuple) -> PersonSnapshot:  # ``PersonRow`` or ``LinkedPersonRow`` layout
+        person = people.get(row[_ID])
         if person is None:
-            person = people[row.id] = _snapshot(row)
+            person = people[row[_ID]] = _snapshot(row)
         return person
 
-    link_rows = list(map(LinkedPersonRow._make, fetch_in(
-        conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)))
+    link_rows = fetch_in(conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)
+    link_accounts = []
     add_link = index.add_link
-    for row in link_rows:  # one row per hidden Id
-        add_link(LinkState(row.sf_id, row.sf_object, snapshot(row), row.link_id, row.account_id,
-                           row.converted_contact_id, row.modstamp))
+    for row in link_rows:  # ``LinkedPersonRow``: one row per hidden Id
+        *_person, link_id, sf_id, sf_object, account_id, converted_contact_id, modstamp = row
+        add_link(LinkState(sf_id, sf_object, snapshot(row), link_id, account_id,
+                           converted_contact_id, modstamp))
+        link_accounts.append(account_id)
     links = index.links
     unmatched = [r for r in incoming if r.sf_id not in links]
     if settings.merge_converted_leads:
         contacts = [r.sf_id for r in unmatched if r.sf_object == "Contact"]
-        rows = fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source)
-        for row in map(LinkedPersonRow._make, rows):
+        for row in fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source):
+            *_person, _link, _sf_id, _object, _account, converted_contact_id, _modstamp = row
             lead_person = snapshot(row)
             lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
-            index.converted.setdefault(row.converted_contact_id, lead_person)
+            index.converted.setdefault(converted_contact_id, lead_person)
 
     strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
     for name, field_id in (("email", f.EMAIL), ("phone", f.PHONE)):
         keys = [r.fields.get(field_id) for r in unmatched]
-        rows = fetch_in(conn, _query(conn, name, strict), keys, source if strict else None)
-        for row in map(PersonRow._make, rows):
-            snapshot(row)
+        for row in fetch_in(conn, _query(conn, name, strict), keys, source if strict else None):
+            snapshot(row)  # ``PersonRow``
     index.add_people(people.values())
 
-    accounts = [r.account_id for r in incoming] + [row.account_id for row in link_rows]
+    accounts = [r.account_id for r in incoming] + link_accounts
     for sf_id, organization_id in fetch_in(conn, _query(conn, "accounts"), accounts, source):
         index.orgs_by_account[sf_id] = organization_id
     return index
