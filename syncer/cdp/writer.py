@@ -25,8 +25,9 @@ from .candidates import (
     Outcome,
     PersonSnapshot,
 )
-from .fastpath import KEYS, chunked, execute_many, fetch_in, gc_paused, in_keys, prepare
+from .fastpath import KEYS, chunked, fetch_in, gc_paused, in_keys, prepare
 from .models import PERSON_COLUMNS, link_table, person_table
+from .pagewrite import insert_rows, update_rows
 from .settings import FindStrategy, PeopleSettings
 
 _P, _L = person_table.c, link_table.c
@@ -234,11 +235,11 @@ def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
 def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
                   new: list[Any], changed: list[Any], values_of: Callable[[Any], tuple],
                   now: datetime) -> None:
-    """Insert new targets and update changed ones, batched.
+    """Insert new targets and update changed ones, set-based (``pagewrite``).
 
     ``values_of(item)`` gives an item's ``columns`` values, the shape of ``item.stored``.
-    Updates SET only the columns that differ from the stored row, one executemany per set of
-    changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
+    Updates SET only the columns that differ from the stored row, one statement (SQLite: one
+    executemany) per set of changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
     touch their index pages for nothing, and an unchanged JSON document is not re-serialised.
     """
     if new:
@@ -248,12 +249,9 @@ def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
             item.id = new_id
             item.stored = values = values_of(item)
             stored.append(values)
-        names = (*columns, "id", "created_at")
-        insert = prepare(conn, ("insert", table.name, names), lambda: sa.insert(table), table,
-                         (*names, "updated_at"))
-        execute_many(conn, insert, {**dict(zip(columns, zip(*stored))), "id": ids,
-                                    "created_at": [item.created_at for item in new]},
-                     {"updated_at": now})
+        insert_rows(conn, table, {**dict(zip(columns, zip(*stored))), "id": ids,
+                                  "created_at": [item.created_at for item in new]},
+                    {"updated_at": now})
     everything = tuple(range(len(columns)))
     groups: dict[tuple[int, ...], list[Any]] = {}
     for item in sorted(changed, key=attrgetter("id")):
@@ -264,13 +262,9 @@ def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
             item.stored = values
             groups.setdefault(diff, []).append(item)
     for diff, items in groups.items():
-        names = (*(columns[i] for i in diff), "_id")
-        update = prepare(conn, ("update", table.name, names),
-                         lambda: sa.update(table).where(table.c.id == sa.bindparam("_id")),
-                         table, (*names[:-1], "updated_at"))
         by_column = list(zip(*(item.stored for item in items)))
-        execute_many(conn, update, {**{columns[i]: by_column[i] for i in diff},
-                                    "_id": [item.id for item in items]}, {"updated_at": now})
+        update_rows(conn, table, {**{columns[i]: by_column[i] for i in diff},
+                                  "_id": [item.id for item in items]}, {"updated_at": now})
     for item in (*new, *changed):
         item.dirty = False
 
@@ -283,20 +277,14 @@ def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkSt
                 changed_links: list[LinkState], target_column: str) -> None:
     """Insert new hidden-Id links (pointing at ``target_column``) and update changed ones."""
     if new_links:
-        names = (*_LINK_INSERT, target_column)
-        insert = prepare(conn, ("insert", link_table.name, names), lambda: sa.insert(link_table),
-                         link_table, (*names, "data_source_id"))
         rows = [(link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
                  link.modstamp, link.target.id) for link in new_links]
-        execute_many(conn, insert, dict(zip(names, zip(*rows))),
-                     {"data_source_id": data_source_id})
+        insert_rows(conn, link_table, dict(zip((*_LINK_INSERT, target_column), zip(*rows))),
+                    {"data_source_id": data_source_id})
     if changed_links:
-        update = prepare(conn, ("update", link_table.name, _LINK_UPDATE),
-                         lambda: sa.update(link_table).where(_L.id == sa.bindparam("_id")),
-                         link_table, _LINK_UPDATE[:-1])
         rows = [(link.account_id, link.converted_contact_id, link.modstamp, link.id)
                 for link in changed_links]
-        execute_many(conn, update, dict(zip(_LINK_UPDATE, zip(*rows))))
+        update_rows(conn, link_table, dict(zip(_LINK_UPDATE, zip(*rows))), {})
     for link in (*new_links, *changed_links):
         link.dirty = False
 
