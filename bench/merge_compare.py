@@ -18,7 +18,11 @@ permission mappings, converted-lead merging).
 its pages (scenario ``seed`` takes pair ``seed % 6``) and adds scenarios until every pair has
 merged at least N incoming records; it prints the records compared per pair.
 
+``--cdp-url`` runs both sides on PostgreSQL instead (a scratch database each, made beside the one
+the URL names; every scenario drops its tables when done).
+
     python bench/merge_compare.py --old <rev> [--seeds 40] [--first 1] [--per-pair 10000]
+                                  [--cdp-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _db import scratch_database  # noqa: E402 - the bench directory, found through ROOT
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -97,10 +104,11 @@ def _contact(rng: random.Random, n: int) -> dict:
     return record
 
 
-def run_scenario(seed: int, fixed: bool = False) -> dict:
+def run_scenario(seed: int, fixed: bool = False, url: str | None = None) -> dict:
     """Run scenario ``seed`` with the ``syncer`` package first on sys.path; return what it did.
 
-    ``fixed``: every page uses the scenario's one (merge, find) strategy pair (``pairs``)."""
+    ``fixed``: every page uses the scenario's one (merge, find) strategy pair (``pairs``);
+    ``url``: an empty PostgreSQL database to run in (its CDP tables are dropped afterwards)."""
     import sqlalchemy as sa
 
     from syncer.cdp import CDP
@@ -112,7 +120,7 @@ def run_scenario(seed: int, fixed: bool = False) -> dict:
     pages: list = []
     merged = 0  # incoming people records
     with tempfile.TemporaryDirectory() as tmp:
-        cdp = CDP(f"sqlite:///{Path(tmp) / 'cdp.db'}")
+        cdp = CDP(url or f"sqlite:///{Path(tmp) / 'cdp.db'}")
         sources = [cdp.create_data_source(f"Salesforce {i}", org_id=f"00D{i}").id for i in (1, 2)]
         for i in range(rng.randrange(n)):
             cdp.add_person({f.EMAIL: rng.choice([None, f"P{rng.randrange(n)}@x.org"]),
@@ -148,6 +156,8 @@ def run_scenario(seed: int, fixed: bool = False) -> dict:
                 rows = conn.execute(sa.select(*columns).order_by(table.c.id)).all()
                 tables[table.name] = [[str(v) if isinstance(v, datetime) else v for v in row]
                                       for row in rows]
+        if url:
+            person_table.metadata.drop_all(cdp.engine)
         cdp.close()
     return {"pages": pages, "tables": tables, "pair": pair, "records": merged}
 
@@ -160,15 +170,15 @@ def _extract(rev: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def _run(root: Path, seeds: list[int], fixed: bool) -> list[dict]:
+def _run(root: Path, seeds: list[int], fixed: bool, url: str | None) -> list[dict]:
     """Scenario results computed by the code under ``root`` (in a fresh process)."""
     out = subprocess.run([sys.executable, __file__, "--run", str(root),
-                          json.dumps({"seeds": seeds, "fixed": fixed})],
+                          json.dumps({"seeds": seeds, "fixed": fixed, "url": url})],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
-def _per_pair(first: int, per_pair: int) -> tuple[list[int], list[dict]]:
+def _per_pair(first: int, per_pair: int, url: str | None) -> tuple[list[int], list[dict]]:
     """Seeds from ``first`` until every strategy pair has merged ``per_pair`` records, and the
     working tree's results for them."""
     counts = {pair: 0 for pair in pairs()}
@@ -177,7 +187,7 @@ def _per_pair(first: int, per_pair: int) -> tuple[list[int], list[dict]]:
     seed = first
     while min(counts.values()) < per_pair:
         batch = list(range(seed, seed + 60))
-        for s, result in zip(batch, _run(ROOT, batch, True)):
+        for s, result in zip(batch, _run(ROOT, batch, True, url)):
             pair = tuple(result["pair"])
             if counts[pair] < per_pair:
                 counts[pair] += result["records"]
@@ -194,22 +204,28 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--first", type=int, default=1)
     parser.add_argument("--per-pair", type=int, help="fixed strategy pairs, records per pair")
+    parser.add_argument("--cdp-url", help="a PostgreSQL server to compare on; default: SQLite")
     parser.add_argument("--run", nargs=2, help=argparse.SUPPRESS)  # ROOT JOB (child process)
     args = parser.parse_args()
     if args.run:
         sys.path.insert(0, args.run[0])
         job = json.loads(args.run[1])
-        print(json.dumps([run_scenario(seed, job["fixed"]) for seed in job["seeds"]]))
+        print(json.dumps([run_scenario(seed, job["fixed"], job["url"]) for seed in job["seeds"]]))
         return
     fixed = args.per_pair is not None
-    if fixed:
-        seeds, new = _per_pair(args.first, args.per_pair)
-    else:
-        seeds = list(range(args.first, args.first + args.seeds))
-        new = _run(ROOT, seeds, fixed)
     with tempfile.TemporaryDirectory() as tmp:
-        _extract(args.old, Path(tmp))
-        old = _run(Path(tmp), seeds, fixed)
+        url, drop = scratch_database(args.cdp_url, Path(tmp) / "unused.db", "merge_compare")
+        url = url if args.cdp_url else None
+        try:
+            if fixed:
+                seeds, new = _per_pair(args.first, args.per_pair, url)
+            else:
+                seeds = list(range(args.first, args.first + args.seeds))
+                new = _run(ROOT, seeds, fixed, url)
+            _extract(args.old, Path(tmp))
+            old = _run(Path(tmp), seeds, fixed, url)
+        finally:
+            drop()
     different = [seed for seed, a, b in zip(seeds, old, new) if a != b]
     outcomes = sum(len(page) for result in new for page in result["pages"])
     people = sum(len(result["tables"]["cdp_person"]) for result in new)
