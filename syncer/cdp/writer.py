@@ -2,7 +2,8 @@
 
 Both take an open connection inside the caller's transaction. Loading costs a handful of
 ``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values on SQLite, well under its
-parameter limit; one array parameter on PostgreSQL); writing costs a few executemany statements per page, never one per record.
+parameter limit; one array parameter on PostgreSQL); writing costs one statement per table and
+shape of change (``pagewrite``), never one per record.
 The hot statements are prepared once per dialect (``fastpath``) and rows are read as named
 tuples (``PersonRow``, ``LinkedPersonRow``; the written columns as ``PersonColumns``), so a page
 of 2,000 records costs no per-row dict or statement building.
