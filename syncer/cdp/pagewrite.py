@@ -85,4 +85,5 @@ def _unnest_sql(dialect: sa.Dialect, kind: str, table: sa.Table, names: tuple[st
     sets = ", ".join([*(f"{column(name).name} = v.c{i}" for i, name in enumerate(names)
                         if name != "_id"),
                       *(f"{column(name).name} = %({name})s" for name in constants)])
-    return f"UPDATE {table.name} SET {sets} FROM {rows} WHERE {table.name}.id = v.c{names.index('_id')}"
+    key = f"v.c{names.index('_id')}"
+    return f"UPDATE {table.name} SET {sets} FROM {rows} WHERE {table.name}.id = {key}"

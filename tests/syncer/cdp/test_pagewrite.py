@@ -61,7 +61,8 @@ def test_a_page_of_updates_is_one_statement(db_url):
                     {"updated_at": T0})
         sa.event.listen(conn, "before_cursor_execute",
                         lambda *args: statements.append(args[-1]))  # executemany?
-        update_rows(conn, person_table, {"_id": list(range(1, 801)), "organization_id": [None] * 800,
+        update_rows(conn, person_table, {"_id": list(range(1, 801)),
+                                         "organization_id": [None] * 800,
                                          "last_name": ["Lee"] * 800}, {"updated_at": T0})
         written = list(statements)
         renamed = conn.execute(sa.select(sa.func.count()).where(person_table.c.last_name == "Lee"))
