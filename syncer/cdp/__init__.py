@@ -24,7 +24,7 @@ Modules: ``fields`` (ids, normalisation), ``settings`` (strategies, permissions,
 fields), ``merge`` (the pure merge engine: ``plan_batch``/``plan_org_batch``), ``candidates``
 (incoming records, snapshots, indexes), ``models`` (tables, schema version), ``writer`` / ``orgwriter``
 (page load/apply for people / organisations), ``fastpath`` (batched statement execution),
-``pagewrite`` (a page's rows written set-based), ``store`` (``CDP``), ``readers`` (views), ``activities``, ``custom_objects`` (custom-object
+``store`` (``CDP``), ``readers`` (views), ``activities``, ``custom_objects`` (custom-object
 records, rule 53), ``limits`` (rules 26–27).
 """
 from .activities import ActivityRecord, ActivitySummary
