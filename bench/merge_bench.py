@@ -44,6 +44,24 @@ scratch databases; the targets are for SQLite): 14.4k records/s wall (client CPU
 waits on the server) vs a 48.5k floor, 3.4x. The email lookup's anti-join (people without a
 hidden Id of this source) hashed the source's links once per 500-key chunk; binding a page's
 keys as one array builds that hash once: 16.6–19.2k records/s, 2.7x (2026-12-02).
+
+Issue 17, part 1 (2026-12-04; the VM shared by seven busy agents, so wall figures swing 2x from
+run to run and the client-CPU ratio is the steadier one). The planner keeps every decision;
+the page's rows are written set-based (``syncer/cdp/pagewrite.py``): on PostgreSQL one
+``INSERT … SELECT FROM unnest`` / ``UPDATE … FROM unnest`` per table and shape of change, and one
+statement for the people waiting for new Accounts, where a driver executemany ran one statement a
+row on the server. Alternating runs, old then new code: PostgreSQL floor/merge 2.29x / 2.83x wall
+and 2.43x / 2.09x CPU before, 2.06x / 1.89x wall and 1.33x / 1.23x CPU after. SQLite is unchanged
+(an executemany there is already a loop in C; staging a page and ``UPDATE … FROM`` it would bind
+the same values once more): 1.8–2.7x CPU before and after, 18.6k records/s of CPU both. Where the
+SQLite merge's CPU goes (µs a record, 40,000 records, stages timed in process): loading
+candidates 14.5 (SQLite reads ~8.7), planning 5.4, writing 14.0 (SQLite ~8.5), building records,
+begin and commit the remaining ~14, of ~48. A set-based merge that also decided in SQL would save
+at most the planning and the Python side of loading and writing (~15 µs of 48): ``Outcome.changes``
+and the snapshots each outcome carries need every matched person's old values in Python anyway,
+and records of one page see each other (rules 7–8 within a page). ``bench/merge_compare.py
+--per-pair 10000`` (and with ``--cdp-url`` on PostgreSQL): 293 scenarios, 62,702 outcomes, ≥ 10,000
+records for each of the six (merge, find) strategy pairs, identical to the code before.
 """
 from __future__ import annotations
 

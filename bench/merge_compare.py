@@ -14,7 +14,15 @@ go backwards (stale), lead conversions, archived and CDP-unsubscribed people; ev
 random settings (find strategy, merge strategy, skip_non_existing, system-field policy,
 permission mappings, converted-lead merging).
 
-    python bench/merge_compare.py --old <rev> [--seeds 40] [--first 1]
+``--per-pair N`` instead gives every scenario one (merge strategy, find strategy) pair for all
+its pages (scenario ``seed`` takes pair ``seed % 6``) and adds scenarios until every pair has
+merged at least N incoming records; it prints the records compared per pair.
+
+``--cdp-url`` runs both sides on PostgreSQL instead (a scratch database each, made beside the one
+the URL names; every scenario drops its tables when done).
+
+    python bench/merge_compare.py --old <rev> [--seeds 40] [--first 1] [--per-pair 10000]
+                                  [--cdp-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 from __future__ import annotations
 
@@ -30,17 +38,33 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _db import scratch_database  # noqa: E402 - the bench directory, found through ROOT
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _settings(rng: random.Random, cdp_module):
+def pairs() -> list[tuple[int, int]]:
+    """Every (merge strategy, find strategy) pair, as the product's API numbers."""
+    return [(strategy, find) for strategy in (1, 2, 3) for find in (0, 1)]
+
+
+def _merge(rng: random.Random, pair: tuple[int, int] | None):
+    """Random merge settings; ``pair`` fixes the merge and find strategies."""
+    from syncer.cdp.settings import FindStrategy, MergeSettings, MergeStrategy
+    strategy, skip, find = (rng.choice(list(MergeStrategy)), rng.random() < 0.2,
+                            rng.choice(list(FindStrategy)))
+    if pair is not None:
+        strategy, find = MergeStrategy(pair[0]), FindStrategy(pair[1])
+    return MergeSettings(strategy, skip, find)
+
+
+def _settings(rng: random.Random, pair: tuple[int, int] | None):
     """Random people settings (every rule the planner branches on)."""
     from syncer.cdp import fields as f
-    from syncer.cdp.settings import (FindStrategy, MergeSettings, MergeStrategy,
-                                     PeopleSettings, PermissionDirection, PermissionMapping,
+    from syncer.cdp.settings import (PeopleSettings, PermissionDirection, PermissionMapping,
                                      SystemFieldPolicy)
-    merge = MergeSettings(rng.choice(list(MergeStrategy)), rng.random() < 0.2,
-                          rng.choice(list(FindStrategy)))
+    merge = _merge(rng, pair)
     policy = rng.choice([SystemFieldPolicy.all(), SystemFieldPolicy.none(),
                          SystemFieldPolicy.only(f.FIRST, f.EMAIL),
                          SystemFieldPolicy.only(f.LAST, f.PHONE)])
@@ -80,19 +104,23 @@ def _contact(rng: random.Random, n: int) -> dict:
     return record
 
 
-def run_scenario(seed: int) -> dict:
-    """Run scenario ``seed`` with the ``syncer`` package first on sys.path; return what it did."""
+def run_scenario(seed: int, fixed: bool = False, url: str | None = None) -> dict:
+    """Run scenario ``seed`` with the ``syncer`` package first on sys.path; return what it did.
+
+    ``fixed``: every page uses the scenario's one (merge, find) strategy pair (``pairs``);
+    ``url``: an empty PostgreSQL database to run in (its CDP tables are dropped afterwards)."""
     import sqlalchemy as sa
 
-    import syncer.cdp as cdp_module
-    from syncer.cdp import CDP, MergeSettings
+    from syncer.cdp import CDP
     from syncer.cdp import fields as f
     from syncer.cdp.models import link_table, org_table, person_table
     rng = random.Random(seed)
     n = rng.choice([8, 20, 60])  # key pool size: small pools repeat keys inside a page
+    pair = pairs()[seed % len(pairs())] if fixed else None
     pages: list = []
+    merged = 0  # incoming people records
     with tempfile.TemporaryDirectory() as tmp:
-        cdp = CDP(f"sqlite:///{Path(tmp) / 'cdp.db'}")
+        cdp = CDP(url or f"sqlite:///{Path(tmp) / 'cdp.db'}")
         sources = [cdp.create_data_source(f"Salesforce {i}", org_id=f"00D{i}").id for i in (1, 2)]
         for i in range(rng.randrange(n)):
             cdp.add_person({f.EMAIL: rng.choice([None, f"P{rng.randrange(n)}@x.org"]),
@@ -109,12 +137,11 @@ def run_scenario(seed: int) -> dict:
                 accounts = [{"sf_id": f"001{rng.randrange(6):015d}",
                              f.ORG_NAME: rng.choice(["Acme", "Beta", "Gamma", ""])}
                             for _ in range(rng.randrange(1, 6))]
-                merge = MergeSettings(rng.choice(list(cdp_module.MergeStrategy)),
-                                      rng.random() < 0.2, rng.choice(list(cdp_module.FindStrategy)))
-                summary = cdp.merge_organizations_page(source, accounts, merge, now)
+                summary = cdp.merge_organizations_page(source, accounts, _merge(rng, pair), now)
             else:
                 records = [_contact(rng, n) for _ in range(rng.randrange(1, 3 * n))]
-                summary = cdp.merge_people_page(source, records, _settings(rng, cdp_module), now)
+                summary = cdp.merge_people_page(source, records, _settings(rng, pair), now)
+                merged += len(records)
             pages.append([[o.label, o.target.id if o.target is not None else None]
                           for o in summary.outcomes])
             people = [p.id for p in cdp.people()]
@@ -129,8 +156,10 @@ def run_scenario(seed: int) -> dict:
                 rows = conn.execute(sa.select(*columns).order_by(table.c.id)).all()
                 tables[table.name] = [[str(v) if isinstance(v, datetime) else v for v in row]
                                       for row in rows]
+        if url:
+            person_table.metadata.drop_all(cdp.engine)
         cdp.close()
-    return {"pages": pages, "tables": tables}
+    return {"pages": pages, "tables": tables, "pair": pair, "records": merged}
 
 
 def _extract(rev: str, into: Path) -> None:
@@ -141,11 +170,31 @@ def _extract(rev: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def _run(root: Path, seeds: list[int]) -> list[dict]:
+def _run(root: Path, seeds: list[int], fixed: bool, url: str | None) -> list[dict]:
     """Scenario results computed by the code under ``root`` (in a fresh process)."""
-    out = subprocess.run([sys.executable, __file__, "--run", str(root), json.dumps(seeds)],
+    out = subprocess.run([sys.executable, __file__, "--run", str(root),
+                          json.dumps({"seeds": seeds, "fixed": fixed, "url": url})],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def _per_pair(first: int, per_pair: int, url: str | None) -> tuple[list[int], list[dict]]:
+    """Seeds from ``first`` until every strategy pair has merged ``per_pair`` records, and the
+    working tree's results for them."""
+    counts = {pair: 0 for pair in pairs()}
+    seeds: list[int] = []
+    kept: list[dict] = []
+    seed = first
+    while min(counts.values()) < per_pair:
+        batch = list(range(seed, seed + 60))
+        for s, result in zip(batch, _run(ROOT, batch, True, url)):
+            pair = tuple(result["pair"])
+            if counts[pair] < per_pair:
+                counts[pair] += result["records"]
+                seeds.append(s)
+                kept.append(result)
+        seed += len(batch)
+    return seeds, kept
 
 
 def main() -> None:
@@ -154,20 +203,38 @@ def main() -> None:
     parser.add_argument("--old", help="git revision to compare with")
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--first", type=int, default=1)
-    parser.add_argument("--run", nargs=2, help=argparse.SUPPRESS)  # ROOT SEEDS (child process)
+    parser.add_argument("--per-pair", type=int, help="fixed strategy pairs, records per pair")
+    parser.add_argument("--cdp-url", help="a PostgreSQL server to compare on; default: SQLite")
+    parser.add_argument("--run", nargs=2, help=argparse.SUPPRESS)  # ROOT JOB (child process)
     args = parser.parse_args()
     if args.run:
         sys.path.insert(0, args.run[0])
-        print(json.dumps([run_scenario(seed) for seed in json.loads(args.run[1])]))
+        job = json.loads(args.run[1])
+        print(json.dumps([run_scenario(seed, job["fixed"], job["url"]) for seed in job["seeds"]]))
         return
-    seeds = list(range(args.first, args.first + args.seeds))
+    fixed = args.per_pair is not None
     with tempfile.TemporaryDirectory() as tmp:
-        _extract(args.old, Path(tmp))
-        old = _run(Path(tmp), seeds)
-    new = _run(ROOT, seeds)
+        url, drop = scratch_database(args.cdp_url, Path(tmp) / "unused.db", "merge_compare")
+        url = url if args.cdp_url else None
+        try:
+            if fixed:
+                seeds, new = _per_pair(args.first, args.per_pair, url)
+            else:
+                seeds = list(range(args.first, args.first + args.seeds))
+                new = _run(ROOT, seeds, fixed, url)
+            _extract(args.old, Path(tmp))
+            old = _run(Path(tmp), seeds, fixed, url)
+        finally:
+            drop()
     different = [seed for seed, a, b in zip(seeds, old, new) if a != b]
     outcomes = sum(len(page) for result in new for page in result["pages"])
     people = sum(len(result["tables"]["cdp_person"]) for result in new)
+    if fixed:
+        per_pair: dict[str, int] = {}
+        for result in new:
+            key = "merge {} × find {}".format(*result["pair"])
+            per_pair[key] = per_pair.get(key, 0) + result["records"]
+        print("records per pair: " + ", ".join(f"{k}: {v:,}" for k, v in per_pair.items()))
     print(f"{len(seeds)} scenarios, {outcomes:,} outcomes, {people:,} people: "
           f"{'identical' if not different else f'DIFFERENT in seeds {different}'}")
     sys.exit(1 if different else 0)

@@ -88,7 +88,8 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Processor | None:
+def bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Processor | None:
+    """The bind processor of the column of ``table`` a parameter names (``_id`` → ``id``)."""
     column = table.c.get(name.removeprefix("_")) if table is not None else None
     if column is None:
         return None
@@ -148,7 +149,7 @@ def prepare(conn: sa.Connection, key: Hashable, build: Callable[[], Any],
         compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
         order = tuple(compiled.positiontup) if compiled.positional else None
         binds = {name: p for name in compiled.bind_names.values()
-                 if (p := _bind_processor(dialect, table, name)) is not None}
+                 if (p := bind_processor(dialect, table, name)) is not None}
         results = ()
         if isinstance(stmt, sa.Select):
             results = tuple((i, p) for i, column in enumerate(stmt.selected_columns)

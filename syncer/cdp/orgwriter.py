@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from . import fields as f
 from .candidates import IncomingRecord, LinkState, OrgIndex, OrgSnapshot
@@ -73,10 +74,36 @@ def apply_orgs(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outc
     write_targets(conn, org_table, ORG_WRITE, new, changed, org_values, now)
     write_links(conn, data_source_id, new_links, changed_links, "organization_id")
     if new_links:
-        # Contacts synced before their Account remember its Id on their link.
-        waiting = sa.select(_L.person_id).where(
-            _L.data_source_id == data_source_id, _L.account_id == sa.bindparam("_account"),
-            _L.person_id.is_not(None))
-        conn.execute(sa.update(person_table).where(_P.id.in_(waiting))
-                     .values(organization_id=sa.bindparam("_org"), updated_at=now),
-                     [{"_account": link.sf_id, "_org": link.target.id} for link in new_links])
+        _link_waiting_people(conn, data_source_id, new_links, now)
+
+
+#: PostgreSQL: every waiting person in one statement; a person holding contacts of several of
+#: the page's new Accounts takes the last one's organisation, as one UPDATE per Account would.
+_WAITING_PG = sa.text("""
+    UPDATE cdp_person SET organization_id = w.org, updated_at = :now
+    FROM (SELECT DISTINCT ON (l.person_id) l.person_id, v.org
+          FROM unnest(:accounts, :orgs) WITH ORDINALITY AS v(account, org, pos)
+          JOIN cdp_sf_link AS l ON l.account_id = v.account
+          WHERE l.data_source_id = :source AND l.person_id IS NOT NULL
+          ORDER BY l.person_id, v.pos DESC) AS w
+    WHERE cdp_person.id = w.person_id""").bindparams(
+    sa.bindparam("accounts", type_=ARRAY(_L.account_id.type)),
+    sa.bindparam("orgs", type_=ARRAY(_L.organization_id.type)),
+    sa.bindparam("now", type_=_P.updated_at.type))
+
+
+def _link_waiting_people(conn: sa.Connection, data_source_id: int, new_links: list[LinkState],
+                         now: datetime) -> None:
+    """Contacts synced before their Account remember its Id on their link: their people join
+    the new organisation (rule 17)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_WAITING_PG, {"accounts": [link.sf_id for link in new_links],
+                                   "orgs": [link.target.id for link in new_links],
+                                   "source": data_source_id, "now": now})
+        return
+    waiting = sa.select(_L.person_id).where(
+        _L.data_source_id == data_source_id, _L.account_id == sa.bindparam("_account"),
+        _L.person_id.is_not(None))
+    conn.execute(sa.update(person_table).where(_P.id.in_(waiting))
+                 .values(organization_id=sa.bindparam("_org"), updated_at=now),
+                 [{"_account": link.sf_id, "_org": link.target.id} for link in new_links])

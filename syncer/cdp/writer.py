@@ -2,9 +2,11 @@
 
 Both take an open connection inside the caller's transaction. Loading costs a handful of
 ``IN`` queries per page (lists chunked to ``fastpath.CHUNK`` values on SQLite, well under its
-parameter limit; one array parameter on PostgreSQL); writing costs a few executemany statements per page, never one per record.
-The hot statements are prepared once per dialect (``fastpath``) and rows are read as tuples in
-a fixed column order, so a page of 2,000 records costs no per-row dict or statement building.
+parameter limit; one array parameter on PostgreSQL); writing costs one statement per table and
+shape of change (``pagewrite``), never one per record.
+The hot statements are prepared once per dialect (``fastpath``) and rows are read as named
+tuples (``PersonRow``, ``LinkedPersonRow``; the written columns as ``PersonColumns``), so a page
+of 2,000 records costs no per-row dict or statement building.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import compress
 from operator import attrgetter, ne
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -24,28 +26,51 @@ from .candidates import (
     Outcome,
     PersonSnapshot,
 )
-from .fastpath import KEYS, chunked, execute_many, fetch_in, gc_paused, in_keys, prepare
+from .fastpath import KEYS, chunked, fetch_in, gc_paused, in_keys, prepare
 from .models import PERSON_COLUMNS, link_table, person_table
+from .pagewrite import insert_rows, update_rows
 from .settings import FindStrategy, PeopleSettings
 
 _P, _L = person_table.c, link_table.c
 Row = dict[str, Any]
 
-#: The person columns a merge writes, in the order of ``PersonSnapshot.stored`` tuples.
-PERSON_WRITE = ("first_name", "last_name", "email", "phone", "field_values",
-                "email_permission", "sms_permission", "email_unsubscribed_in_cdp",
-                "sms_unsubscribed_in_cdp", "archived", "organization_id", "created_by_source_id")
+
+class PersonColumns(NamedTuple):
+    """The person columns a merge writes: the shape of ``PersonSnapshot.stored``."""
+
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    field_values: dict[str, Any]
+    email_permission: bool
+    sms_permission: bool
+    email_unsubscribed_in_cdp: bool
+    sms_unsubscribed_in_cdp: bool
+    archived: bool
+    organization_id: int | None
+    created_by_source_id: int | None
+
+
+_WRITTEN = list(PersonColumns.__annotations__.items())
+#: A person read: its id, the written columns, created_at (``updated_at`` is only written).
+PersonRow = NamedTuple("PersonRow", [("id", int), *_WRITTEN, ("created_at", datetime)])
+#: A hidden Id of this source joined to its person: the person's columns, then the link's.
+LinkedPersonRow = NamedTuple("LinkedPersonRow", [
+    *PersonRow.__annotations__.items(), ("link_id", int), ("sf_id", str), ("sf_object", str),
+    ("account_id", str | None), ("converted_contact_id", str | None),
+    ("modstamp", datetime | None)])
+
+#: The person columns a merge writes, in ``PersonColumns`` order.
+PERSON_WRITE = PersonColumns._fields
 _COLUMN_FIELDS = tuple(PERSON_COLUMNS.items())  # (field id, column) of the column-stored fields
 assert _COLUMN_FIELDS == tuple(zip((f.FIRST, f.LAST, f.EMAIL, f.PHONE), PERSON_WRITE)), \
     "person_values relies on this order"
-#: A person read: id, the written columns, created_at (``updated_at`` is only ever written).
-_PERSON_READ = (_P.id, *(_P[name] for name in PERSON_WRITE), _P.created_at)
-_STORED = slice(1, 1 + len(PERSON_WRITE))  # where the written columns sit in a person read
-_CREATED_AT = len(_PERSON_READ) - 1
+_new_tuple = tuple.__new__
+_ID = PersonRow._fields.index("id")  # where the person's id sits in a read row
+_PERSON_READ = tuple(_P[name] for name in PersonRow._fields)
 _LINK_READ = (_L.id, _L.sf_id, _L.sf_object, _L.account_id, _L.converted_contact_id, _L.modstamp)
-#: Where the ``_LINK_READ`` columns sit in a joined row (after the person's).
-_LINK_ID, _SF_ID, _SF_OBJECT, _ACCOUNT, _CONVERTED, _MODSTAMP = range(
-    len(_PERSON_READ), len(_PERSON_READ) + len(_LINK_READ))
+assert LinkedPersonRow._fields[len(_PERSON_READ):] == ("link_id", *(c.name for c in _LINK_READ[1:]))
 
 
 def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
@@ -64,15 +89,16 @@ def select_in(conn: sa.Connection, stmt: sa.Select, column: sa.ColumnElement,
 
 def person_snapshot(row: Mapping[str, Any]) -> PersonSnapshot:
     """A snapshot of one ``cdp_person`` row mapping (column fields folded into ``fields``)."""
-    return _snapshot((row["id"], *(row[name] for name in PERSON_WRITE), row["created_at"]))
+    return _snapshot(tuple(row[name] for name in PersonRow._fields))
 
 
-def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
-    """A snapshot of a row laid out as ``_PERSON_READ`` (extra trailing columns ignored):
-    id, first_name, last_name, email, phone, field_values, the four flags, archived,
-    organization_id, created_by_source_id, created_at."""
-    values = row[5].copy()  # field_values: a copy, the planner changes it
-    first, last, email, phone = row[1:5]
+def _snapshot(row: PersonRow | LinkedPersonRow | tuple) -> PersonSnapshot:
+    """A snapshot of a person read in ``PersonRow`` layout (a joined row's link columns are
+    ignored). Unpacked by name rather than through the named tuple: a page reads thousands."""
+    (person_id, first, last, email, phone, field_values, email_permission, sms_permission,
+     email_unsubscribed, sms_unsubscribed, archived, organization_id, created_by, created_at,
+     *_link) = row
+    values = field_values.copy()  # a copy: the planner changes it
     if first is not None:
         values[f.FIRST] = first
     if last is not None:
@@ -81,9 +107,13 @@ def _snapshot(row: Sequence[Any]) -> PersonSnapshot:
         values[f.EMAIL] = email
     if phone is not None:
         values[f.PHONE] = phone
+    stored = _new_tuple(PersonColumns, (  # ``PersonColumns(…)`` without its Python-level __new__
+        first, last, email, phone, field_values, email_permission, sms_permission,
+        email_unsubscribed, sms_unsubscribed, archived, organization_id, created_by))
     # Positional, in field order (see ``CandidateIndex.new_person``).
-    return PersonSnapshot(row[0], row[_CREATED_AT], values, row[6], row[7], row[8], row[9],
-                          row[10], row[11], set(), 0, False, row[_STORED], row[12])
+    return PersonSnapshot(person_id, created_at, values, email_permission, sms_permission,
+                          email_unsubscribed, sms_unsubscribed, archived, organization_id, set(),
+                          0, False, stored, created_by)
 
 
 def _query(conn: sa.Connection, name: str, strict: bool = False):
@@ -123,47 +153,48 @@ def load_people_candidates(conn: sa.Connection, data_source_id: int,
     people: dict[int, PersonSnapshot] = {}
     source = {"source": data_source_id}
 
-    def snapshot(row: tuple) -> PersonSnapshot:
-        person = people.get(row[0])
+    def snapshot(row: tuple) -> PersonSnapshot:  # ``PersonRow`` or ``LinkedPersonRow`` layout
+        person = people.get(row[_ID])
         if person is None:
-            person = people[row[0]] = _snapshot(row)
+            person = people[row[_ID]] = _snapshot(row)
         return person
 
     link_rows = fetch_in(conn, _query(conn, "sf_id"), [r.sf_id for r in incoming], source)
-    add_link, known = index.add_link, people.get
-    for row in link_rows:  # one row per hidden Id: the person's columns, then the link's
-        person = known(row[0])
-        if person is None:
-            person = people[row[0]] = _snapshot(row)
-        add_link(LinkState(row[_SF_ID], row[_SF_OBJECT], person, row[_LINK_ID], row[_ACCOUNT],
-                           row[_CONVERTED], row[_MODSTAMP]))
+    link_accounts = []
+    add_link = index.add_link
+    for row in link_rows:  # ``LinkedPersonRow``: one row per hidden Id
+        *_person, link_id, sf_id, sf_object, account_id, converted_contact_id, modstamp = row
+        add_link(LinkState(sf_id, sf_object, snapshot(row), link_id, account_id,
+                           converted_contact_id, modstamp))
+        link_accounts.append(account_id)
     links = index.links
     unmatched = [r for r in incoming if r.sf_id not in links]
     if settings.merge_converted_leads:
         contacts = [r.sf_id for r in unmatched if r.sf_object == "Contact"]
         for row in fetch_in(conn, _query(conn, "converted_contact_id"), contacts, source):
+            *_person, _link, _sf_id, _object, _account, converted_contact_id, _modstamp = row
             lead_person = snapshot(row)
             lead_person.sf_sources.add(data_source_id)  # it holds the lead's Id of this source
-            index.converted.setdefault(row[_CONVERTED], lead_person)
+            index.converted.setdefault(converted_contact_id, lead_person)
 
     strict = settings.merge.find_strategy is FindStrategy.PREVIOUS_KEY_EMPTY
     for name, field_id in (("email", f.EMAIL), ("phone", f.PHONE)):
         keys = [r.fields.get(field_id) for r in unmatched]
         for row in fetch_in(conn, _query(conn, name, strict), keys, source if strict else None):
-            snapshot(row)
+            snapshot(row)  # ``PersonRow``
     index.add_people(people.values())
 
-    accounts = [r.account_id for r in incoming] + [row[_ACCOUNT] for row in link_rows]
+    accounts = [r.account_id for r in incoming] + link_accounts
     for sf_id, organization_id in fetch_in(conn, _query(conn, "accounts"), accounts, source):
         index.orgs_by_account[sf_id] = organization_id
     return index
 
 
-def person_values(person: PersonSnapshot) -> tuple:
-    """A snapshot's ``PERSON_WRITE`` column values (the shape of ``stored``)."""
+def person_values(person: PersonSnapshot) -> PersonColumns:
+    """A snapshot's written column values (the shape of ``stored``)."""
     rest = person.fields.copy()  # what remains after the column fields go is field_values
     pop = rest.pop
-    return (pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
+    return PersonColumns(pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None), pop(f.PHONE, None), rest,
             person.email_permission, person.sms_permission, person.email_unsubscribed_in_cdp,
             person.sms_unsubscribed_in_cdp, person.archived, person.organization_id,
             person.created_by)
@@ -205,11 +236,11 @@ def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
 def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
                   new: list[Any], changed: list[Any], values_of: Callable[[Any], tuple],
                   now: datetime) -> None:
-    """Insert new targets and update changed ones, batched.
+    """Insert new targets and update changed ones, set-based (``pagewrite``).
 
     ``values_of(item)`` gives an item's ``columns`` values, the shape of ``item.stored``.
-    Updates SET only the columns that differ from the stored row, one executemany per set of
-    changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
+    Updates SET only the columns that differ from the stored row, one statement (SQLite: one
+    executemany) per set of changed columns, in id order: rewriting unchanged indexed columns (email, phone) would
     touch their index pages for nothing, and an unchanged JSON document is not re-serialised.
     """
     if new:
@@ -219,12 +250,9 @@ def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
             item.id = new_id
             item.stored = values = values_of(item)
             stored.append(values)
-        names = (*columns, "id", "created_at")
-        insert = prepare(conn, ("insert", table.name, names), lambda: sa.insert(table), table,
-                         (*names, "updated_at"))
-        execute_many(conn, insert, {**dict(zip(columns, zip(*stored))), "id": ids,
-                                    "created_at": [item.created_at for item in new]},
-                     {"updated_at": now})
+        insert_rows(conn, table, {**dict(zip(columns, zip(*stored))), "id": ids,
+                                  "created_at": [item.created_at for item in new]},
+                    {"updated_at": now})
     everything = tuple(range(len(columns)))
     groups: dict[tuple[int, ...], list[Any]] = {}
     for item in sorted(changed, key=attrgetter("id")):
@@ -235,13 +263,9 @@ def write_targets(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
             item.stored = values
             groups.setdefault(diff, []).append(item)
     for diff, items in groups.items():
-        names = (*(columns[i] for i in diff), "_id")
-        update = prepare(conn, ("update", table.name, names),
-                         lambda: sa.update(table).where(table.c.id == sa.bindparam("_id")),
-                         table, (*names[:-1], "updated_at"))
         by_column = list(zip(*(item.stored for item in items)))
-        execute_many(conn, update, {**{columns[i]: by_column[i] for i in diff},
-                                    "_id": [item.id for item in items]}, {"updated_at": now})
+        update_rows(conn, table, {**{columns[i]: by_column[i] for i in diff},
+                                  "_id": [item.id for item in items]}, {"updated_at": now})
     for item in (*new, *changed):
         item.dirty = False
 
@@ -254,20 +278,14 @@ def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkSt
                 changed_links: list[LinkState], target_column: str) -> None:
     """Insert new hidden-Id links (pointing at ``target_column``) and update changed ones."""
     if new_links:
-        names = (*_LINK_INSERT, target_column)
-        insert = prepare(conn, ("insert", link_table.name, names), lambda: sa.insert(link_table),
-                         link_table, (*names, "data_source_id"))
         rows = [(link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
                  link.modstamp, link.target.id) for link in new_links]
-        execute_many(conn, insert, dict(zip(names, zip(*rows))),
-                     {"data_source_id": data_source_id})
+        insert_rows(conn, link_table, dict(zip((*_LINK_INSERT, target_column), zip(*rows))),
+                    {"data_source_id": data_source_id})
     if changed_links:
-        update = prepare(conn, ("update", link_table.name, _LINK_UPDATE),
-                         lambda: sa.update(link_table).where(_L.id == sa.bindparam("_id")),
-                         link_table, _LINK_UPDATE[:-1])
         rows = [(link.account_id, link.converted_contact_id, link.modstamp, link.id)
                 for link in changed_links]
-        execute_many(conn, update, dict(zip(_LINK_UPDATE, zip(*rows))))
+        update_rows(conn, link_table, dict(zip(_LINK_UPDATE, zip(*rows))), {})
     for link in (*new_links, *changed_links):
         link.dirty = False
 

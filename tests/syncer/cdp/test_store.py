@@ -268,6 +268,15 @@ def test_contacts_synced_before_their_account_are_linked_when_it_arrives(cdp, so
     assert cdp.person_by_sf_id(source, "003B").organization_id is None
 
 
+def test_a_person_waiting_for_two_accounts_of_one_page_takes_the_later_one(cdp, source):
+    cdp.merge_people_page(source, [contact("003A", "a@x.org", account_id="001A"),
+                                   contact("003B", "a@x.org", account_id="001B")], ANY)
+    cdp.merge_organizations_page(source, [{"sf_id": "001A", f.ORG_NAME: "Acme"},
+                                          {"sf_id": "001B", f.ORG_NAME: "Beta"}])
+    later = cdp.organization_by_sf_id(source, "001B")
+    assert cdp.person_by_sf_id(source, "003A").organization_id == later.id
+
+
 def test_organisation_link_never_comes_from_a_name_match(cdp, source):
     cdp.add_organization({f.ORG_NAME: "Acme"})
     cdp.merge_people_page(source, [contact("003A", account_id="001Z", **{TIER: "Acme"})])
