@@ -120,6 +120,32 @@ def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
     return _run(org, record_ids, check, write, all_or_none, failed_id=lambda record_id: record_id)
 
 
+def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
+                user_id: str) -> list[Result]:
+    """Upsert records of one type by an external-id field (or Id), each as its own upsert.
+
+    Not emulated: ``allOrNone`` rollback for upserts (each record is applied on its own).
+    """
+    _limit(records)
+    results = []
+    for record in records:
+        try:
+            if not isinstance(record, dict):
+                raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
+            key = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
+            if key is None:
+                raise errors.REQUIRED_FIELD_MISSING(f"Required fields are missing: [{field_name}]",
+                                                    [field_name])
+            results.append(dml.upsert(org, sobject, field_name, str(key), record, user_id))
+        except errors.MultipleChoices as several:
+            results.append(Result(None, False, [errors.DUPLICATE_EXTERNAL_ID(
+                f"{field_name}: more than one record found for external id field: {several.ids}",
+                [field_name], status=400)]))
+        except errors.SalesforceError as error:
+            results.append(Result(None, False, [error]))
+    return results
+
+
 def _entity(error: errors.SalesforceError) -> errors.SalesforceError:
     # In collections a missing record is reported as ENTITY_IS_DELETED/INVALID_CROSS_REFERENCE_KEY,
     # not as the 404 of the single-record endpoint.

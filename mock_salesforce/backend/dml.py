@@ -246,6 +246,17 @@ def external_matches(org, sobject: SObjectDef, field_name: str, value: str) -> l
     return org.store.find(sobject, field, to_store(field, value))
 
 
+def external_match(org, sobject: SObjectDef, field_name: str, value: str) -> str:
+    """The one record an external-id value names (GET and DELETE by external id): NOT_FOUND
+    when none does, MultipleChoices (300) when several do."""
+    matches = external_matches(org, sobject, field_name, value)
+    if len(matches) > 1:
+        raise errors.MultipleChoices(sobject.name, matches)
+    if not matches:
+        raise errors.NOT_FOUND("The requested resource does not exist")
+    return matches[0]
+
+
 def upsert(org, sobject: SObjectDef, field_name: str, value: str, body: object,
            user_id: str) -> Result:
     """Insert or update by an external-id field (or Id); several matches raise MultipleChoices."""
