@@ -26,6 +26,7 @@ _TYPES = {"boolean": sa.Boolean, "int": sa.Integer, "long": sa.BigInteger, "doub
           "currency": sa.Float, "percent": sa.Float, "datetime": sa.BigInteger, "date": sa.String(10),
           "id": sa.String(18), "reference": sa.String(18), "time": sa.String(20)}
 SYSTEM_INDEXED = ("LastModifiedDate", "CreatedDate")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def column_type(field: FieldDef) -> sa.types.TypeEngine:
@@ -146,6 +147,15 @@ class Store:
         table = self.table(sobject)
         conn.execute(table.update().where(table.c.Id == record_id).values(**values))
 
+    def update_many(self, sobject: SObjectDef, changes: dict[str, dict], conn: sa.Connection) -> None:
+        """Update many rows (id → columns to set): one executemany per set of columns."""
+        table = self.table(sobject)
+        groups: dict[tuple, list[dict]] = {}
+        for record_id, values in changes.items():
+            groups.setdefault(tuple(values), []).append({**values, "_id": record_id})
+        for rows in groups.values():
+            conn.execute(table.update().where(table.c.Id == sa.bindparam("_id")), rows)
+
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:
         """Rows by id (missing ids are absent from the result)."""
@@ -169,6 +179,30 @@ class Store:
             if is_text(field) and self.engine.dialect.name != "sqlite" else column == value
         query = sa.select(table.c.Id).where(condition, table.c.IsDeleted.is_(False))
         return [row["Id"] for row in self._rows(query, conn)]
+
+    def find_many(self, sobject: SObjectDef, field: FieldDef, values: list,
+                  conn: sa.Connection | None = None) -> list[tuple[str, object]]:
+        """``(Id, value)`` of the live records whose ``field`` holds one of ``values`` (compared
+        as :meth:`find` compares), a few hundred values per query."""
+        table = self.table(sobject)
+        column = table.c[field.name]
+        lowered = is_text(field) and self.engine.dialect.name != "sqlite"
+        found: list[tuple[str, object]] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            condition = sa.func.lower(column).in_([str(v).lower() for v in chunk]) if lowered \
+                else column.in_(chunk)
+            query = sa.select(table.c.Id, column).where(condition, table.c.IsDeleted.is_(False))
+            found += [(row["Id"], row[field.name]) for row in self._rows(query, conn)]
+        return found
+
+    def match_key(self, field: FieldDef, value: object) -> object:
+        """What :meth:`find` compares of a value: text folded as the database folds it (ASCII
+        letters on SQLite's NOCASE, ``lower()`` on PostgreSQL), anything else as it is."""
+        if value is None or not is_text(field):
+            return value
+        text = str(value)
+        return text.translate(_ASCII_LOWER) if self.engine.dialect.name == "sqlite" else text.lower()
 
     def existing_ids(self, sobject: SObjectDef, ids: list[str],
                      conn: sa.Connection | None = None) -> set[str]:
