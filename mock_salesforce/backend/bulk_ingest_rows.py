@@ -102,10 +102,10 @@ def _check_header(header: list[str], sobject: SObjectDef) -> None:
         raise JobFailure("InvalidBatch : Duplicate field name in the header row")
 
 
-def body_of(header: list[str], row: list[str]) -> dict:
-    """A REST-like record body: empty cells left out, ``#N/A`` as null."""
-    return {name.strip(): (None if value == NULL else value)
-            for name, value in zip(header, row) if value != ""}
+def body_of(names: list[str], row: list[str]) -> dict:
+    """A REST-like record body (``names``: the header's field names, stripped): empty cells left
+    out, ``#N/A`` as null."""
+    return {name: (None if value == NULL else value) for name, value in zip(names, row) if value}
 
 
 def error_text(error: errors.SalesforceError) -> str:
@@ -125,11 +125,13 @@ class RowWriter:
 
     def apply(self, header: list[str], rows: list[list[str]]) -> list[RowResult]:
         """Write CSV rows; their errors are reported in the results, never raised."""
-        return self.apply_bodies([body_of(header, row) for row in rows], rows)
+        names = [name.strip() for name in header]
+        return self.apply_bodies([body_of(names, row) for row in rows], rows)
 
     def apply_bodies(self, bodies: list[dict], rows: list[list[str]]) -> list[RowResult]:
         """Write record bodies (CSV rows or JSON records); errors go into the results."""
-        bodies = [{k: v for k, v in body.items() if k != "attributes"} for body in bodies]
+        bodies = [{k: v for k, v in body.items() if k != "attributes"} if "attributes" in body
+                  else body for body in bodies]
         if self.operation == "hardDelete":  # straight past the recycle bin, one at a time
             return [self._apply(body, row, None) for body, row in zip(bodies, rows)]
         with Batch(self.org) as batch:

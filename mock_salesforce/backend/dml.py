@@ -50,6 +50,8 @@ class Rules:
     required: list[str]
     initial: list[tuple[str, object]]
     unique: frozenset[str]
+    references: frozenset[str]  # reference fields validation checks (not the audit ones)
+    keys: frozenset[str]  # unique, external-id and idLookup fields: what records are found by
 
     @classmethod
     def of(cls, sobject: SObjectDef) -> "Rules":
@@ -59,7 +61,10 @@ class Rules:
                     if f.default_value is not None and f.stored],
                    [f.name for f in fields if f.required],
                    [(f.name, f.initial) for f in fields if f.initial is not None],
-                   frozenset(f.name for f in fields if f.unique))
+                   frozenset(f.name for f in fields if f.unique),
+                   frozenset(f.name for f in fields
+                             if f.type == "reference" and f.name not in AUDIT_FIELDS),
+                   frozenset(f.name for f in fields if f.unique or f.external_id or f.id_lookup))
 
 
 class Direct:
@@ -112,7 +117,7 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
     rules = lookups.rules(sobject)
     row, merged = _validate(sobject, body, rules, creating, audit, existing)
     if check_refs:
-        _check_references(org, sobject, row, lookups)
+        _check_references(org, sobject, row, rules, lookups)
     _check_unique(sobject, row, existing, rules, lookups)
     if creating:
         # Values the org writes itself (roll-up counts, a user's locale and profile): trusted,
@@ -123,15 +128,16 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
     now = lookups.now()
     derived.derive(sobject, row, merged, now)
     millis = to_millis(now)
-    stamps = {"LastModifiedDate": millis, "LastModifiedById": user_id, "SystemModstamp": millis}
+    row.setdefault("LastModifiedDate", millis)
+    row.setdefault("LastModifiedById", user_id)
+    row.setdefault("SystemModstamp", millis)
     if creating:
-        stamps.update({"Id": org.new_id(sobject), "IsDeleted": False, "CreatedDate": millis,
-                       "CreatedById": user_id})
+        row.setdefault("Id", org.new_id(sobject))
+        row.setdefault("IsDeleted", False)
+        row.setdefault("CreatedDate", millis)
+        row.setdefault("CreatedById", user_id)
         if "OwnerId" in sobject.fields:
-            stamps["OwnerId"] = user_id
-    for key, value in stamps.items():
-        row.setdefault(key, value)
-    if creating:
+            row.setdefault("OwnerId", user_id)
         derived.from_id(sobject, row)
     return row
 
@@ -140,10 +146,13 @@ def _validate(sobject: SObjectDef, body: object, rules: Rules, creating: bool, a
               existing: dict | None) -> tuple[dict, dict]:
     """The stored values of a body's fields (and the record as it will be), or the first error:
     unknown field, Id on insert, read-only fields, bad values, missing required fields."""
-    values = _check_body(body)
+    if not isinstance(body, dict):
+        _check_body(body)
     row: dict = {}
     readonly: list[str] = []
-    for name, value in values.items():
+    for name, value in body.items():
+        if name == "attributes":
+            continue
         field = sobject.field(name)
         if field is None:
             # Real orgs send no ``fields`` with this one (recorded: sf-fx-runtime mappings).
@@ -166,7 +175,8 @@ def _validate(sobject: SObjectDef, body: object, rules: Rules, creating: bool, a
             f"Unable to create/update fields: {', '.join(readonly)}. Please check the security "
             "settings of this field and verify that it is read/write for your profile or "
             "permission set.", readonly)
-    merged = {**existing, **row} if existing else dict(row)
+    # A new record is what is written (the same dict); an update, the stored record updated.
+    merged = {**existing, **row} if existing is not None else row
     if creating:
         for name, value in rules.defaults:
             if name not in row:
@@ -179,11 +189,12 @@ def _validate(sobject: SObjectDef, body: object, rules: Rules, creating: bool, a
     return row, merged
 
 
-def _check_references(org, sobject: SObjectDef, row: dict, lookups: Direct) -> None:
+def _check_references(org, sobject: SObjectDef, row: dict, rules: Rules,
+                      lookups: Direct) -> None:
     for name, value in row.items():
-        field = sobject.field(name)
-        if field is None or field.type != "reference" or value is None or name in AUDIT_FIELDS:
+        if name not in rules.references or value is None:
             continue
+        field = sobject.fields[name]
         target = org.schema.by_prefix(ids.prefix_of(value))
         if target is None or target.name not in field.reference_to:
             raise errors.FIELD_INTEGRITY_EXCEPTION(

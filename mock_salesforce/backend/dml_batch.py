@@ -99,19 +99,35 @@ class Batch(Direct):
         """Read what these records will ask of the store: the records they name by id, the
         records their references name, the holders of their unique (and ``key``) values."""
         self.read_records(sobject, record_ids)
-        bodies = [body for body in bodies if isinstance(body, dict)]
-        self.read_references(sobject, bodies)
-        wanted: dict[str, set] = {}
+        references: dict[str, set[str]] = {}
+        values: dict[str, set] = {}
+        fields: dict[str, FieldDef | None] = {}  # body key → the field it names
         for body in bodies:
+            if not isinstance(body, dict):
+                continue
             for name, value in body.items():
-                field = sobject.field(name) if value is not None else None
-                if field is not None and (field.unique or field is key):
-                    try:
-                        wanted.setdefault(field.name, set()).add(to_store(field, value))
-                    except (errors.SalesforceError, TypeError):
-                        continue  # the record fails on it; nothing to read
-        for name, values in wanted.items():
-            self.read_values(sobject, sobject.fields[name], values)
+                if name not in fields:
+                    field = sobject.field(name)
+                    fields[name] = field if field is not None and (
+                        field.type == "reference" or field.unique or field is key) else None
+                field = fields[name]
+                if field is None or value is None:
+                    continue
+                if field.type == "reference":
+                    if ids.is_valid(value):
+                        record_id = ids.to18(value)
+                        references.setdefault(ids.prefix_of(record_id), set()).add(record_id)
+                    continue
+                try:
+                    values.setdefault(field.name, set()).add(to_store(field, value))
+                except (errors.SalesforceError, TypeError):
+                    continue  # the record fails on it; nothing to read
+        for prefix, wanted in references.items():
+            target = self.org.schema.by_prefix(prefix)
+            if target is not None:
+                self.read_live(target, wanted)
+        for name, wanted in values.items():
+            self.read_values(sobject, sobject.fields[name], wanted)
 
     def read_records(self, sobject: SObjectDef, record_ids: Iterable[object]) -> None:
         """Read the records these ids name (deleted ones too), for updates and deletes."""
@@ -123,24 +139,14 @@ class Batch(Direct):
             for record_id in chunk:
                 records[record_id] = rows.get(record_id)
 
-    def read_references(self, sobject: SObjectDef, bodies: Iterable[dict]) -> None:
-        """Learn which records the reference fields of these bodies name exist."""
-        wanted: dict[str, set[str]] = {}
-        for body in bodies:
-            for name, value in body.items():
-                field = sobject.field(name) if isinstance(value, str) else None
-                if field is not None and field.type == "reference" and ids.is_valid(value):
-                    record_id = ids.to18(value)
-                    target = self.org.schema.by_prefix(ids.prefix_of(record_id))
-                    if target is not None and record_id not in self._live.get(target.name, {}):
-                        wanted.setdefault(target.name, set()).add(record_id)
-        for name, record_ids in wanted.items():
-            target, record_ids = self.org.sobject(name), list(record_ids)
-            live = self._live.setdefault(name, {})
-            for start in range(0, len(record_ids), CHUNK):
-                chunk = record_ids[start:start + CHUNK]
-                found = self.org.store.existing_ids(target, chunk)
-                live.update((record_id, record_id in found) for record_id in chunk)
+    def read_live(self, target: SObjectDef, record_ids: Iterable[str]) -> None:
+        """Learn which of these records (18-character ids) are live."""
+        live = self._live.setdefault(target.name, {})
+        wanted = [record_id for record_id in record_ids if record_id not in live]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            found = self.org.store.existing_ids(target, chunk)
+            live.update((record_id, record_id in found) for record_id in chunk)
 
     def read_values(self, sobject: SObjectDef, field, values: Iterable[object]) -> None:
         """Read which stored records hold these (stored-form) values of a unique or external-id
@@ -179,10 +185,9 @@ class Batch(Direct):
         self._take(sobject, record_id, values)
 
     def _take(self, sobject: SObjectDef, record_id: str, values: dict) -> None:
-        for name, value in values.items():
-            field = sobject.fields.get(name)
-            if field is not None and (field.unique or field.external_id or field.id_lookup):
-                key = self.org.store.match_key(field, value)
+        for name in self.rules(sobject).keys:
+            if name in values:
+                key = self.org.store.match_key(sobject.fields[name], values[name])
                 self._taken.setdefault((sobject.name, name), {})[record_id] = key
 
     def write(self) -> None:

@@ -15,15 +15,14 @@ POD = "5g"
 MAX_NUMBER = 62 ** 9  # record numbers take 9 base-62 digits; past that ids would wrap around
 
 
+# Each character as "1" (upper case) or "0": a 5-character chunk read backwards is its bits.
+_CASE_BITS = str.maketrans({char: "1" if char.isupper() else "0" for char in _ID_CHARS})
+
+
 def _checksum(id15: str) -> str:
-    suffix = ""
-    for chunk in range(3):
-        bits = 0
-        for position, char in enumerate(id15[chunk * 5:chunk * 5 + 5]):
-            if char.isupper():
-                bits |= 1 << position
-        suffix += _CHECKSUM[bits]
-    return suffix
+    bits = id15.translate(_CASE_BITS)
+    return (_CHECKSUM[int(bits[4::-1], 2)] + _CHECKSUM[int(bits[9:4:-1], 2)]
+            + _CHECKSUM[int(bits[14:9:-1], 2)])
 
 
 def make_id(prefix: str, number: int) -> str:

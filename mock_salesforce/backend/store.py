@@ -69,6 +69,7 @@ class Store:
         self._tables: dict[str, sa.Table] = {}
         # SQLite allows one writer; serialising DML here avoids "database is locked" under load.
         self.write_lock = threading.RLock()
+        self._nocase = engine.dialect.name == "sqlite"  # text compares by NOCASE (ASCII only)
 
     def table(self, sobject: SObjectDef) -> sa.Table:
         """The table of an object (built on first use)."""
@@ -133,14 +134,23 @@ class Store:
 
     # -- rows ---------------------------------------------------------------------------------
     def insert_many(self, sobject: SObjectDef, rows: list[dict], conn: sa.Connection) -> None:
-        """Insert rows (dicts of column → stored value) in one executemany."""
+        """Insert rows (dicts of column → stored value) in one executemany.
+
+        Straight to the driver: stored values are already what the columns hold (booleans,
+        integers, floats, text), and SQLAlchemy's per-row parameter processing would cost as
+        much as the insert itself on a bulk load.
+        """
         if not rows:
             return
-        keys = set().union(*rows)
-        if any(len(row) != len(keys) for row in rows):
-            # executemany needs the same keys in every row
-            rows = [{key: row.get(key) for key in keys} for row in rows]
-        conn.execute(self.table(sobject).insert(), rows)
+        table = self.table(sobject)
+        written = set().union(*rows)
+        columns = [column.name for column in table.columns if column.name in written]
+        quote = self.engine.dialect.identifier_preparer.quote
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})",
+            [tuple(map(row.get, columns)) for row in rows])
 
     def update(self, sobject: SObjectDef, record_id: str, values: dict, conn: sa.Connection) -> None:
         """Update one row's columns."""
@@ -199,10 +209,10 @@ class Store:
     def match_key(self, field: FieldDef, value: object) -> object:
         """What :meth:`find` compares of a value: text folded as the database folds it (ASCII
         letters on SQLite's NOCASE, ``lower()`` on PostgreSQL), anything else as it is."""
-        if value is None or not is_text(field):
+        if value is None or field.type in _TYPES:
             return value
         text = str(value)
-        return text.translate(_ASCII_LOWER) if self.engine.dialect.name == "sqlite" else text.lower()
+        return text.translate(_ASCII_LOWER) if self._nocase else text.lower()
 
     def existing_ids(self, sobject: SObjectDef, ids: list[str],
                      conn: sa.Connection | None = None) -> set[str]:
