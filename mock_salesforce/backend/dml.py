@@ -51,7 +51,6 @@ class Rules:
     initial: list[tuple[str, object]]
     unique: frozenset[str]
     references: frozenset[str]  # reference fields validation checks (not the audit ones)
-    keys: frozenset[str]  # unique, external-id and idLookup fields: what records are found by
 
     @classmethod
     def of(cls, sobject: SObjectDef) -> "Rules":
@@ -63,8 +62,7 @@ class Rules:
                    [(f.name, f.initial) for f in fields if f.initial is not None],
                    frozenset(f.name for f in fields if f.unique),
                    frozenset(f.name for f in fields
-                             if f.type == "reference" and f.name not in AUDIT_FIELDS),
-                   frozenset(f.name for f in fields if f.unique or f.external_id or f.id_lookup))
+                             if f.type == "reference" and f.name not in AUDIT_FIELDS))
 
 
 class Direct:

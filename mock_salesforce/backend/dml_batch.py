@@ -34,7 +34,9 @@ class Batch(Direct):
         self._records: dict[str, dict[str, dict | None]] = {}  # object → id → record, None: none
         self._live: dict[str, dict[str, bool]] = {}  # object → id → a live record?
         self._found: dict[tuple[str, str], dict[object, list[str]]] = {}  # stored matches by key
+        self._written: dict[str, list[tuple[str, dict]]] = {}  # object → (id, values) in order
         self._taken: dict[tuple[str, str], dict[str, object]] = {}  # id → key, set in the batch
+        self._folded: dict[tuple[str, str], int] = {}  # how many of _written _taken has seen
         self._inserts: dict[str, dict[str, dict]] = {}  # object → id → new record
         self._updates: dict[str, dict[str, dict]] = {}  # object → id → columns to set
         self._sobjects: dict[str, SObjectDef] = {}
@@ -81,7 +83,7 @@ class Batch(Direct):
         found = self._found.setdefault((sobject.name, field.name), {})
         if key not in found:
             found[key] = self.org.store.find(sobject, field, value)
-        taken = self._taken.get((sobject.name, field.name), {})
+        taken = self._taken_of(sobject, field)
         live = self._live.get(sobject.name, {})
         return [i for i in found[key] if i not in taken and live.get(i, True)] + \
             [i for i, held in taken.items() if held == key and live.get(i, True)]
@@ -185,10 +187,20 @@ class Batch(Direct):
         self._take(sobject, record_id, values)
 
     def _take(self, sobject: SObjectDef, record_id: str, values: dict) -> None:
-        for name in self.rules(sobject).keys:
-            if name in values:
-                key = self.org.store.match_key(sobject.fields[name], values[name])
-                self._taken.setdefault((sobject.name, name), {})[record_id] = key
+        # Folded into _taken only when a record is looked up by such a field: a batch of
+        # plain inserts never pays for it.
+        self._written.setdefault(sobject.name, []).append((record_id, values))
+
+    def _taken_of(self, sobject: SObjectDef, field) -> dict[str, object]:
+        """Id → key of the records the batch gave a value of this field, up to now."""
+        pair = (sobject.name, field.name)
+        taken = self._taken.setdefault(pair, {})
+        written = self._written.get(sobject.name, [])
+        for record_id, values in written[self._folded.get(pair, 0):]:
+            if field.name in values:
+                taken[record_id] = self.org.store.match_key(field, values[field.name])
+        self._folded[pair] = len(written)
+        return taken
 
     def write(self) -> None:
         """Write every kept record in one transaction."""

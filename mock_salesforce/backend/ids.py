@@ -25,13 +25,17 @@ def _checksum(id15: str) -> str:
             + _CHECKSUM[int(bits[14:9:-1], 2)])
 
 
+_PAIRS = [high + low for high in _BASE62 for low in _BASE62]  # two base-62 digits at a time
+
+
 def make_id(prefix: str, number: int) -> str:
     """The 18-character id of record ``number`` of an object with key ``prefix``."""
-    digits = ""
-    for _ in range(9):
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    id15 = f"{prefix}{POD}0{digits}"
+    number, fourth = divmod(number, 3844)
+    number, third = divmod(number, 3844)
+    number, second = divmod(number, 3844)
+    number, first = divmod(number, 3844)
+    id15 = (f"{prefix}{POD}0{_BASE62[number % 62]}{_PAIRS[first]}{_PAIRS[second]}"
+            f"{_PAIRS[third]}{_PAIRS[fourth]}")
     return id15 + _checksum(id15)
 
 
