@@ -155,7 +155,9 @@ class Batch(Direct):
         field."""
         store = self.org.store
         found = self._found.setdefault((sobject.name, field.name), {})
-        wanted = {store.match_key(field, v): v for v in values if v is not None}
+        # Non-ASCII text is left to one query each: how the database folds its case is its own.
+        wanted = {store.match_key(field, v): v for v in values
+                  if v is not None and (not isinstance(v, str) or v.isascii())}
         wanted = {key: value for key, value in wanted.items() if key not in found}
         for key in wanted:
             found[key] = []
