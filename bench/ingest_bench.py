@@ -57,7 +57,7 @@ def bulk2_insert(sf, path: Path, count: int) -> float:
     results: list[dict] = []
 
     def run() -> None:
-        results.extend(sf.bulk2.Contact.insert(csv_file=str(path), wait=0.05))
+        results.extend(sf.bulk2.Contact.insert(csv_file=str(path), wait=0.2))
         assert sum(r["numberRecordsProcessed"] for r in results) == count, results
         assert sum(r["numberRecordsFailed"] for r in results) == 0, results
     seconds = timed(run)

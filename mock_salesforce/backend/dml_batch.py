@@ -36,6 +36,7 @@ class Batch(Direct):
         self._found: dict[tuple[str, str], dict[object, list[str]]] = {}  # stored matches by key
         self._written: dict[str, list[tuple[str, dict]]] = {}  # object → (id, values) in order
         self._taken: dict[tuple[str, str], dict[str, object]] = {}  # id → key, set in the batch
+        self._holders: dict[tuple[str, str], dict[object, list[str]]] = {}  # key → those ids
         self._folded: dict[tuple[str, str], int] = {}  # how many of _written _taken has seen
         self._inserts: dict[str, dict[str, dict]] = {}  # object → id → new record
         self._updates: dict[str, dict[str, dict]] = {}  # object → id → columns to set
@@ -83,10 +84,10 @@ class Batch(Direct):
         found = self._found.setdefault((sobject.name, field.name), {})
         if key not in found:
             found[key] = self.org.store.find(sobject, field, value)
-        taken = self._taken_of(sobject, field)
+        taken, holders = self._taken_of(sobject, field)
         live = self._live.get(sobject.name, {})
         return [i for i in found[key] if i not in taken and live.get(i, True)] + \
-            [i for i, held in taken.items() if held == key and live.get(i, True)]
+            [i for i in holders.get(key, ()) if live.get(i, True)]
 
     def record(self, sobject: SObjectDef, record_id: str) -> dict | None:
         """A record as the batch has left it."""
@@ -193,16 +194,21 @@ class Batch(Direct):
         # plain inserts never pays for it.
         self._written.setdefault(sobject.name, []).append((record_id, values))
 
-    def _taken_of(self, sobject: SObjectDef, field) -> dict[str, object]:
-        """Id → key of the records the batch gave a value of this field, up to now."""
+    def _taken_of(self, sobject: SObjectDef, field) -> tuple[dict, dict]:
+        """Of the records the batch gave a value of this field, up to now: id → key, and
+        key → ids."""
         pair = (sobject.name, field.name)
         taken = self._taken.setdefault(pair, {})
+        holders = self._holders.setdefault(pair, {})
         written = self._written.get(sobject.name, [])
         for record_id, values in written[self._folded.get(pair, 0):]:
             if field.name in values:
-                taken[record_id] = self.org.store.match_key(field, values[field.name])
+                if record_id in taken:
+                    holders[taken[record_id]].remove(record_id)
+                key = taken[record_id] = self.org.store.match_key(field, values[field.name])
+                holders.setdefault(key, []).append(record_id)
         self._folded[pair] = len(written)
-        return taken
+        return taken, holders
 
     def write(self) -> None:
         """Write every kept record in one transaction."""
