@@ -131,6 +131,9 @@ class Batch(Direct):
                 self.read_live(target, wanted)
         for name, wanted in values.items():
             self.read_values(sobject, sobject.fields[name], wanted)
+        if key is not None:  # an upsert updates the records its keys find
+            found = self._found.get((sobject.name, key.name), {})
+            self.read_records(sobject, [i for holders in found.values() for i in holders])
 
     def read_records(self, sobject: SObjectDef, record_ids: Iterable[object]) -> None:
         """Read the records these ids name (deleted ones too), for updates and deletes."""
