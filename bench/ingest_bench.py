@@ -97,11 +97,9 @@ def plain_executemany(server: MockServer, db_url: str | None, scratch: Path) -> 
     sobject = org.sobject("Contact")
     table = org.store.table(sobject)
     with org.store.engine.connect() as conn:
-        rows = [{k: v for k, v in row.items() if v is not None}
-                for row in conn.execute(sa.select(table)).mappings()]
-    written = set().union(*rows)
-    columns = [c.name for c in table.columns if c.name in written]
-    values = [tuple(row.get(c) for c in columns) for row in rows]
+        counts = conn.execute(sa.select(*[sa.func.count(c) for c in table.columns])).one()
+        columns = [c.name for c, count in zip(table.columns, counts) if count]
+        values = [tuple(row) for row in conn.execute(sa.select(*[table.c[c] for c in columns]))]
     engine = create_engine(db_url or f"sqlite:///{scratch / 'floor.db'}")
     store = Store(engine, "floor")
     store.create_all([sobject])
