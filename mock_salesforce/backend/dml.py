@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from .. import errors
 from ..clock import to_millis
 from . import derived, ids
+from .dml_rules import AUDIT_FIELDS, Rules
 from .records import to_store
 from .schema import SObjectDef
 
-AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
-                "SystemModstamp")
 
 
 @dataclass
@@ -40,29 +39,6 @@ def _check_body(body: object) -> dict:
     if not isinstance(body, dict):
         raise errors.JSON_PARSER_ERROR("Cannot deserialize instance of sObject from the request body")
     return {k: v for k, v in body.items() if k != "attributes"}
-
-
-@dataclass
-class Rules:
-    """What validation reads of an object's fields, gathered once per call (or per batch)."""
-
-    defaults: list[tuple[str, object]]
-    required: list[str]
-    initial: list[tuple[str, object]]
-    unique: frozenset[str]
-    references: frozenset[str]  # reference fields validation checks (not the audit ones)
-
-    @classmethod
-    def of(cls, sobject: SObjectDef) -> "Rules":
-        """The rules of an object as its fields stand now (custom fields may come and go)."""
-        fields = sobject.fields.values()
-        return cls([(f.name, f.default_value) for f in fields
-                    if f.default_value is not None and f.stored],
-                   [f.name for f in fields if f.required],
-                   [(f.name, f.initial) for f in fields if f.initial is not None],
-                   frozenset(f.name for f in fields if f.unique),
-                   frozenset(f.name for f in fields
-                             if f.type == "reference" and f.name not in AUDIT_FIELDS))
 
 
 class Direct:
@@ -151,23 +127,17 @@ def _validate(sobject: SObjectDef, body: object, rules: Rules, creating: bool, a
     for name, value in body.items():
         if name == "attributes":
             continue
-        field = sobject.field(name)
-        if field is None:
+        field, verdict = rules.column(name, creating, audit)
+        if verdict == "write":
+            row[field.name] = to_store(field, value)
+        elif verdict == "readonly":
+            readonly.append(field.name)
+        elif verdict == "unknown":
             # Real orgs send no ``fields`` with this one (recorded: sf-fx-runtime mappings).
             raise errors.INVALID_FIELD(f"No such column '{name}' on sobject of type {sobject.name}")
-        if field.name == "Id":
-            if creating and not audit:
-                raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
-                    "Record ID: cannot specify Id in an insert call", ["Id"])
-            if not creating:
-                continue
-        allowed = field.createable if creating else field.updateable
-        if audit and (field.name in AUDIT_FIELDS or field.name == "Id"):
-            allowed = True
-        if not allowed:
-            readonly.append(field.name)
-            continue
-        row[field.name] = to_store(field, value)
+        elif verdict == "id-on-insert":
+            raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
+                "Record ID: cannot specify Id in an insert call", ["Id"])
     if readonly:
         raise errors.INVALID_FIELD_FOR_INSERT_UPDATE(
             f"Unable to create/update fields: {', '.join(readonly)}. Please check the security "

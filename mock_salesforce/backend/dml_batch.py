@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 from .. import errors
 from . import ids
-from .dml import Direct, Rules, prepare, require
+from .dml import Direct, prepare, require
+from .dml_rules import Rules
 from .records import to_store
 from .schema import FieldDef, SObjectDef
 
