@@ -244,10 +244,11 @@ def bulk_create(org, sobject: SObjectDef, bodies: list, user_id: str, audit: boo
 def check_references(org, sobject: SObjectDef, rows: list[dict]) -> None:
     """Check every reference of many rows with one query per target object (bulk loads)."""
     wanted: dict[str, set[str]] = {}
+    references = {f.name for f in sobject.fields.values() if f.type == "reference"}
     for row in rows:
         for name, value in row.items():
-            field = sobject.field(name)
-            if field is not None and field.type == "reference" and value is not None:
+            if name in references and value is not None:
+                field = sobject.fields[name]
                 target = org.schema.by_prefix(ids.prefix_of(value))
                 if target is None or target.name not in field.reference_to:
                     raise errors.FIELD_INTEGRITY_EXCEPTION(
