@@ -56,35 +56,35 @@ class Backfill:
     def backfill_stream(self, stream: Stream) -> StreamSummary:
         """Keyset pages over Id up to the backfill's start — or one Bulk ``query`` job."""
         name, started = stream.name, self.record.started
-        cursor = self.record.cursor(name)
-        if cursor.done:
+        if self.record.cursor(name).done:
             return self.context.summary.streams.setdefault(name, StreamSummary())
         run = self.context.open(stream)
         since = started - timedelta(days=self.context.settings.activity_retention_days)
         query, bound = run.query(activity_since=since), f"SystemModstamp <= {state.soql_datetime(started)}"
-        if cursor.total is None:
-            total = self.context.client.call(lambda sf: sf.query(query.count(bound)))["totalSize"]
-            cursor = self._save(name, replace(cursor, total=total))
-        read_before = cursor.read  # a committed page's cursor counts the pages read since
+        if self.record.cursor(name).total is None:
+            self._move(name, total=self.context.client.call(
+                lambda sf: sf.query(query.count(bound)))["totalSize"])
+        cursor = self.record.cursor(name)
 
-        def read(**moved) -> None:
-            self._save(name, replace(self.record.cursor(name), read=read_before + run.summary.read, **moved))
+        def committed(**position) -> None:  # ``read``: what earlier runs read, and this one
+            self._move(name, read=cursor.read + run.summary.read, **position)
         if cursor.bulk or (self.context.settings.bulk_api and cursor.after is None and
                            run.bulk_fits(lambda: cursor.total)):
             # Rule 43: above the threshold, one Bulk API 2.0 ``query`` job (deleted records are
             # not backfilled), resumable at its next results page.
-            if run.read_bulk(query.soql(bound), cursor.bulk, "query", lambda position: read(bulk=position)):
-                self._save(name, replace(self.record.cursor(name), done=True))
+            if run.read_bulk(query.soql(bound), cursor.bulk, "query", lambda at: committed(bulk=at)):
+                self._move(name, done=True)
                 return run.summary
-            cursor = self._save(name, replace(self.record.cursor(name), bulk=None))  # REST reads it
-        run.drain(id_pages(self.context.client, query, cursor.after, bound), lambda last: read(after=last))
-        self._save(name, replace(self.record.cursor(name), done=True))
+            self._move(name, bulk=None)  # refused or failed: the keyset pages below read it
+        run.drain(id_pages(self.context.client, query, cursor.after, bound),
+                  lambda last: committed(after=last))
+        self._move(name, done=True)
         return run.summary
 
-    def _save(self, stream: str, cursor: state.BackfillCursor) -> state.BackfillCursor:
-        self.record = self.record.with_cursor(stream, cursor)
+    def _move(self, stream: str, **changes) -> None:
+        """Change a stream's cursor (after a commit) and save the backfill."""
+        self.record = self.record.with_cursor(stream, replace(self.record.cursor(stream), **changes))
         self._store()
-        return cursor
 
     def _store(self, fresh: bool = False) -> None:
         housekeeping.save_backfill(self.context.cdp, self.context.source.id, self.record.to_row(), fresh)

@@ -69,14 +69,10 @@ def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOK
     return replace(cursor, window_end=end, checkpoint=None, bulk=None), Window(start, end)
 
 
-def page_committed(cursor: Cursor, last_stamp: datetime, last_id: str) -> Cursor:
-    """After a page is committed: remember its last record so a crash resumes after it."""
-    return replace(cursor, checkpoint=(last_stamp, last_id))
-
-
 def checkpoint_committed(cursor: Cursor, checkpoint: tuple[datetime, str | None]) -> Cursor:
-    """After a REST page is committed: resume after ``checkpoint`` (a record's ``(stamp, Id)``,
-    or ``(end, None)`` once a halved window's part up to ``end`` is read)."""
+    """After a REST page is committed: resume after ``checkpoint`` — the page's last record
+    ``(SystemModstamp, Id)``, or ``(end, None)`` once a halved window's part up to ``end`` is read
+    — so a crash resumes after it."""
     return replace(cursor, checkpoint=checkpoint)
 
 
@@ -140,11 +136,6 @@ def following_span(lower: datetime | None, end: datetime, window_end: datetime) 
     """After the part ``[lower, end)`` of a halved window is read: the next part's end, twice as
     wide (so one timeout does not slow the rest of the window), never past the window's end."""
     return min(window_end, end + 2 * (end - (lower or EARLIEST)))
-
-
-def part_committed(cursor: Cursor, end: datetime) -> Cursor:
-    """Every record stamped before ``end`` is committed: resume at ``end`` (no Id to pass)."""
-    return replace(cursor, checkpoint=(end, None))
 
 
 # -- backfill (rule 34): a cursor of its own, kept in the CDP's ``sync_backfill`` table ------------
