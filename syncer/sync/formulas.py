@@ -12,7 +12,8 @@ The records' stamps did not move, so the merge's stale check lets the values in;
 merge strategy applies as to any record.
 
 "Once a day" is by Salesforce's clock (the poll's window end), from the stream's initial sync,
-which read every formula anyway. Custom objects kept as custom-object records are not refreshed
+which read every formula anyway; when each stream was last read in full is kept in the data
+source's bookmarks (``state.Bookmarks``). Custom objects kept as custom-object records are not refreshed
 (their rows are written whole). A refresh stopped by a crash or the API budget is done again, in
 full, by the next poll.
 """
