@@ -47,7 +47,7 @@ def refresh(run: StreamRun, bookmarks: Bookmarks, now: datetime, initial: bool) 
     since they were last read in full (an initial sync read them all: it starts the day).
     True when the bookmarks changed (the caller saves them)."""
     stream = run.stream
-    if run.run.settings.formula_refresh != DAILY or stream.role not in (Role.PERSON, Role.ORGANIZATION):
+    if run.context.settings.formula_refresh != DAILY or stream.role not in (Role.PERSON, Role.ORGANIZATION):
         return False
     if not initial:
         if not bookmarks.formulas_due(stream.name, now):
@@ -59,7 +59,7 @@ def refresh(run: StreamRun, bookmarks: Bookmarks, now: datetime, initial: bool) 
 
 def _refresh(run: StreamRun) -> None:
     """Read and merge every matching record's mapped calculated fields; count how many merged."""
-    context, stream = run.run, run.stream
+    context, stream = run.context, run.stream
     formula = calculated(run.mapping, context.describe(stream.name)["fields"])
     if not formula:
         return

@@ -160,7 +160,7 @@ class Run:
 class StreamRun:
     """One stream in one run: what it reads (mapping, filter, SELECT) and where it writes (sink)."""
 
-    run: Run
+    context: Run
     stream: Stream
     summary: StreamSummary
     mapping: dict[str, str]
@@ -176,7 +176,7 @@ class StreamRun:
         """The filter goes into the query: always for custom-object records, which have no
         archived state to move to [OD], else unless auto-archive must see the records that left."""
         return self.group is not None and (
-            not self.run.settings.auto_archive or self.stream.role is Role.CUSTOM_OBJECT)
+            not self.context.settings.auto_archive or self.stream.role is Role.CUSTOM_OBJECT)
 
     def query(self, activity_since: datetime | None = None, select: tuple[str, ...] | None = None,
               filter_in_query: bool | None = None) -> Query:
@@ -199,16 +199,16 @@ class StreamRun:
             if page:
                 self.sink.write(page)
                 self.summary.read += len(page)
-                self.run.progress(self.stream.name, len(page))
+                self.context.progress(self.stream.name, len(page))
             if checkpoint is not None:
                 commit(checkpoint)
-            self.run.check_budget()
+            self.context.check_budget()
 
     def bulk_fits(self, count: Callable[[], int]) -> bool:
         """More rows than the threshold (``count()``: one COUNT() call) and nothing Bulk cannot serve."""
-        if count() <= self.run.settings.bulk_threshold:
+        if count() <= self.context.settings.bulk_threshold:
             return False
-        if (reason := bulk.rest_only_reason(self.stream.name, self.select, self.run.describe)) is not None:
+        if (reason := bulk.rest_only_reason(self.stream.name, self.select, self.context.describe)) is not None:
             self.summary.api_note = f"REST: {reason} (Bulk API cannot serve it)"
             log.info("%s read through REST: %s", self.stream.name, self.summary.api_note)
             return False
@@ -220,9 +220,9 @@ class StreamRun:
         False when Salesforce refused or failed the job (the caller reads through REST)."""
         def waiting(seconds: float) -> None:  # while the job runs: keep the run's lease alive
             time.sleep(seconds)
-            self.run.progress(self.stream.name, 0)
+            self.context.progress(self.stream.name, 0)
 
-        reader = bulk.BulkRead(self.run.client, self.stream.name, soql, self.run.describe, operation,
+        reader = bulk.BulkRead(self.context.client, self.stream.name, soql, self.context.describe, operation,
                                position, sleep=waiting)
         try:
             self.drain(reader.chunks(PAGE_SIZE), commit)

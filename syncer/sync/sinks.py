@@ -24,7 +24,7 @@ class Sink:
 
     def __init__(self, run: StreamRun) -> None:
         self.stream, self.mapping, self.group = run.stream, run.mapping, run.group
-        self.cdp, self.source, self.settings = run.run.cdp, run.run.source, run.run.settings
+        self.cdp, self.source, self.settings = run.context.cdp, run.context.source, run.context.settings
         self.counts = run.summary.counts
 
     def before_window(self) -> None:
