@@ -65,9 +65,8 @@ import sqlalchemy as sa
 from _db import scratch_database
 from _server import serve
 from syncer.cdp.fieldmap import PERSON, auto_field_id
-from syncer.cdp.models import link_table, person_table
+from syncer.cdp.models import backfill_table, link_table, person_table
 from syncer.cdp.store import create_engine
-from syncer.sync.backfill import backfill_table
 
 TITLE = auto_field_id(PERSON, "Title")  # str:cm:title
 PAGE = 2000

@@ -15,7 +15,7 @@ import click
 
 from . import terminal
 from .cli_setup import COMMANDS as SETUP_COMMANDS
-from .terminal import INTERRUPTED, PROBLEM, escape, handled, say
+from .terminal import INTERRUPTED, PROBLEM, escape, fail, handled, say
 
 if TYPE_CHECKING:
     from .service import Syncer

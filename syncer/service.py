@@ -22,9 +22,9 @@ from . import credentials as stored
 from .cdp import CDP, DataSource, sources as housekeeping
 from .config import ConfigurationError, Settings
 from .salesforce import AuthError, Credentials, SalesforceClient, make_session
-from .sync.engine import CONNECTED, DISCONNECTED, NEEDS_ATTENTION, UPDATING, Poll, PollSummary
-
-DELETED = "Deleted"
+from .sync.engine import Poll, PollSummary
+from .sync.state import (CONNECTED, DELETED, DISCONNECTED, NEEDS_ATTENTION, UPDATING, Bookmarks,
+                         is_due)
 
 
 class SourceStateError(Exception):
@@ -49,11 +49,6 @@ def open_cdp(url: str) -> CDP:
 def wall_clock() -> datetime:
     """Now, in UTC: the syncer's clock unless a caller (a test, a simulation) brings its own."""
     return datetime.now(timezone.utc)
-
-
-def is_due(last_poll: datetime | None, now: datetime, interval: timedelta) -> bool:
-    """Whether a data source last polled at ``last_poll`` is due at ``now`` (rule 35)."""
-    return last_poll is None or now - last_poll >= interval
 
 
 class Syncer:
@@ -187,14 +182,14 @@ class Syncer:
     def backfill_counts(self, source_id: int) -> tuple[int, int]:
         """Records a backfill has read and the total it counted so far (streams counted as they start)."""
         from .sync.backfill import progress
-        streams = ((progress(self.cdp, source_id) or {}).get("progress") or {}).values()
-        return (sum(min(s.get("read", 0), s.get("total", 0)) for s in streams),
-                sum(s.get("total", 0) for s in streams))
+        backfill = progress(self.cdp, source_id)
+        return backfill.counts() if backfill else (0, 0)
 
     def backfill_percent(self, source_id: int) -> int | None:
         """How far a running backfill is (None when none runs)."""
-        from .sync.backfill import percent, progress
-        return percent(progress(self.cdp, source_id))
+        from .sync.backfill import progress
+        backfill = progress(self.cdp, source_id)
+        return backfill.percent() if backfill else None
 
     def outbound(self, source_id: int | None = None):
         """Send the chosen CDP activity types to Salesforce as completed Tasks (rule 49)."""
@@ -255,8 +250,7 @@ class Syncer:
     @staticmethod
     def last_poll(source: DataSource) -> datetime | None:
         """When the data source's last poll started (None: never polled)."""
-        started = (source.bookmarks or {}).get("_poll", {}).get("started")
-        return datetime.fromisoformat(started) if started else None
+        return Bookmarks(source.bookmarks).last_poll()
 
     # -- life cycle -------------------------------------------------------------------------
     def disconnect(self, source_id: int | None = None) -> DataSource:

@@ -15,7 +15,8 @@ from rich.text import Text
 
 from .cdp.models import activity_table, link_table, org_table, person_table
 from .service import Syncer
-from .sync.engine import CONNECTED, UPDATING, PollSummary
+from .sync.engine import PollSummary
+from .sync.state import CONNECTED, UPDATING
 from .terminal import console
 
 

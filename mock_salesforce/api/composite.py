@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import errors
-from ..backend import composite, dml
-from ..backend.dml import Result
+from ..backend import composite
 from ..backend.records import serialise
 from .common import flag, json_body, org, user_id
 
@@ -73,28 +72,8 @@ def retrieve_many(version, sobject):
 
 @bp.patch("/<sobject>/<field_name>")
 def upsert_many(version, sobject, field_name):
-    """Upsert up to 200 records of one type by an external-id field.
-
-    Not emulated: ``allOrNone`` rollback for upserts (each record is applied on its own).
-    """
+    """Upsert up to 200 records of one type by an external-id field."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
     records, all_or_none = _collection_body()
-    if len(records) > composite.MAX_RECORDS:
-        raise errors.EXCEEDED_ID_LIMIT("record limit reached. cannot submit more than 200 records")
-    results = []
-    for record in records:
-        try:
-            if not isinstance(record, dict):
-                raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
-            key = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
-            if key is None:
-                raise errors.REQUIRED_FIELD_MISSING(f"Required fields are missing: [{field_name}]",
-                                                    [field_name])
-            results.append(dml.upsert(org(), definition, field_name, str(key), record, user_id()))
-        except errors.MultipleChoices as several:
-            results.append(Result(None, False, [errors.DUPLICATE_EXTERNAL_ID(
-                f"{field_name}: more than one record found for external id field: {several.ids}",
-                [field_name], status=400)]))
-        except errors.SalesforceError as error:
-            results.append(Result(None, False, [error]))
+    results = composite.upsert_many(org(), definition, field_name, records, all_or_none, user_id())
     return jsonify([r.to_dict(with_created=True) for r in results])

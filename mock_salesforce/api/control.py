@@ -11,7 +11,7 @@ import hmac
 from flask import Blueprint, jsonify, request
 
 from .. import errors
-from ..backend import dml
+from ..backend import dml, dml_batch
 from ..backend.schema import field_from_describe
 from ..clock import parse_datetime
 from ..errors import ControlError
@@ -67,7 +67,7 @@ def load(key, sobject):
     definition = org.sobject(sobject)
     user = org.store.get(org.sobject("User"), body["userId"]) if body.get("userId") else None
     owner = user["Id"] if user else org.first_user_id()
-    created = dml.bulk_create(org, definition, records, owner, audit=True)
+    created = dml_batch.bulk_create(org, definition, records, owner, audit=True)
     return jsonify({"ids": created}), 201
 
 

@@ -112,20 +112,11 @@ def delete(version, sobject, record_id):
     return "", 204
 
 
-def _one_external_match(definition, field_name: str, value: str) -> str:
-    matches = dml.external_matches(org(), definition, field_name, value)
-    if len(matches) > 1:
-        raise errors.MultipleChoices(definition.name, matches)
-    if not matches:
-        raise errors.NOT_FOUND("The requested resource does not exist")
-    return matches[0]
-
-
 @bp.get("/<sobject>/<field_name>/<path:value>")
 def get_by_external_id(version, sobject, field_name, value):
     """Read a record by an external-id (or idLookup) field; several matches answer 300."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    row = dml.lookup(org(), definition, _one_external_match(definition, field_name, value))
+    row = dml.lookup(org(), definition, dml.external_match(org(), definition, field_name, value))
     return jsonify(serialise(definition, row, version, _fields(definition, request.args.get("fields"))))
 
 
@@ -154,5 +145,5 @@ def upsert(version, sobject, field_name, value):
 def delete_by_external_id(version, sobject, field_name, value):
     """Delete a record found by an external-id field."""
     definition = org().sobject(sobject, errors.NOT_FOUND)
-    dml.delete(org(), definition, _one_external_match(definition, field_name, value))
+    dml.delete(org(), definition, dml.external_match(org(), definition, field_name, value))
     return "", 204

@@ -1,4 +1,4 @@
-"""Bulk API 1.0 ingest batches: a CSV or JSON batch body written row by row, and its result.
+"""Bulk API 1.0 ingest batches: a CSV or JSON batch body written as one batch, and its result.
 
 Rows go through the same :class:`.bulk_ingest_rows.RowWriter` as Bulk API 2.0 ingest (so the
 REST API's DML rules apply). A batch is processed when it is added, so it is ``Completed`` (or
@@ -23,12 +23,13 @@ def run(org, sobject: SObjectDef, operation: str, user_id: str, external_id_fiel
     writer = RowWriter(org, sobject, operation, user_id, external_id_field)
     try:
         if content_type == "JSON":
-            return [writer.apply_body(record, []) for record in _records(data, sobject)], None
+            records = _records(data, sobject)
+            return writer.apply_bodies(records, [[] for _ in records]), None
         line_ending = "CRLF" if b"\r\n" in data[:data.find(b"\n") + 1] else "LF"
         header, rows = parse([data], "COMMA", line_ending, sobject)
     except JobFailure as failure:
         return [], str(failure)
-    return [writer.apply(header, row) for row in rows], None
+    return writer.apply(header, rows), None
 
 
 def _records(data: bytes, sobject: SObjectDef) -> list[dict]:

@@ -3,10 +3,10 @@
 A job is created ``Open`` for one object and operation (insert, update, upsert by
 ``externalIdFieldName``, delete, hardDelete), takes one or more CSV uploads (up to 150 MB each),
 and is closed with ``UploadComplete``. It is then processed in the background — ``InProgress``,
-one DML call per row through :mod:`.bulk_ingest_rows` — and ends ``JobComplete`` with
-``numberRecordsProcessed`` / ``numberRecordsFailed``, or ``Failed`` with an ``errorMessage`` when
-the CSV cannot be used (unknown column, wrong line ending, ragged rows, no data), or
-``Aborted``. Results are CSV: ``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
+each row judged as its own DML call and the rows written 2,000 at a time through
+:mod:`.bulk_ingest_rows` — and ends ``JobComplete`` with ``numberRecordsProcessed`` /
+``numberRecordsFailed``, or ``Failed`` with an ``errorMessage`` when the CSV cannot be used
+(unknown column, wrong line ending, ragged rows, no data), or ``Aborted``. Results are CSV: ``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
 ``failedResults`` (``sf__Id``, ``sf__Error``, then the row) and ``unprocessedrecords`` (the rows
 never written: those of an aborted or failed job). Every 10,000 rows count as one batch against
 ``DailyBulkApiBatches``, which Bulk API 2.0 ingest shares with Bulk API 1.0; once it is used up
@@ -40,6 +40,7 @@ log = logging.getLogger("mock_salesforce")
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 MAX_UPLOAD_BYTES = 150 * 1024 * 1024
 BATCH_RECORDS = 10_000  # rows Salesforce counts as one batch against DailyBulkApiBatches
+WRITE_ROWS = 2_000  # rows validated and written together (a divisor of BATCH_RECORDS)
 FINISHED = ("JobComplete", "Failed", "Aborted")
 RESULT_KINDS = ("successfulresults", "failedresults", "unprocessedrecords")
 
@@ -269,14 +270,14 @@ class IngestJobs:
                                          job.request.line_ending, sobject)
             writer = RowWriter(org, sobject, job.request.operation, job.created_by,
                                job.request.external_id_field)
-            for number, row in enumerate(job.rows):
+            for start in range(0, len(job.rows), WRITE_ROWS):
                 if job.aborting:
                     job.state = "Aborted"
                     break
-                if number % BATCH_RECORDS == 0 and org.usage.bulk_batches.take(
+                if start % BATCH_RECORDS == 0 and org.usage.bulk_batches.take(
                         org.clock.now()) is None:
                     raise JobFailure("ExceededQuota : ApiBatchItems Limit exceeded.")
-                job.results.append(writer.apply(job.header, row))
+                job.results.extend(writer.apply(job.header, job.rows[start:start + WRITE_ROWS]))
             else:
                 job.state = "JobComplete"
         except JobFailure as failure:

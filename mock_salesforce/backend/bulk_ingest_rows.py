@@ -1,7 +1,8 @@
-"""The rows of a Bulk API 2.0 ingest job: CSV in, one DML call per row, result CSV out.
+"""The rows of a Bulk API 2.0 ingest job: CSV in, DML in batches of rows, result CSV out.
 
 Each row goes through :mod:`.dml` exactly as a REST call would (validation, required fields,
-duplicate external ids, audit fields, ``SystemModstamp``), so a row fails for the same reasons.
+duplicate external ids, audit fields, ``SystemModstamp``), so a row fails for the same reasons;
+the rows of a batch are judged in order and written together (:class:`.dml_batch.Batch`).
 A CSV cell is the field's value as text; an empty cell leaves the field alone and ``#N/A`` sets
 it to null, as Salesforce reads Bulk CSV. A failed row's ``sf__Error`` is
 ``CODE:message:fields --`` (``CODE:message:--`` without fields), the form Salesforce writes in
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from . import dml, ids, recycle_bin
+from .dml_batch import Batch
 from .bulk_csv import DELIMITERS, LINE_ENDINGS
 from .schema import SObjectDef
 
@@ -100,10 +102,10 @@ def _check_header(header: list[str], sobject: SObjectDef) -> None:
         raise JobFailure("InvalidBatch : Duplicate field name in the header row")
 
 
-def body_of(header: list[str], row: list[str]) -> dict:
-    """A REST-like record body: empty cells left out, ``#N/A`` as null."""
-    return {name.strip(): (None if value == NULL else value)
-            for name, value in zip(header, row) if value != ""}
+def body_of(names: list[str], row: list[str]) -> dict:
+    """A REST-like record body (``names``: the header's field names, stripped): empty cells left
+    out, ``#N/A`` as null."""
+    return {name: (None if value == NULL else value) for name, value in zip(names, row) if value}
 
 
 def error_text(error: errors.SalesforceError) -> str:
@@ -113,25 +115,41 @@ def error_text(error: errors.SalesforceError) -> str:
 
 
 class RowWriter:
-    """Applies one operation to rows of one object, as its user, row by row."""
+    """Applies one operation to rows of one object, as its user: a batch of rows at a time, each
+    row's result as if it were written alone (see :mod:`.dml_batch`)."""
 
     def __init__(self, org, sobject: SObjectDef, operation: str, user_id: str,
                  external_id_field: str | None = None) -> None:
         self.org, self.sobject, self.operation = org, sobject, operation
         self.user_id, self.external_id_field = user_id, external_id_field
 
-    def apply(self, header: list[str], row: list[str]) -> RowResult:
-        """Write one CSV row; its errors are reported in the result, never raised."""
-        return self.apply_body(body_of(header, row), row)
+    def apply(self, header: list[str], rows: list[list[str]]) -> list[RowResult]:
+        """Write CSV rows; their errors are reported in the results, never raised."""
+        names = [name.strip() for name in header]
+        return self.apply_bodies([body_of(names, row) for row in rows], rows)
 
-    def apply_body(self, body: dict, row: list[str]) -> RowResult:
-        """Write one record body (CSV row or JSON record); errors go into the result."""
-        body = {k: v for k, v in body.items() if k != "attributes"}
+    def apply_bodies(self, bodies: list[dict], rows: list[list[str]]) -> list[RowResult]:
+        """Write record bodies (CSV rows or JSON records); errors go into the results."""
+        bodies = [{k: v for k, v in body.items() if k != "attributes"} if "attributes" in body
+                  else body for body in bodies]
+        if self.operation == "hardDelete":  # straight past the recycle bin, one at a time
+            return [self._apply(body, row, None) for body, row in zip(bodies, rows)]
+        with Batch(self.org) as batch:
+            key = self.sobject.field(self.external_id_field or "Id")
+            record_ids = [_get(body, "Id") for body in bodies] \
+                if self.operation != "insert" else []
+            batch.read_ahead(self.sobject, bodies, record_ids,
+                             key if self.operation == "upsert" and key.type != "id" else None)
+            results = [self._apply(body, row, batch) for body, row in zip(bodies, rows)]
+            batch.write()
+        return results
+
+    def _apply(self, body: dict, row: list[str], batch: Batch | None) -> RowResult:
         record_id = _pop(body, "Id") if self.operation != "insert" else None
         record_id = None if record_id is None else str(record_id)
         result = RowResult(row, id=record_id or "")
         try:
-            result.id, result.created = self._write(body, record_id)
+            result.id, result.created = self._write(body, record_id, batch)
         except errors.SalesforceError as error:
             result.failure = _entity(error)
         except errors.MultipleChoices:
@@ -142,18 +160,18 @@ class RowWriter:
             result.error = error_text(result.failure)
         return result
 
-    def _write(self, body: dict, record_id: str | None) -> tuple[str, bool]:
+    def _write(self, body: dict, record_id: str | None, batch: Batch | None) -> tuple[str, bool]:
         org, sobject, user = self.org, self.sobject, self.user_id
         if self.operation == "insert":
-            return dml.create(org, sobject, body, user), True
+            return dml.create(org, sobject, body, user, via=batch), True
         if self.operation == "upsert":
-            return self._upsert(body, record_id)
+            return self._upsert(body, record_id, batch)
         if not record_id:
             raise errors.MISSING_ARGUMENT(f"Id not specified in an {self.operation} call")
         if self.operation == "update":
-            dml.update(org, sobject, record_id, body, user)
+            dml.update(org, sobject, record_id, body, user, via=batch)
         elif self.operation == "delete":
-            dml.delete(org, sobject, record_id)
+            dml.delete(org, sobject, record_id, via=batch)
         else:  # hardDelete: straight past the recycle bin
             dml.lookup(org, sobject, record_id)
             outcome = recycle_bin.purge(org, [record_id])[0]
@@ -163,18 +181,22 @@ class RowWriter:
                                              error_code=error["statusCode"])
         return ids.to18(record_id), False
 
-    def _upsert(self, body: dict, record_id: str | None) -> tuple[str, bool]:
+    def _upsert(self, body: dict, record_id: str | None, batch: Batch | None) -> tuple[str, bool]:
         field = self.sobject.field(self.external_id_field or "Id")
         if field.type == "id":
             if not record_id:  # no Id: a new record
-                return dml.create(self.org, self.sobject, body, self.user_id), True
+                return dml.create(self.org, self.sobject, body, self.user_id, via=batch), True
             value = record_id
         else:
             value = _pop(body, field.name)
             if value is None:
                 raise errors.MISSING_ARGUMENT(f"{field.name} not specified", [field.name])
-        result = dml.upsert(self.org, self.sobject, field.name, value, body, self.user_id)
+        result = dml.upsert(self.org, self.sobject, field.name, value, body, self.user_id, batch)
         return result.id, bool(result.created)
+
+
+def _get(body: dict, name: str) -> object:
+    return next((value for key, value in body.items() if key.lower() == name.lower()), None)
 
 
 def _pop(body: dict, name: str) -> str | None:

@@ -2,13 +2,16 @@
 
 With ``allOrNone`` a single failure rolls the whole call back: failing records carry their own
 errors and every other record ``ALL_OR_NONE_OPERATION_ROLLED_BACK``. Without it, valid records
-are written and invalid ones reported, each in its own position of the result list.
+are written and invalid ones reported, each in its own position of the result list. Records are
+judged in order, each seeing what the ones before it did (:class:`.dml_batch.Batch`), and the
+valid ones written in one transaction.
 """
 from __future__ import annotations
 
 from .. import errors
-from . import dml, ids, recycle_bin
+from . import dml, ids
 from .dml import Result
+from .dml_batch import Batch
 
 MAX_RECORDS = 200
 
@@ -48,76 +51,118 @@ def _sobject_of(org, record: object):
     return org.sobject(attributes["type"])
 
 
-def _run(org, items: list, check, write, all_or_none: bool, failed_id=lambda item: None) -> list[Result]:
-    """Check every item (collecting its errors), then write the valid ones in one transaction —
-    or none at all when ``allOrNone`` is set and one failed."""
+def _run(org, items: list, write, all_or_none: bool, failed_id=lambda item: None,
+         read_ahead=None) -> list[Result]:
+    """Judge every item in one batch, in order (collecting its errors), then write the valid
+    ones in one transaction — or none at all when ``allOrNone`` is set and one failed."""
     _limit(items)
-    planned: list = []
     results: list[Result] = []
-    with org.store.write_lock:
+    with Batch(org) as batch:
+        if read_ahead is None:
+            _read_ahead(org, batch, items)
+        else:
+            read_ahead(batch, items)
         for item in items:
             try:
-                plan, result_id = check(item)
-                planned.append(plan)
-                results.append(Result(result_id, True, []))
+                results.append(write(item, batch))
             except errors.SalesforceError as error:
                 results.append(Result(failed_id(item), False, [_entity(error)]))
         results = _finish(results, all_or_none)
-        if planned and (not all_or_none or all(r.success for r in results)):
-            with org.store.engine.begin() as conn:
-                for plan in planned:
-                    write(plan, conn)
+        if not all_or_none or all(r.success for r in results):
+            batch.write()
     return results
+
+
+def _read_ahead(org, batch: Batch, items: list) -> None:
+    """Read what the records (or ids) will ask of the store, a few queries per object."""
+    records: dict[str, list] = {}
+    record_ids: dict[str, list] = {}
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("attributes"), dict):
+            records.setdefault(str(item["attributes"].get("type")), []).append(item)
+        elif ids.is_valid(item):
+            record_ids.setdefault(ids.prefix_of(item), []).append(item)
+    for name, group in records.items():
+        sobject = org.schema.get(name)
+        if sobject is not None:
+            batch.read_ahead(sobject, group, [_id_of(r) for r in group])
+    for prefix, group in record_ids.items():
+        sobject = org.schema.by_prefix(prefix)
+        if sobject is not None:
+            batch.read_records(sobject, group)
+
+
+def _id_of(record: dict) -> object:
+    return next((v for k, v in record.items() if k.lower() == "id"), None)
 
 
 def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
     """Insert records of any types (``attributes.type``)."""
-    def check(record):
+    def write(record, batch):
         sobject = _sobject_of(org, record)
         if "id" in {k.lower() for k in record}:
             raise errors.INVALID_FIELD_FOR_INSERT_UPDATE("cannot specify Id in an insert call", ["Id"])
-        row = dml.prepare(org, sobject, record, creating=True, user_id=user_id)
-        return (sobject, row), row["Id"]
+        return Result(dml.create(org, sobject, record, user_id, via=batch), True, [])
 
-    return _run(org, records, check, lambda plan, conn: org.store.insert_many(plan[0], [plan[1]], conn),
-                all_or_none)
+    return _run(org, records, write, all_or_none)
 
 
 def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
     """Update records identified by their ``id``."""
-    def check(record):
+    def write(record, batch):
         sobject = _sobject_of(org, record)
-        record_id = next((v for k, v in record.items() if k.lower() == "id"), None)
+        record_id = _id_of(record)
         if not record_id:
             raise errors.MISSING_ARGUMENT("Id not specified in an update call")
-        existing = dml.lookup(org, sobject, str(record_id))
         body = {k: v for k, v in record.items() if k.lower() != "id"}
-        row = dml.prepare(org, sobject, body, creating=False, user_id=user_id, existing=existing)
-        return (sobject, existing["Id"], row), existing["Id"]
+        return Result(dml.update(org, sobject, str(record_id), body, user_id, via=batch), True, [])
 
     def failed_id(record):
         value = record.get("id") if isinstance(record, dict) else None
         return value if isinstance(value, str) else None
 
-    return _run(org, records, check, lambda plan, conn: org.store.update(*plan, conn), all_or_none,
-                failed_id)
+    return _run(org, records, write, all_or_none, failed_id)
 
 
 def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
     """Delete records of any types, found by their key prefix."""
-    def check(record_id):
+    def write(record_id, batch):
         if not ids.is_valid(record_id):
             raise errors.MALFORMED_ID(f"malformed id {record_id}")
         sobject = org.schema.by_prefix(ids.prefix_of(record_id))
         if sobject is None:
             raise errors.INVALID_CROSS_REFERENCE_KEY("invalid cross reference id")
-        existing = dml.lookup(org, sobject, record_id)
-        return (sobject, existing["Id"]), existing["Id"]
+        return Result(dml.delete(org, sobject, record_id, via=batch), True, [])
 
-    def write(plan, conn):
-        recycle_bin.to_bin(org, plan[0], plan[1], conn)
+    return _run(org, record_ids, write, all_or_none, failed_id=lambda record_id: record_id)
 
-    return _run(org, record_ids, check, write, all_or_none, failed_id=lambda record_id: record_id)
+
+def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
+                user_id: str) -> list[Result]:
+    """Upsert records of one type by an external-id field (or Id), each as its own upsert;
+    ``allOrNone`` writes none of them when one fails."""
+    def write(record, batch):
+        try:
+            if not isinstance(record, dict):
+                raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
+            key = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
+            if key is None:
+                raise errors.REQUIRED_FIELD_MISSING(f"Required fields are missing: [{field_name}]",
+                                                    [field_name])
+            return dml.upsert(org, sobject, field_name, str(key), record, user_id, batch)
+        except errors.MultipleChoices as several:
+            return Result(None, False, [errors.DUPLICATE_EXTERNAL_ID(
+                f"{field_name}: more than one record found for external id field: {several.ids}",
+                [field_name], status=400)])
+        except errors.SalesforceError as error:
+            return Result(None, False, [error])
+
+    def read_ahead(batch, items):
+        key = sobject.field(field_name)
+        if key is not None and key.type != "id":
+            batch.read_ahead(sobject, items, key=key)
+
+    return _run(org, records, write, all_or_none, read_ahead=read_ahead)
 
 
 def _entity(error: errors.SalesforceError) -> errors.SalesforceError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dc_field
 
 from .. import errors
-from . import dml
+from . import dml, dml_batch
 from .schema import SObjectDef
 
 MAX_RECORDS = 200
@@ -96,7 +96,7 @@ def create_tree(org, sobject_name: str, body: object, user_id: str) -> tuple[boo
                     values = {k: v for k, v in values.items() if k.lower() != node.link.lower()}
                 row = dml.prepare(org, node.sobject, values, creating=True, user_id=user_id,
                                   check_refs=False)
-                dml.check_references_batch(org, node.sobject, [row])
+                dml_batch.check_references(org, node.sobject, [row])
                 if node.link is not None:
                     row[node.link] = node.parent.row["Id"] if node.parent.error is None else None
                 node.row = row

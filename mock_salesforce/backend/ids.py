@@ -15,24 +15,27 @@ POD = "5g"
 MAX_NUMBER = 62 ** 9  # record numbers take 9 base-62 digits; past that ids would wrap around
 
 
+# Each character as "1" (upper case) or "0": a 5-character chunk read backwards is its bits.
+_CASE_BITS = str.maketrans({char: "1" if char.isupper() else "0" for char in _ID_CHARS})
+
+
 def _checksum(id15: str) -> str:
-    suffix = ""
-    for chunk in range(3):
-        bits = 0
-        for position, char in enumerate(id15[chunk * 5:chunk * 5 + 5]):
-            if char.isupper():
-                bits |= 1 << position
-        suffix += _CHECKSUM[bits]
-    return suffix
+    bits = id15.translate(_CASE_BITS)
+    return (_CHECKSUM[int(bits[4::-1], 2)] + _CHECKSUM[int(bits[9:4:-1], 2)]
+            + _CHECKSUM[int(bits[14:9:-1], 2)])
+
+
+_PAIRS = [high + low for high in _BASE62 for low in _BASE62]  # two base-62 digits at a time
 
 
 def make_id(prefix: str, number: int) -> str:
     """The 18-character id of record ``number`` of an object with key ``prefix``."""
-    digits = ""
-    for _ in range(9):
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    id15 = f"{prefix}{POD}0{digits}"
+    number, fourth = divmod(number, 3844)
+    number, third = divmod(number, 3844)
+    number, second = divmod(number, 3844)
+    number, first = divmod(number, 3844)
+    id15 = (f"{prefix}{POD}0{_BASE62[number % 62]}{_PAIRS[first]}{_PAIRS[second]}"
+            f"{_PAIRS[third]}{_PAIRS[fourth]}")
     return id15 + _checksum(id15)
 
 

@@ -25,6 +25,8 @@ def to_store(field: FieldDef, value: object) -> object:
     if value is None:
         return None
     kind = field.type
+    if kind in _TEXT and isinstance(value, str):
+        return _text(field, value)
     if kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -69,7 +71,11 @@ def to_store(field: FieldDef, value: object) -> object:
         return ids.to18(value)
     if isinstance(value, (dict, list)):
         raise _parser_error(field, value, "string")
-    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return _text(field, str(value).lower() if isinstance(value, bool) else str(value))
+
+
+def _text(field: FieldDef, text: str) -> str:
+    kind = field.type
     if kind in _TEXT and field.length and len(text) > field.length:
         raise errors.STRING_TOO_LONG(
             f"{field.label}: data value too large: {text[:60]} (max length={field.length})",

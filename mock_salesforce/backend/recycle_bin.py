@@ -68,21 +68,35 @@ def deletion_values(org) -> dict:
 
 def to_bin(org, sobject, record_id: str, conn: sa.Connection) -> None:
     """Move a record to the recycle bin with every live record its cascadeDelete relationships
-    take along — the one delete behind REST, collections, Composite and Bulk deletes.
+    take along — the one delete behind REST, collections, Composite and Bulk deletes (a batch
+    of deletes marks the same records through :func:`taken_along` and :func:`log_along`).
 
     Call it before other writes of the transaction: the first delete of an org creates the
     cascade log through its own connection (SQLite has one writer at a time).
     """
-    log = cascade_table(org)
     values = deletion_values(org)
     org.store.update(sobject, record_id, values, conn)
-    for child, child_ids in _taken(org, sobject, [record_id], conn):
+    taken = taken_along(org, sobject, record_id, conn)
+    for child, child_ids in taken:
         table = org.store.table(child)
         for start in range(0, len(child_ids), 500):
             chunk = child_ids[start:start + 500]
             conn.execute(table.update().where(table.c.Id.in_(chunk)).values(**values))
-            conn.execute(log.delete().where(log.c.record_id.in_(chunk)))
-        conn.execute(log.insert(), [{"record_id": i, "sobject": child.name, "root_id": record_id}
+    log_along(org, record_id, taken, conn)
+
+
+def taken_along(org, sobject, record_id: str, conn: sa.Connection) -> list[tuple]:
+    """``(object, ids)`` of the live records a delete of ``record_id`` takes along."""
+    return _taken(org, sobject, [record_id], conn)
+
+
+def log_along(org, root_id: str, taken: list[tuple], conn: sa.Connection) -> None:
+    """Remember that ``taken`` went to the bin with ``root_id`` (so undelete brings them back)."""
+    log = cascade_table(org)
+    for child, child_ids in taken:
+        for start in range(0, len(child_ids), 500):
+            conn.execute(log.delete().where(log.c.record_id.in_(child_ids[start:start + 500])))
+        conn.execute(log.insert(), [{"record_id": i, "sobject": child.name, "root_id": root_id}
                                     for i in child_ids])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from . import dml
+from . import dml_batch
 from .standard_objects import LEAD_SOURCES, STAGES
 
 # A dozen of the real Industry values: the same draws (and so the same demo org) as before the
@@ -32,7 +32,7 @@ def seed_org(org, accounts: int, user_id: str, random_seed: int = 1,
 
     def create(name: str, bodies: list[dict]) -> list[str]:
         made[name] = made.get(name, 0) + len(bodies)
-        return dml.bulk_create(org, org.sobject(name), bodies, user_id) if bodies else []
+        return dml_batch.bulk_create(org, org.sobject(name), bodies, user_id) if bodies else []
 
     campaign_ids = create("Campaign", [{
         "Name": f"{fake.catch_phrase()}"[:80], "Type": rng.choice(["Webinar", "Email", "Conference"]),

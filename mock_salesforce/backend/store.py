@@ -26,6 +26,7 @@ _TYPES = {"boolean": sa.Boolean, "int": sa.Integer, "long": sa.BigInteger, "doub
           "currency": sa.Float, "percent": sa.Float, "datetime": sa.BigInteger, "date": sa.String(10),
           "id": sa.String(18), "reference": sa.String(18), "time": sa.String(20)}
 SYSTEM_INDEXED = ("LastModifiedDate", "CreatedDate")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def column_type(field: FieldDef) -> sa.types.TypeEngine:
@@ -68,6 +69,7 @@ class Store:
         self._tables: dict[str, sa.Table] = {}
         # SQLite allows one writer; serialising DML here avoids "database is locked" under load.
         self.write_lock = threading.RLock()
+        self._nocase = engine.dialect.name == "sqlite"  # text compares by NOCASE (ASCII only)
 
     def table(self, sobject: SObjectDef) -> sa.Table:
         """The table of an object (built on first use)."""
@@ -132,19 +134,37 @@ class Store:
 
     # -- rows ---------------------------------------------------------------------------------
     def insert_many(self, sobject: SObjectDef, rows: list[dict], conn: sa.Connection) -> None:
-        """Insert rows (dicts of column → stored value) in one executemany."""
+        """Insert rows (dicts of column → stored value) in one executemany.
+
+        Straight to the driver: stored values are already what the columns hold (booleans,
+        integers, floats, text), and SQLAlchemy's per-row parameter processing would cost as
+        much as the insert itself on a bulk load.
+        """
         if not rows:
             return
-        keys = set().union(*rows)
-        if any(len(row) != len(keys) for row in rows):
-            # executemany needs the same keys in every row
-            rows = [{key: row.get(key) for key in keys} for row in rows]
-        conn.execute(self.table(sobject).insert(), rows)
+        table = self.table(sobject)
+        written = set().union(*rows)
+        columns = [column.name for column in table.columns if column.name in written]
+        quote = self.engine.dialect.identifier_preparer.quote
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})",
+            [tuple(map(row.get, columns)) for row in rows])
 
     def update(self, sobject: SObjectDef, record_id: str, values: dict, conn: sa.Connection) -> None:
         """Update one row's columns."""
         table = self.table(sobject)
         conn.execute(table.update().where(table.c.Id == record_id).values(**values))
+
+    def update_many(self, sobject: SObjectDef, changes: dict[str, dict], conn: sa.Connection) -> None:
+        """Update many rows (id → columns to set): one executemany per set of columns."""
+        table = self.table(sobject)
+        groups: dict[tuple, list[dict]] = {}
+        for record_id, values in changes.items():
+            groups.setdefault(tuple(values), []).append({**values, "_id": record_id})
+        for rows in groups.values():
+            conn.execute(table.update().where(table.c.Id == sa.bindparam("_id")), rows)
 
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:
@@ -169,6 +189,30 @@ class Store:
             if is_text(field) and self.engine.dialect.name != "sqlite" else column == value
         query = sa.select(table.c.Id).where(condition, table.c.IsDeleted.is_(False))
         return [row["Id"] for row in self._rows(query, conn)]
+
+    def find_many(self, sobject: SObjectDef, field: FieldDef, values: list,
+                  conn: sa.Connection | None = None) -> list[tuple[str, object]]:
+        """``(Id, value)`` of the live records whose ``field`` holds one of ``values`` (compared
+        as :meth:`find` compares), a few hundred values per query."""
+        table = self.table(sobject)
+        column = table.c[field.name]
+        lowered = is_text(field) and self.engine.dialect.name != "sqlite"
+        found: list[tuple[str, object]] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            condition = sa.func.lower(column).in_([str(v).lower() for v in chunk]) if lowered \
+                else column.in_(chunk)
+            query = sa.select(table.c.Id, column).where(condition, table.c.IsDeleted.is_(False))
+            found += [(row["Id"], row[field.name]) for row in self._rows(query, conn)]
+        return found
+
+    def match_key(self, field: FieldDef, value: object) -> object:
+        """What :meth:`find` compares of a value: text folded as the database folds it (ASCII
+        letters on SQLite's NOCASE, ``lower()`` on PostgreSQL), anything else as it is."""
+        if value is None or field.type in _TYPES:
+            return value
+        text = str(value)
+        return text.translate(_ASCII_LOWER) if self._nocase else text.lower()
 
     def existing_ids(self, sobject: SObjectDef, ids: list[str],
                      conn: sa.Connection | None = None) -> set[str]:

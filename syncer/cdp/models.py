@@ -22,7 +22,8 @@ To change the schema: edit the tables, add ``MIGRATIONS[n] = upgrade_fn`` (``upg
 issues the ``ALTER``/backfill statements for both SQLite and PostgreSQL), bump
 ``SCHEMA_VERSION`` to *n*, and add a test that opens a version *n − 1* database.
 Version 1 is the initial schema and has no migration; version 2 adds ``cdp_custom_record``;
-version 3 adds ``cdp_person.created_by_source_id`` (rule 19).
+version 3 adds ``cdp_person.created_by_source_id`` (rule 19); version 4 adds ``sync_backfill``
+(a backfill's cursor, rule 34), which earlier syncers created when a backfill first ran.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from sqlmodel import Field, SQLModel
 
 from . import fields as f
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: version → function upgrading a database from version - 1 to version.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
 
@@ -207,6 +208,13 @@ activity_table: sa.Table = Activity.__table__  # type: ignore[attr-defined]
 source_table: sa.Table = DataSource.__table__  # type: ignore[attr-defined]
 version_table: sa.Table = SchemaVersion.__table__  # type: ignore[attr-defined]
 custom_record_table: sa.Table = CustomRecord.__table__  # type: ignore[attr-defined]
+#: A data source's backfill (rule 34): its start, each stream's cursor, whether it finished.
+backfill_table = sa.Table(
+    "sync_backfill", METADATA,
+    sa.Column("data_source_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("started", sa.String(40), nullable=False),
+    sa.Column("progress", sa.JSON, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False))
 
 
 def _add_custom_records(conn: sa.Connection) -> None:
@@ -233,6 +241,14 @@ def _add_person_creator(conn: sa.Connection) -> None:
 
 
 MIGRATIONS[3] = _add_person_creator
+
+
+def _add_backfill(conn: sa.Connection) -> None:
+    """Version 4: the backfill table, unless a backfill of an earlier syncer already made it."""
+    backfill_table.create(conn, checkfirst=True)
+
+
+MIGRATIONS[4] = _add_backfill
 
 
 class SchemaVersionError(RuntimeError):

@@ -1,4 +1,5 @@
-"""Data-source housekeeping in the CDP: counts, retention, forgetting a deleted source, leases.
+"""Data-source housekeeping in the CDP: counts, retention, forgetting a deleted source, leases,
+the backfill's row.
 
 A *lease* lets several ``syncer run`` workers share one CDP without polling a data source twice:
 claiming is one conditional ``UPDATE`` (a row lock on PostgreSQL, the database lock on SQLite),
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from .models import activity_table, link_table, source_table, utcnow
+from .models import activity_table, backfill_table, link_table, source_table, utcnow
 
 _LEASE_KEY = "_lease"
 
@@ -118,3 +119,23 @@ def record_event(cdp, person_id: int, kind: str, occurred_at: datetime, attribut
             data_source_id=source_id, sf_id=f"cdp-{uuid.uuid4().hex}", type=kind, person_id=person_id,
             occurred_at=occurred_at, attributes=attributes or {}, created_at=utcnow()
         ).returning(activity_table.c.id)).scalar_one()
+
+
+def backfill_row(cdp, source_id: int) -> dict | None:
+    """A data source's backfill row (``started``, ``progress``, ``finished``), or None."""
+    with cdp.engine.connect() as conn:
+        row = conn.execute(sa.select(backfill_table.c.started, backfill_table.c.progress,
+                                     backfill_table.c.finished)
+                           .where(backfill_table.c.data_source_id == source_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def save_backfill(cdp, source_id: int, values: dict, fresh: bool = False) -> None:
+    """Store a data source's backfill row; ``fresh`` replaces a finished one by a new backfill."""
+    where = backfill_table.c.data_source_id == source_id
+    with cdp.engine.begin() as conn:
+        if fresh:
+            conn.execute(sa.delete(backfill_table).where(where))
+            conn.execute(sa.insert(backfill_table).values(data_source_id=source_id, **values))
+        else:
+            conn.execute(sa.update(backfill_table).where(where).values(**values))

@@ -12,7 +12,8 @@ The records' stamps did not move, so the merge's stale check lets the values in;
 merge strategy applies as to any record.
 
 "Once a day" is by Salesforce's clock (the poll's window end), from the stream's initial sync,
-which read every formula anyway. Custom objects kept as custom-object records are not refreshed
+which read every formula anyway; when each stream was last read in full is kept in the data
+source's bookmarks (``state.Bookmarks``). Custom objects kept as custom-object records are not refreshed
 (their rows are written whole). A refresh stopped by a crash or the API budget is done again, in
 full, by the next poll.
 """
@@ -20,19 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from . import filters
-from .streams import Role, Stream, to_cdp_record
+from .reading import id_pages
+from .streams import Role, to_cdp_record
 
-if TYPE_CHECKING:  # the engine imports this module
-    from .engine import Poll, StreamSummary
+if TYPE_CHECKING:  # the run imports the modules this one does
+    from .run import StreamRun
+    from .state import Bookmarks
 
 OFF, DAILY = "off", "daily"
 CHOICES = (OFF, DAILY)
-INTERVAL = timedelta(days=1)
-BOOKMARK = "_formulas"  # {stream: when its calculated fields were last read in full}
 REFRESHED = "formulas:refreshed"
 
 
@@ -42,57 +42,41 @@ def calculated(mapping: dict[str, str], described: Iterable[dict]) -> dict[str, 
     return {name: target for name, target in mapping.items() if name in names}
 
 
-def due(bookmarks: dict, stream: str, now: datetime) -> bool:
-    """Whether the stream's calculated fields were last read in full a day or more ago (or never)."""
-    last = (bookmarks.get(BOOKMARK) or {}).get(stream)
-    return last is None or now - datetime.fromisoformat(last) >= INTERVAL
+def refresh(run: StreamRun, bookmarks: Bookmarks, now: datetime, initial: bool) -> bool:
+    """Once a stream's window is committed: refresh its calculated fields when a day has passed
+    since they were last read in full (an initial sync read them all: it starts the day).
+    True when the bookmarks changed (the caller saves them)."""
+    stream = run.stream
+    if run.context.settings.formula_refresh != DAILY or stream.role not in (Role.PERSON, Role.ORGANIZATION):
+        return False
+    if not initial:
+        if not bookmarks.formulas_due(stream.name, now):
+            return False
+        _refresh(run)
+    bookmarks.formulas_read(stream.name, now)
+    return True
 
 
-class FormulaRefresh:
-    """What a poll adds for rule 40 (mixed into ``engine.Poll``, whose helpers it uses)."""
-
-    def refresh_formulas(self: Poll, stream: Stream, initial: bool, summary: StreamSummary) -> None:
-        """Once a stream's window is committed: refresh its calculated fields when a day has
-        passed since they were last read in full (an initial sync read them all: it starts the day)."""
-        if self.settings.formula_refresh != DAILY or stream.role not in (Role.PERSON, Role.ORGANIZATION):
-            return
-        now = self.server_now
-        if not initial:
-            if not due(self.bookmarks, stream.name, now):
-                return
-            self._refresh(stream, summary)
-        self.bookmarks.setdefault(BOOKMARK, {})[stream.name] = now.isoformat()
-        self.cdp.update_data_source(self.source.id, bookmarks=dict(self.bookmarks))
-
-    def _refresh(self: Poll, stream: Stream, summary: StreamSummary) -> int:
-        """Read and merge every matching record's mapped calculated fields; how many merged."""
-        from .engine import PAGE_SIZE
-        formula = calculated(self._mapping(stream, summary), self._describe(stream.name)["fields"])
-        if not formula:
-            return 0
-        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", *stream.system_fields, *formula]))
-        conditions = [stream.where] if stream.where else []
-        if (group := self._filter(stream)) is not None:
-            conditions.append(filters.to_soql(group))  # asked of Salesforce: nothing is archived
-        people = replace(self.settings.people, email_permission=None, sms_permission=None,
-                         merge=replace(self.settings.people.merge, skip_non_existing=True))
-        organizations = replace(self.settings.organizations, skip_non_existing=True)
-        after, merged = None, 0
-        while True:
-            where = " AND ".join(conditions + ([f"Id > '{after}'"] if after else []))
-            soql = (f"SELECT {select} FROM {stream.name}{' WHERE ' + where if where else ''} "
-                    f"ORDER BY Id LIMIT {PAGE_SIZE}")
-            page = next(self.client.query_pages(soql, include_deleted=False))
-            if page:
-                records = [to_cdp_record(stream, r, formula, {}) for r in page]
-                if stream.role is Role.ORGANIZATION:
-                    result = self.cdp.merge_organizations_page(self.source, records, organizations)
-                else:
-                    result = self.cdp.merge_people_page(self.source, records, people)
-                merged += sum(n for label, n in result.counts.items() if label.startswith("merged"))
-                after = page[-1]["Id"]
-            self._check_budget()
-            if len(page) < PAGE_SIZE:
-                break
-        summary.counts[REFRESHED] += merged
-        return merged
+def _refresh(run: StreamRun) -> None:
+    """Read and merge every matching record's mapped calculated fields; count how many merged."""
+    context, stream = run.context, run.stream
+    formula = calculated(run.mapping, context.describe(stream.name)["fields"])
+    if not formula:
+        return
+    select = tuple(dict.fromkeys(["Id", "SystemModstamp", *stream.system_fields, *formula]))
+    query = run.query(select=select, filter_in_query=True)  # asked of Salesforce: nothing is archived
+    settings = context.settings
+    people = replace(settings.people, email_permission=None, sms_permission=None,
+                     merge=replace(settings.people.merge, skip_non_existing=True))
+    organizations = replace(settings.organizations, skip_non_existing=True)
+    merged = 0
+    for page, _ in id_pages(context.client, query):
+        if page:
+            records = [to_cdp_record(stream, r, formula, {}) for r in page]
+            if stream.role is Role.ORGANIZATION:
+                result = context.cdp.merge_organizations_page(context.source, records, organizations)
+            else:
+                result = context.cdp.merge_people_page(context.source, records, people)
+            merged += sum(n for label, n in result.counts.items() if label.startswith("merged"))
+        context.check_budget()
+    run.summary.counts[REFRESHED] += merged

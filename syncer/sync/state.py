@@ -1,11 +1,14 @@
-"""Cursor state for incremental sync, as pure functions over small frozen dataclasses.
+"""Cursor state and data-source bookkeeping, as pure functions over small dataclasses.
 
 Rules 36–37: a poll reads the window ``[committed − lookback, server time at poll start)``
 ordered by ``(SystemModstamp, Id)``. Each committed page moves a *checkpoint* ``(stamp, id)``
 inside the window, so a crashed poll resumes after the last committed record. Only when the
 whole window is committed does the cursor move to the window's end. A query Salesforce answers
 with QUERY_TIMEOUT is asked again over the lower half of its date window, and the rest of the
-window follows in parts (rule 43). Nothing here does I/O.
+window follows in parts (rule 43). A backfill (rule 34) keeps a cursor of its own
+(:class:`BackfillCursor`, keyset over ``Id``). The data source's life-cycle states (rule 45) and
+its poll bookkeeping (when the last poll started, when formulas were last read) live here too,
+beside the cursors they share the ``bookmarks`` with. Nothing here does I/O.
 """
 from __future__ import annotations
 
@@ -66,9 +69,16 @@ def open_window(cursor: Cursor, server_now: datetime, lookback: timedelta = LOOK
     return replace(cursor, window_end=end, checkpoint=None, bulk=None), Window(start, end)
 
 
-def page_committed(cursor: Cursor, last_stamp: datetime, last_id: str) -> Cursor:
-    """After a page is committed: remember its last record so a crash resumes after it."""
-    return replace(cursor, checkpoint=(last_stamp, last_id))
+def checkpoint_committed(cursor: Cursor, checkpoint: tuple[datetime, str | None]) -> Cursor:
+    """After a REST page is committed: resume after ``checkpoint`` — the page's last record
+    ``(SystemModstamp, Id)``, or ``(end, None)`` once a halved window's part up to ``end`` is read
+    — so a crash resumes after it."""
+    return replace(cursor, checkpoint=checkpoint)
+
+
+def bulk_refused(cursor: Cursor, window: Window) -> tuple[Cursor, Window]:
+    """Salesforce refused or failed the window's Bulk job: the window is read through REST, whole."""
+    return replace(cursor, bulk=None, checkpoint=None), replace(window, after=None)
 
 
 def bulk_page_committed(cursor: Cursor, position: dict) -> Cursor:
@@ -128,9 +138,130 @@ def following_span(lower: datetime | None, end: datetime, window_end: datetime) 
     return min(window_end, end + 2 * (end - (lower or EARLIEST)))
 
 
-def part_committed(cursor: Cursor, end: datetime) -> Cursor:
-    """Every record stamped before ``end`` is committed: resume at ``end`` (no Id to pass)."""
-    return replace(cursor, checkpoint=(end, None))
+# -- backfill (rule 34): a cursor of its own, kept in the CDP's ``sync_backfill`` table ------------
+@dataclass(frozen=True)
+class BackfillCursor:
+    """Where one stream of a backfill stands: keyset pages over ``Id``, or one Bulk job."""
+
+    after: str | None = None   # the last committed Id
+    read: int = 0              # records committed so far
+    done: bool = False
+    total: int | None = None   # what ``SELECT COUNT()`` said when the stream started
+    bulk: dict | None = None   # a Bulk job's position, as :attr:`Cursor.bulk`
+
+    def to_json(self) -> dict:
+        """The JSON kept per stream in the backfill's ``progress``."""
+        data: dict = {"after": self.after, "read": self.read, "done": self.done}
+        if self.total is not None:
+            data["total"] = self.total
+        if self.bulk:
+            data["bulk"] = dict(self.bulk)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> BackfillCursor:
+        """Inverse of :meth:`to_json`."""
+        data = data or {}
+        return cls(data.get("after"), data.get("read", 0), data.get("done", False),
+                   data.get("total"), data.get("bulk"))
+
+
+@dataclass(frozen=True)
+class BackfillState:
+    """One data source's backfill: its upper bound (``SystemModstamp <= started``) and streams."""
+
+    started: datetime
+    streams: dict[str, BackfillCursor]
+    finished: bool = False
+
+    def to_row(self) -> dict:
+        """The ``sync_backfill`` row's values (without the data source id)."""
+        return {"started": self.started.isoformat(), "finished": self.finished,
+                "progress": {name: cursor.to_json() for name, cursor in self.streams.items()}}
+
+    @classmethod
+    def from_row(cls, row: dict) -> BackfillState:
+        """Inverse of :meth:`to_row`."""
+        return cls(datetime.fromisoformat(row["started"]),
+                   {name: BackfillCursor.from_json(data) for name, data in (row["progress"] or {}).items()},
+                   bool(row["finished"]))
+
+    def cursor(self, stream: str) -> BackfillCursor:
+        """A stream's cursor (a fresh one before the stream starts)."""
+        return self.streams.get(stream) or BackfillCursor()
+
+    def with_cursor(self, stream: str, cursor: BackfillCursor) -> BackfillState:
+        """This state with one stream's cursor moved."""
+        return replace(self, streams={**self.streams, stream: cursor})
+
+    def counts(self) -> tuple[int, int]:
+        """Records read and the total counted so far (streams are counted as they start)."""
+        total = sum(c.total or 0 for c in self.streams.values())
+        return sum(min(c.read, c.total or 0) for c in self.streams.values()), total
+
+    def percent(self) -> int | None:
+        """How far an unfinished backfill is, in percent of the records it counted."""
+        if self.finished:
+            return None
+        done, total = self.counts()
+        return int(100 * done / total) if total else 0
+
+
+def backfill_start(server_now: datetime) -> datetime:
+    """A new backfill's upper bound: the Date header has whole seconds, so round up, as a poll's
+    window end does, and records stamped in the backfill's first second are read too."""
+    return server_now.astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+
+
+# -- the data source: its life cycle (rule 45) and what its bookmarks hold ---------------------
+CONNECTED, UPDATING, NEEDS_ATTENTION = "Connected", "Updating", "Needs attention"
+DISCONNECTED, DELETED = "Disconnected", "Deleted"
+POLL = "_poll"          # {"started": local time of the last poll's start, for scheduling}
+FORMULAS = "_formulas"  # {stream: when its calculated fields were last read in full (rule 40)}
+FORMULA_INTERVAL = timedelta(days=1)
+
+
+class Bookmarks:
+    """A data source's ``bookmarks`` JSON: each stream's :class:`Cursor` under its name, and the
+    poll bookkeeping under ``_poll`` and ``_formulas``."""
+
+    def __init__(self, data: dict | None = None) -> None:
+        self.data = dict(data or {})
+
+    def cursor(self, stream: str) -> Cursor:
+        """A stream's cursor (an empty one for a stream never synced)."""
+        return Cursor.from_json(self.data.get(stream))
+
+    def set_cursor(self, stream: str, cursor: Cursor) -> None:
+        """Replace a stream's cursor."""
+        self.data[stream] = cursor.to_json()
+
+    def poll_started(self, when: datetime) -> None:
+        """Record a poll's start (local time: scheduling; the cursors use Salesforce's time)."""
+        self.data[POLL] = {"started": when.isoformat()}
+
+    def last_poll(self) -> datetime | None:
+        """When the last poll started (None: never polled)."""
+        started = (self.data.get(POLL) or {}).get("started")
+        return datetime.fromisoformat(started) if started else None
+
+    def formulas_due(self, stream: str, now: datetime) -> bool:
+        """Whether the stream's calculated fields were last read in full a day or more ago (or never)."""
+        last = (self.data.get(FORMULAS) or {}).get(stream)
+        return last is None or now - datetime.fromisoformat(last) >= FORMULA_INTERVAL
+
+    def formulas_read(self, stream: str, now: datetime) -> None:
+        """Record that the stream's calculated fields were read in full at ``now``."""
+        self.data[FORMULAS] = {**(self.data.get(FORMULAS) or {}), stream: now.isoformat()}
+
+    def to_json(self) -> dict:
+        """A copy to store."""
+        return dict(self.data)
+
+
+def is_due(last_poll: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """Whether a data source last polled at ``last_poll`` is due at ``now`` (rule 35)."""
+    return last_poll is None or now - last_poll >= interval
 
 
 def _iso(value: datetime | None) -> str | None:

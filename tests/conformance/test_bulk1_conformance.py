@@ -9,7 +9,7 @@ import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceMalformedRequest
 
-from mock_salesforce.backend import bulk1, dml
+from mock_salesforce.backend import bulk1, dml_batch
 
 WAIT = 0.05  # seconds simple-salesforce sleeps between polls (its default is 5)
 NS = "{http://www.force.com/2009/06/asyncapi/dataload}"
@@ -19,9 +19,9 @@ TAP_SOQL = ("SELECT Id,IsDeleted,LastName,SystemModstamp FROM Contact "
 
 @pytest.fixture
 def contacts(org):
-    account = dml.bulk_create(org, org.sobject("Account"), [{"Name": "Acme"}],
+    account = dml_batch.bulk_create(org, org.sobject("Account"), [{"Name": "Acme"}],
                               org.first_user_id(), audit=True)[0]
-    return dml.bulk_create(org, org.sobject("Contact"),
+    return dml_batch.bulk_create(org, org.sobject("Contact"),
                            [{"LastName": f"L{n}", "AccountId": account} for n in range(5)],
                            org.first_user_id(), audit=True)
 

@@ -5,14 +5,14 @@ import io
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import dml_batch
 
 WAIT = 0.05  # simple-salesforce sleeps this long before its first poll (its default is 5 s)
 
 
 @pytest.fixture
 def three_thousand(org):
-    return dml.bulk_create(org, org.sobject("Contact"),
+    return dml_batch.bulk_create(org, org.sobject("Contact"),
                            [{"LastName": f"L{n:04d}", "Email": f"c{n}@example.com"}
                             for n in range(3000)], org.first_user_id(), audit=True)
 
@@ -50,7 +50,7 @@ def test_download_writes_one_file_per_page(sf, three_thousand, tmp_path):
 
 
 def test_delimiter_and_line_ending_round_trip(sf, org):
-    dml.bulk_create(org, org.sobject("Contact"), [{"LastName": 'Pipe|"quoted"\nname'}],
+    dml_batch.bulk_create(org, org.sobject("Contact"), [{"LastName": 'Pipe|"quoted"\nname'}],
                     org.first_user_id(), audit=True)
     pages = list(sf.bulk2.Contact.query("SELECT LastName FROM Contact", column_delimiter="PIPE",
                                         line_ending="CRLF", wait=WAIT))

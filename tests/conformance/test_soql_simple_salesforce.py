@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import dml_batch
 
 
 def load(org, sobject, bodies):
-    return dml.bulk_create(org, org.sobject(sobject), bodies, org.first_user_id(), audit=True)
+    return dml_batch.bulk_create(org, org.sobject(sobject), bodies, org.first_user_id(), audit=True)
 
 
 @pytest.fixture

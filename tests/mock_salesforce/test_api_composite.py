@@ -88,3 +88,26 @@ def test_retrieve_many_with_unknown_field_is_invalid_field(client, auth):
     (first,) = _ids(client, auth, 1)
     response = client.get(f"{V}/composite/sobjects/Contact?ids={first}&fields=Nope", headers=auth)
     assert response.json[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_upsert_many_creates_updates_and_reports_each_record(client, auth):
+    url = f"{V}/composite/sobjects/Contact/Email"
+    first = client.patch(url, headers=auth, json={"records": [
+        contact(Email="a@x.example", LastName="A")]}).json[0]
+    assert first["success"] and first["created"]
+    response = client.patch(url, headers=auth, json={"allOrNone": False, "records": [
+        contact(Email="A@x.example", Title="CEO"), contact(LastName="no key"), "not a record"]})
+    results = response.json
+    assert results[0] == {"id": first["id"], "success": True, "errors": [], "created": False}
+    assert results[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
+    assert results[2]["errors"][0]["statusCode"] == "JSON_PARSER_ERROR"
+    assert client.get(f"{V}/sobjects/Contact/{first['id']}", headers=auth).json["Title"] == "CEO"
+
+
+def test_upsert_many_with_several_matches_is_duplicate_external_id(client, auth):
+    for name in ("A", "B"):
+        client.post(f"{V}/sobjects/Contact", headers=auth, json={"LastName": name, "Email": "d@x.example"})
+    response = client.patch(f"{V}/composite/sobjects/Contact/Email", headers=auth, json={
+        "records": [contact(Email="d@x.example", Title="CTO")]})
+    assert response.json[0]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
+    assert response.json[0]["created"] is False

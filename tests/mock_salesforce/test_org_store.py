@@ -2,7 +2,7 @@
 import pytest
 
 from mock_salesforce import errors
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import dml, dml_batch
 from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.config import MockConfig
@@ -29,14 +29,14 @@ def test_text_lookups_ignore_case(org):
 
 def test_bulk_create_checks_references_in_one_pass(org):
     with pytest.raises(errors.INVALID_CROSS_REFERENCE_KEY):
-        dml.bulk_create(org, org.sobject("Contact"), [
+        dml_batch.bulk_create(org, org.sobject("Contact"), [
             {"LastName": "A", "AccountId": "001D000000IqhSLIAZ"}], org.first_user_id())
     assert org.store.count(org.sobject("Contact")) == 0
 
 
 def test_bulk_create_many_rows_with_different_fields(org):
     account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
-    created = dml.bulk_create(org, org.sobject("Contact"), [
+    created = dml_batch.bulk_create(org, org.sobject("Contact"), [
         {"LastName": "A", "AccountId": account}, {"LastName": "B", "Email": "b@x.org"}], org.first_user_id())
     assert len(created) == 2 and org.store.count(org.sobject("Contact")) == 2
 

@@ -151,3 +151,19 @@ def test_a_rolled_back_composite_delete_brings_the_cascade_back(client, auth, cl
     assert response.status_code == 200
     [row] = query_all(client, auth, f"SELECT IsDeleted FROM Contact WHERE Id = '{contact}'")
     assert row["IsDeleted"] is False
+
+
+def test_one_collections_call_deleting_an_account_then_its_contact(client, auth, clock, app):
+    # The account's delete already took the contact: the contact's own delete fails as in a
+    # row-by-row write, and undeleting the account brings the contact back with it.
+    account = new(client, auth, "Account", Name="Acme")
+    contact = new(client, auth, "Contact", LastName="Smith", AccountId=account)
+    response = client.delete(f"{V}/composite/sobjects", headers=auth,
+                             query_string={"ids": f"{account},{contact}"})
+    assert [r["success"] for r in response.json] == [True, False]
+    assert response.json[1]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED"
+    assert deleted_contacts(client, auth, clock) == [contact]
+    org = app.extensions["mock_salesforce"].default_org
+    assert recycle_bin.undelete(org, [account])[0] == {"id": account, "success": True, "errors": []}
+    [row] = query_all(client, auth, f"SELECT IsDeleted FROM Contact WHERE Id = '{contact}'")
+    assert row["IsDeleted"] is False

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mock_salesforce import errors
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import dml, dml_batch
 from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.backend.soql import engine
@@ -365,7 +365,7 @@ def test_query_hides_deleted_rows_and_query_all_shows_them(org, people):
 @pytest.fixture
 def many(org):
     bodies = [{"LastName": f"P{n:04d}"} for n in range(450)]
-    return dml.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
+    return dml_batch.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
 
 
 def test_pages_follow_the_batch_size(org, many):
@@ -378,7 +378,7 @@ def test_pages_follow_the_batch_size(org, many):
 def test_paging_is_a_snapshot_under_inserts_and_updates(org, many):
     page = run(org, "SELECT LastName FROM Contact ORDER BY SystemModstamp", batch=200)
     seen = [r["LastName"] for r in page["records"]]
-    dml.bulk_create(org, org.sobject("Contact"), [{"LastName": "Late"}] * 30, org.first_user_id())
+    dml_batch.bulk_create(org, org.sobject("Contact"), [{"LastName": "Late"}] * 30, org.first_user_id())
     dml.update(org, org.sobject("Contact"), many[0], {"FirstName": "Touched"}, org.first_user_id())
     while not page["done"]:
         page = more(org, page)

@@ -3,7 +3,7 @@ still be exactly the snapshot's records, whatever was inserted, deleted or purge
 import pytest
 import sqlalchemy as sa
 
-from mock_salesforce.backend import dml
+from mock_salesforce.backend import dml, dml_batch
 from mock_salesforce.backend.soql import engine
 
 FIELDS = "Id, LastName, Email, SystemModstamp, Account.Name"
@@ -14,7 +14,7 @@ def contacts(org):
     account = dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
     bodies = [{"LastName": f"P{n:04d}", "Email": f"p{n}@example.com",
                "AccountId": account if n % 3 else None} for n in range(650)]
-    return dml.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
+    return dml_batch.bulk_create(org, org.sobject("Contact"), bodies, org.first_user_id())
 
 
 def pages(org, soql, batch=200, between=None):
@@ -71,7 +71,7 @@ def test_range_pages_keep_the_snapshot_under_changes(org, contacts):
                 "CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp,
                 "HasOptedOutOfEmail": False, "HasOptedOutOfFax": False, "DoNotCall": False}],
                 conn)
-        dml.bulk_create(org, contact, [{"LastName": "Late"}] * 5, org.first_user_id())
+        dml_batch.bulk_create(org, contact, [{"LastName": "Late"}] * 5, org.first_user_id())
         dml.delete(org, contact, ordered[300])  # to the recycle bin: still in the snapshot
         with org.store.engine.begin() as conn:  # purged: gone from its page
             conn.execute(sa.delete(org.store.table(contact))

@@ -8,7 +8,7 @@ import pytest
 from syncer.cdp import readers
 from syncer.config import ConfigurationError, from_dict
 from syncer.service import Syncer
-from syncer.sync import formulas
+from syncer.sync import formulas, state
 
 from configs import connected
 
@@ -23,11 +23,12 @@ def test_only_mapped_calculated_fields_are_refreshed():
 
 
 def test_a_refresh_is_due_a_day_after_the_last_or_when_there_was_none():
-    bookmarks = {formulas.BOOKMARK: {"Contact": T0.isoformat()}}
-    assert not formulas.due(bookmarks, "Contact", T0 + timedelta(hours=23, minutes=59))
-    assert formulas.due(bookmarks, "Contact", T0 + timedelta(days=1))
-    assert formulas.due(bookmarks, "Account", T0)
-    assert formulas.due({}, "Contact", T0)
+    bookmarks = state.Bookmarks()
+    assert bookmarks.formulas_due("Contact", T0)
+    bookmarks.formulas_read("Contact", T0)
+    assert not bookmarks.formulas_due("Contact", T0 + timedelta(hours=23, minutes=59))
+    assert bookmarks.formulas_due("Contact", T0 + timedelta(days=1))
+    assert bookmarks.formulas_due("Account", T0)
 
 
 def test_the_refresh_is_off_by_default_and_named_in_the_settings():

@@ -11,7 +11,7 @@ import pytest
 from syncer.cdp import readers
 from syncer.salesforce import FatalError
 from syncer.service import Syncer
-from syncer.sync import bulk, engine, state
+from syncer.sync import bulk, run, state
 
 from configs import connected
 
@@ -282,7 +282,7 @@ def test_repeated_crashes_inside_a_results_page_make_progress_every_time(org, tm
     # position must still move on with each run (it names the page and its committed rows), so
     # each run re-reads at most the one chunk it lost, and the runs end.
     monkeypatch.setattr(bulk, "RESULT_PAGE", 10)
-    monkeypatch.setattr(engine, "PAGE_SIZE", 3)
+    monkeypatch.setattr(run, "PAGE_SIZE", 3)  # the Bulk reader's chunk
     reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
     reference.sync()
     service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)

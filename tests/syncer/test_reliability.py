@@ -18,7 +18,7 @@ import configs
 
 CONTACTS = 12000  # the long runs and the faults run: two Bulk results pages of 10,000 rows
 SMALL = 6000      # the default run's kills: one results page of three chunks, above bulk_threshold
-CHUNK = 2000  # rows merged in one transaction (syncer.sync.engine.PAGE_SIZE)
+CHUNK = 2000  # rows merged in one transaction (syncer.sync.run.PAGE_SIZE)
 
 
 def cdp_snapshot(url):

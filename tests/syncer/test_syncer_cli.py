@@ -66,6 +66,11 @@ def test_connect_sync_and_look(config_file, salesforce_org, tmp_path):
     assert "Connected" in status.output and "Acme Salesforce" in status.output
     assert "never" not in status.output  # the last sync is shown, and the next one
     assert run(config_file, "activities").exit_code == 0
+    template = tmp_path / "welcome.liquid"
+    template.write_text("Hello {{ people.nickname }}")  # no such field: what is wrong, and where
+    result = run(config_file, "render", str(template), "--person", "lee@globex.example")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.splitlines()[0] == "template error: people.nickname is undefined"
 
 
 def test_disconnect_keeps_people_and_delete_needs_disconnect(config_file, salesforce_org):

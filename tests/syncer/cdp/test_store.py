@@ -48,7 +48,7 @@ class StatementLog:
 
 def test_new_database_is_created_at_the_current_schema_version(cdp):
     with cdp.engine.connect() as conn:
-        assert models.database_version(conn) == models.SCHEMA_VERSION == 3
+        assert models.database_version(conn) == models.SCHEMA_VERSION == 4
 
 
 def test_reopening_a_database_keeps_its_data(db_url, cdp, source):
@@ -86,7 +86,7 @@ def test_a_version_2_database_learns_who_created_its_people(db_url, cdp, source)
     again = CDP(db_url)
     with again.engine.connect() as conn:
         creators = dict(conn.execute(sa.text("SELECT email, created_by_source_id FROM cdp_person")).all())
-        assert models.database_version(conn) == 3
+        assert models.database_version(conn) == models.SCHEMA_VERSION
     again.close()
     assert creators == {"a@x.org": source.id, "csv@x.org": None} and csv
 

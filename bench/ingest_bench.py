@@ -1,0 +1,159 @@
+"""Bench (issue 17, part 2): Bulk ingest in the mock vs a plain ``executemany`` of the same rows.
+
+Builds N Contacts and times, against a real served mock (``mock_salesforce.MockServer``, TLS,
+SQLite unless ``--db`` names another database):
+  (b) ``sf.bulk2.Contact.insert`` through simple-salesforce, from a CSV file;
+  (c) sObject Collections, 200 records per ``POST /composite/sobjects``;
+  (d) control-plane loads (``POST /_mock/orgs/{org}/records/Contact``, 10,000 per call), the path
+      ``--seed`` takes too;
+and then (a), the floor: the rows (b) wrote, read back and inserted by one plain DB-API
+``executemany`` into an empty copy of the org's Contact table, in one transaction.
+Prints rows/s of each and its ratio to (a).
+
+Run: ``python bench/ingest_bench.py [--contacts 100000] [--collections 20000] [--db URL]``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mock_salesforce.backend.store import Store, create_engine  # noqa: E402
+from mock_salesforce.config import MockConfig  # noqa: E402
+from mock_salesforce.server import MockServer  # noqa: E402
+
+
+def contacts(count: int, tag: str) -> list[dict]:
+    """``count`` Contacts with a name, email, phone and title."""
+    return [{"FirstName": f"First{i}", "LastName": f"{tag}{i}", "Email": f"{tag}{i}@bench.example",
+             "Phone": f"+1 555 {i:07d}", "Title": "Engineer"} for i in range(count)]
+
+
+def write_csv(records: list[dict], path: Path) -> Path:
+    """The records as a Bulk API CSV file."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    return path
+
+
+def timed(action) -> float:
+    """Seconds ``action()`` takes."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def bulk2_insert(sf, path: Path, count: int) -> float:
+    """Seconds to insert the CSV through Bulk API 2.0 (every row must succeed)."""
+    results: list[dict] = []
+
+    def run() -> None:
+        results.extend(sf.bulk2.Contact.insert(csv_file=str(path), wait=0.2))
+        assert sum(r["numberRecordsProcessed"] for r in results) == count, results
+        assert sum(r["numberRecordsFailed"] for r in results) == 0, results
+    seconds = timed(run)
+    processing = sum(sf.bulk2.Contact._client.get_job(r["job_id"], False)["totalProcessingTime"]
+                     for r in results) / 1000
+    print(f"    (the server processed the job{'s' if len(results) > 1 else ''} in "
+          f"{processing:.2f} s: {count / processing:.0f} rows/s)")
+    return seconds
+
+
+def collections_insert(sf, records: list[dict]) -> float:
+    """Seconds to insert the records through sObject Collections, 200 per call."""
+    bodies = [{"attributes": {"type": "Contact"}, **r} for r in records]
+
+    def run() -> None:
+        for start in range(0, len(bodies), 200):
+            results = sf.restful("composite/sobjects", method="POST",
+                                 json={"allOrNone": False, "records": bodies[start:start + 200]})
+            assert all(r["success"] for r in results), results[:3]
+    return timed(run)
+
+
+def control_load(server: MockServer, records: list[dict]) -> float:
+    """Seconds to load the records through the control plane, 10,000 per call."""
+    key = server.registry.default_org.key
+
+    def run() -> None:
+        for start in range(0, len(records), 10_000):
+            server.control("POST", f"orgs/{key}/records/Contact",
+                           json={"records": records[start:start + 10_000]}).raise_for_status()
+    return timed(run)
+
+
+def plain_executemany(server: MockServer, db_url: str | None, scratch: Path) -> tuple[float, int]:
+    """Seconds for one DB-API ``executemany`` of every stored Contact row into an empty table."""
+    org = server.registry.default_org
+    sobject = org.sobject("Contact")
+    table = org.store.table(sobject)
+    with org.store.engine.connect() as conn:
+        counts = conn.execute(sa.select(*[sa.func.count(c) for c in table.columns])).one()
+        columns = [c.name for c, count in zip(table.columns, counts) if count]
+        values = [tuple(row) for row in conn.execute(sa.select(*[table.c[c] for c in columns]))]
+    engine = create_engine(db_url or f"sqlite:///{scratch / 'floor.db'}")
+    store = Store(engine, "floor")
+    store.create_all([sobject])
+    quote = engine.dialect.identifier_preparer.quote
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    insert = (f"INSERT INTO {quote(store.table(sobject).name)} "
+              f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})")
+    try:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            seconds = timed(lambda: (cursor.executemany(insert, values), raw.commit()))
+        finally:
+            raw.close()
+    finally:
+        store.drop_all()
+        engine.dispose()
+    return seconds, len(values)
+
+
+def report(label: str, count: int, seconds: float, floor_rate: float) -> None:
+    rate = count / seconds
+    print(f"{label:48s} {count:9d} rows {seconds:8.2f} s {rate:10.0f} rows/s  "
+          f"{rate / floor_rate:5.2f}x the plain executemany")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--collections", type=int, default=20_000,
+                        help="records sent through sObject Collections")
+    parser.add_argument("--loads", type=int, default=100_000,
+                        help="records loaded through the control plane")
+    parser.add_argument("--db", help="the mock's database URL (a temporary SQLite file by default)")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    config = MockConfig(data_dir=scratch, db_url=args.db, password="bench-password",
+                        client_secret="bench-secret", control_secret="bench-control")
+    with MockServer(config) as server:
+        sf = server.client()
+        path = write_csv(contacts(args.contacts, "Bulk"), scratch / "contacts.csv")
+        bulk = bulk2_insert(sf, path, args.contacts)
+        floor, floor_rows = plain_executemany(server, args.db, scratch)
+        floor_rate = floor_rows / floor
+        print(f"{'(a) plain executemany into the Contact table':48s} {floor_rows:9d} rows "
+              f"{floor:8.2f} s {floor_rate:10.0f} rows/s")
+        report("(b) bulk2 insert via simple-salesforce", args.contacts, bulk, floor_rate)
+        if args.collections:
+            report("(c) sObject Collections, 200 per call", args.collections,
+                   collections_insert(sf, contacts(args.collections, "Coll")), floor_rate)
+        if args.loads:
+            report("(d) control-plane load (the --seed path)", args.loads,
+                   control_load(server, contacts(args.loads, "Load")), floor_rate)
+
+
+if __name__ == "__main__":
+    main()
