@@ -10,15 +10,15 @@ counted with its reason in the summary.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 from ..cdp import CDP, DataSource
 from ..config import Settings
 from ..salesforce import FatalError, SalesforceClient
-from . import formulas, state
+from . import bulk, formulas, state
 from .reading import WindowPages
-from .run import PAGE_SIZE, PollSummary, Run, StreamRun, StreamSummary
+from .run import PAGE_SIZE, PollSummary, Query, Run, StreamRun, StreamSummary
 
 __all__ = ["PAGE_SIZE", "Poll", "PollSummary", "StreamSummary"]
 ACTIVITY_DAYS = 90  # rule 24: the first import brings only the last 90 days of activity
@@ -34,6 +34,7 @@ class Poll:
         self.started = started or datetime.now(timezone.utc)  # by the scheduler's clock (rule 35)
         self.bookmarks = state.Bookmarks(source.bookmarks)
         self._server_now: datetime | None = None
+        self._bulk_fits: dict[str, bool] = {}  # per stream: is its first window read by Bulk?
 
     def run(self) -> PollSummary:
         """Poll every selected stream; set the data-source state around it."""
@@ -42,9 +43,8 @@ class Poll:
         self._store(state=state.UPDATING)
         try:
             with context.stopping():
-                for stream in context.streams():
-                    run = context.open(stream)
-                    initial = self.bookmarks.cursor(stream.name).committed is None
+                for run in self._runs():
+                    initial = self.bookmarks.cursor(run.stream.name).committed is None
                     self.sync_stream(run)
                     if formulas.refresh(run, self.bookmarks, self.server_now(), initial):  # rule 40
                         self._store()
@@ -54,6 +54,21 @@ class Poll:
             self._store(state=final, status_note=summary.note)
         return context.summary
 
+    def _runs(self) -> Iterator[StreamRun]:
+        """The streams to read, in order. A stream's Bulk job is created before the stream ahead
+        of it merges (``start_bulk_job``), so Salesforce runs the job meanwhile."""
+        context = self.context
+        streams = context.streams()
+        if not streams:
+            return
+        upcoming = context.open(streams[0])
+        for following in [*streams[1:], None]:
+            run, upcoming = upcoming, context.open(following) if following else None
+            self.start_bulk_job(run)
+            if upcoming is not None:
+                self.start_bulk_job(upcoming)
+            yield run
+
     def sync_stream(self, run: StreamRun) -> StreamSummary:
         """Read one stream's window — one Bulk job or REST keyset pages — page by page into the CDP."""
         name = run.stream.name
@@ -62,9 +77,7 @@ class Poll:
         cursor, window = state.open_window(cursor, self.server_now())
         self._save(name, cursor)
         run.sink.before_window()
-        since = self._connected_at() - timedelta(days=ACTIVITY_DAYS) if initial else None
-        query = run.query(activity_since=since)
-        bound = state.window_filter(state.Window(window.start, window.end))
+        query, bound = self._window_query(run, window, initial)
         if self._bulk_wanted(run, query.count(bound), cursor, initial):
             if run.read_bulk(query.soql(bound), cursor.bulk, "queryAll",
                              lambda position: self._advance(name, state.bulk_page_committed, position)):
@@ -76,6 +89,30 @@ class Poll:
                   lambda checkpoint: self._advance(name, state.checkpoint_committed, checkpoint))
         self._advance(name, state.window_committed)
         return run.summary
+
+    def start_bulk_job(self, run: StreamRun) -> None:
+        """Create a stream's Bulk job ahead of its turn when its first window is read by one
+        (rule 43). Its window opens now — every window of a poll ends at the same server time —
+        and the job goes into its cursor, where its turn reads it as a resumed job (a stop in
+        between leaves it to the next poll, as any unfinished job)."""
+        name = run.stream.name
+        cursor = self.bookmarks.cursor(name)
+        if cursor.committed is not None or cursor.bulk or cursor.window_end is not None:
+            return  # incremental, or an unfinished window: its turn reads it as it is
+        cursor, window = state.open_window(cursor, self.server_now())
+        query, bound = self._window_query(run, window, True)
+        if not self._bulk_wanted(run, query.count(bound), cursor, True):
+            return
+        try:
+            job = self.context.client.bulk_create(query.soql(bound), "queryAll")
+        except FatalError:
+            return  # refused: its turn asks again, and reads through REST with the reason
+        self._save(name, state.bulk_page_committed(cursor, bulk.BulkRead.fresh(job)))
+
+    def _window_query(self, run: StreamRun, window: state.Window, initial: bool) -> tuple[Query, str]:
+        """A stream's query and its window's bound (a first window of activities: 90 days)."""
+        since = self._connected_at() - timedelta(days=ACTIVITY_DAYS) if initial else None
+        return run.query(activity_since=since), state.window_filter(state.Window(window.start, window.end))
 
     def server_now(self) -> datetime:
         """Salesforce's time at the poll's first window (every stream's window ends there)."""
@@ -102,7 +139,9 @@ class Poll:
                 if error.error_code != "QUERY_TIMEOUT":
                     raise
                 return context.settings.bulk_threshold + 1  # too many to count: what Bulk is for
-        return run.bulk_fits(count)
+        if run.stream.name not in self._bulk_fits:  # counted once a poll (see ``start_bulk_job``)
+            self._bulk_fits[run.stream.name] = run.bulk_fits(count)
+        return self._bulk_fits[run.stream.name]
 
     def _connected_at(self) -> datetime:
         stamp = (self.context.source.settings or {}).get("connected_at")

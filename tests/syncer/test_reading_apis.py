@@ -194,6 +194,44 @@ def test_a_crashed_bulk_read_whose_job_is_gone_reads_its_window_again(org, tmp_p
     assert snapshot(service) == snapshot(reference)
 
 
+def test_the_next_streams_job_runs_while_this_stream_merges(org, tmp_path):
+    reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=2)  # Account (3) and Contact (30)
+    jobs_at_first_merge = []
+
+    def first_merge(stream, count):
+        if stream == "Account" and count and not jobs_at_first_merge:
+            jobs_at_first_merge.extend(j["object"] for j in org.client().restful("jobs/query")["records"])
+
+    summary = service.sync(progress=first_merge)
+    assert sorted(jobs_at_first_merge) == ["Account", "Contact"]
+    assert {n: s.api for n, s in summary.streams.items()} == {"Account": "Bulk API 2.0",
+                                                             "Contact": "Bulk API 2.0"}
+    assert bulk_jobs_created(org) == 2  # the Contact job created early is the one read
+    assert summary.streams["Contact"].read == CONTACTS
+    assert snapshot(service) == snapshot(reference)
+
+
+def test_a_poll_stopped_before_an_early_job_is_read_reads_that_job_next_time(org, tmp_path):
+    reference = make_syncer(org, tmp_path, "rest", bulk_api=False)
+    reference.sync()
+    service = make_syncer(org, tmp_path, "bulk", bulk_threshold=2)
+
+    def crash(stream, count):
+        if stream == "Account" and count:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        service.sync(progress=crash)
+    early = service.source().bookmarks["Contact"]["bulk"]
+    assert early["job"] and early["rows"] == 0
+    summary = service.sync()
+    assert summary.outcome == "ok" and summary.streams["Contact"].read == CONTACTS
+    assert bulk_jobs_created(org) == 2  # both jobs went on
+    assert snapshot(service) == snapshot(reference)
+
+
 def test_a_backfill_above_the_threshold_reads_through_one_query_job(org, tmp_path):
     service = make_syncer(org, tmp_path, "bulk", bulk_threshold=10)
     service.sync()
@@ -358,3 +396,20 @@ def test_a_bulk_read_resumed_mid_page_skips_exactly_the_committed_rows():
     assert ids == ["r8", "r9", "r10", "r11"] and jobs.created == 0
     done = bulk.BulkRead(jobs, "X", "SELECT Id FROM X", describe, position={"job": "750J", "done": True})
     assert list(done.chunks(2)) == []
+
+
+def test_job_status_polls_start_short_and_grow_to_two_seconds():
+    class Slow(FakeJobs):
+        polls = 0
+
+        def bulk_job(self, job):
+            self.polls += 1
+            return {"state": "JobComplete" if self.polls > 20 else "InProgress"}
+
+    sleeps: list[float] = []
+    read = bulk.BulkRead(Slow(3, 5), "X", "SELECT Id FROM X",
+                         {"X": {"fields": [{"name": "Id", "type": "id"}]}}.__getitem__, sleep=sleeps.append)
+    assert sum(len(records) for records, _ in read.chunks(2)) == 3
+    assert sleeps[0] == 0.1 and max(sleeps) == 2.0 == sleeps[-1]
+    # A completed job is seen at most a quarter of the wait so far (+ 0.1 s) after it completes.
+    assert all(sleep <= sum(sleeps[:n]) / 4 + 0.1 + 1e-9 for n, sleep in enumerate(sleeps))
