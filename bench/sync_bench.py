@@ -33,6 +33,31 @@ caps of 100 custom person and 50 custom organization fields, and both floors rea
 fields (the floor with writes stores the extra ones as each row's JSON). Each run also prints
 the syncer's own CPU (user + system of its process) per record.
 
+Issue 17 (2026-12-04; the VM shared by seven busy agents: wall figures swing by a third from run
+to run, so runs alternate old and new code). Where ``syncer sync`` spends its wall time at 100k
++ 20k, Bulk (py-spy of the syncer process, which it slows by ~40%; shares of the main thread):
+interpreter start-up and imports ~12% (~0.9 s unprofiled; SQLAlchemy, sqlmodel,
+simple-salesforce — the floors run in process and pay none of it); sleeping between Bulk job
+status polls ~19%; merging people ~45% and organisations ~12%; ``to_cdp_record`` ~7%; the
+COUNT, job creation, describes and token ~5%; the final WAL checkpoint when the CDP closes ~3%.
+CSV decoding (~3.4 µs a row: ``csv.reader`` 1.6, the dicts the rest) and the results downloads
+run in the reader's thread beside the merge. In process, mapping and merging 40,000 new contacts
+costs 26.6 µs of CPU a record, 9 of them SQLite's inserts (person + link rows).
+
+The mock completes the Account job after 0.32 s and the Contact job after 1.07 s (it writes the
+whole CSV first, as Salesforce does, ~10 µs a row), but status polls doubling from 0.1 s saw
+them at 0.7 and 1.5 s, and the syncer sat idle throughout. Now polls grow 25% from 0.1 s to
+2 s apart (simple-salesforce's bulk2 client and airbyte-source-salesforce poll every 0.5 s
+growing to 2 s), and a stream's job is created before the stream ahead of it merges, so the
+Contact job runs while the Accounts merge; the waits fell from ~2.2 s to ~1.1 s (0.25 s for
+the first stream's job; ~0.9 s for Contact's, whose CSV the mock writes while it also serves
+the Account pages, on the core the syncer is not using). Account pages no longer run one empty
+``UPDATE`` per Account for contacts waiting on it (``orgwriter``). Three alternating runs:
+before 8.6–9.2 s (13.0–14.0k records/s, 48–56 µs CPU a record, 3.1–3.8x the floor with
+writes), after 7.3–7.5 s (16.1–16.4k records/s, 46–48 µs, 3.1x; a third run, slowed by other
+work, 9.2 s). 2x is not reached: with no waiting and no start-up at all the syncer's mapping
+and merge CPU (~4.3 s) is itself ~2x the floor with writes (2.0–2.4 s here).
+
 Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest] [--fields all]``.
 The mock runs in its own process; the syncer runs as ``syncer sync`` in another.
 """

@@ -14,6 +14,11 @@ row, in the same job (Salesforce keeps jobs and their results for seven days, an
 names the same rows each time it is read). A job that is gone, failed or aborted starts the
 window again with a new job; merges are idempotent, so re-reading committed records loses nothing.
 
+A poll creates a stream's job ahead of its turn, before the stream ahead of it merges
+(``engine.Poll.start_bulk_job``), and saves it in that stream's cursor: Salesforce runs the job
+meanwhile, and the stream's turn reads it like any resumed job. Status polls start at 0.1 s and
+grow to 2 s apart (``POLL_FIRST`` …).
+
 REST is kept, with the reason logged and counted, for what Bulk cannot serve: a child subquery
 (an opportunity's primary contact role), a compound address/location field or a base64 field in
 the SELECT (a *mapped* compound never gets there: ``compound.py`` reads it as its parts), and a

@@ -109,10 +109,12 @@ class Poll:
             return  # refused: its turn asks again, and reads through REST with the reason
         self._save(name, state.bulk_page_committed(cursor, bulk.BulkRead.fresh(job)))
 
-    def _window_query(self, run: StreamRun, window: state.Window, initial: bool) -> tuple[Query, str]:
+    def _window_query(self, run: StreamRun, window: state.Window,
+                      initial: bool) -> tuple[Query, str]:
         """A stream's query and its window's bound (a first window of activities: 90 days)."""
         since = self._connected_at() - timedelta(days=ACTIVITY_DAYS) if initial else None
-        return run.query(activity_since=since), state.window_filter(state.Window(window.start, window.end))
+        bound = state.window_filter(state.Window(window.start, window.end))
+        return run.query(activity_since=since), bound
 
     def server_now(self) -> datetime:
         """Salesforce's time at the poll's first window (every stream's window ends there)."""
