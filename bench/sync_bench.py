@@ -58,6 +58,13 @@ writes), after 7.3–7.5 s (16.1–16.4k records/s, 46–48 µs, 3.1x; a third r
 work, 9.2 s). 2x is not reached: with no waiting and no start-up at all the syncer's mapping
 and merge CPU (~4.3 s) is itself ~2x the floor with writes (2.0–2.4 s here).
 
+At 1M + 200k the change is lost in the noise: before 74.4 s (16.1k records/s, 38 µs CPU a
+record, 3.2x the floor with writes), after 76.5 s (15.7k, 40 µs, 2.4x against a slower floor
+run); 154 API calls instead of 143 (status polls at most 2 s apart while the 1M-row job runs).
+There (py-spy, new code, 62 s wall in that run) the main thread merges people 35 s and
+organisations 8 s, maps 3.6 s, and still waits 11.5 s on Bulk jobs: the mock writes the 1M-row
+Contact CSV at 10–20 µs a row in its one process, longer than the Accounts take to merge.
+
 Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest] [--fields all]``.
 The mock runs in its own process; the syncer runs as ``syncer sync`` in another.
 """
