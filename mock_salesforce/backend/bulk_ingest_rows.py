@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from . import dml, ids, recycle_bin
+from .bulk_ingest_fast import InsertColumns, insert_rows
 from .dml_batch import Batch
 from .bulk_csv import DELIMITERS, LINE_ENDINGS
 from .schema import SObjectDef
@@ -126,6 +127,15 @@ class RowWriter:
     def apply(self, header: list[str], rows: list[list[str]]) -> list[RowResult]:
         """Write CSV rows; their errors are reported in the results, never raised."""
         names = [name.strip() for name in header]
+        if self.operation == "insert":
+            with Batch(self.org) as batch:
+                plan = InsertColumns.of(batch, self.sobject, names, self.user_id)
+                if plan is not None:
+                    results = insert_rows(
+                        plan, rows, lambda row, record_id: RowResult(row, record_id, True),
+                        lambda row: self._apply(body_of(names, row), row, batch))
+                    batch.write()
+                    return results
         return self.apply_bodies([body_of(names, row) for row in rows], rows)
 
     def apply_bodies(self, bodies: list[dict], rows: list[list[str]]) -> list[RowResult]:

@@ -30,14 +30,11 @@ def derive(sobject: SObjectDef, row: dict, merged: dict, now: datetime) -> None:
         rule(row, merged, now)
 
 
-def from_id(sobject: SObjectDef, row: dict) -> None:
-    """Fields a new record derives from its id, as the data file's ``"_fromId"`` templates say
-    (an account's, contact's or lead's ``PhotoUrl``: ``/services/images/photo/{Id}``, recorded
-    from a real org)."""
-    for field in sobject.fields.values():
-        template = field.extra.get("_fromId")
-        if template is not None:
-            row[field.name] = template.replace("{Id}", row["Id"])
+def from_id(row: dict, templates: tuple[tuple[str, str], ...]) -> None:
+    """Set the fields a new record derives from its id (``templates``: field → template with
+    ``{Id}``, from :func:`.dml_rules.id_templates`)."""
+    for name, template in templates:
+        row[name] = template.replace("{Id}", row["Id"])
 
 
 def _set(row: dict, merged: dict, name: str, value: object) -> None:
