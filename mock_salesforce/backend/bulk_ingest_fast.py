@@ -55,6 +55,9 @@ class InsertColumns:
                         "CreatedById": user_id}
         if "OwnerId" in sobject.fields:
             self._stamps["OwnerId"] = user_id
+        self._names = [field.name for field in fields]
+        # No column, default or derived field sets an audit field: they can simply go last.
+        self._stamps_last = not self._stamps.keys() & {*self._names, *self._filled}
 
     @classmethod
     def of(cls, batch: Batch, sobject: SObjectDef, names: list[str],
@@ -123,31 +126,41 @@ class InsertColumns:
                 or not exists(targets[ids.prefix_of(value)], value) else value
                 for value in values]
 
-    def values(self, rows: list[list[str]]) -> list[dict | None]:
-        """Per row: the stored values of its cells when it passes the row's own checks, else
-        None (the row goes the per-row way)."""
+    def values(self, rows: list[list[str]]) -> list[tuple | None]:
+        """Per row: the stored values of its cells (OMIT for an empty one) when it passes the
+        row's own checks, else None (the row goes the per-row way)."""
         if self.hopeless or not rows:
             return [None] * len(rows)
-        names = [field.name for field in self.fields]
         converted = [convert(cells) for convert, cells in zip(self.columns, zip(*rows))]
-        required = self.required
-        found: list[dict | None] = []
-        for cells in zip(*converted):
-            if BAD in cells or any(cells[i] is None or (cells[i] is OMIT and not default)
-                                   for i, default in required):
-                found.append(None)
-            else:
-                found.append({name: value for name, value in zip(names, cells)
-                              if value is not OMIT} if OMIT in cells else dict(zip(names, cells)))
+        failed: set[int] = set()
+        for column in converted:
+            if BAD in column:
+                failed.update(i for i, value in enumerate(column) if value is BAD)
+        for index, default in self.required:
+            column = converted[index]
+            if None in column or (OMIT in column and not default):
+                failed.update(i for i, value in enumerate(column)
+                              if value is None or (value is OMIT and not default))
+        found: list[tuple | None] = list(zip(*converted))
+        for index in failed:
+            found[index] = None
         return found
 
-    def finish(self, row: dict, record_id: str) -> dict:
+    def finish(self, cells: tuple, record_id: str) -> dict:
         """A passing row's values made the record to write, as :func:`.dml.prepare` makes it:
         what the row leaves out taken from defaults, then from the values the org writes itself,
         derived fields, then audit fields, the id and what derives from it."""
-        row = {**self._filled, **row}
+        row = self._filled.copy()
+        if OMIT in cells:
+            row.update((name, value) for name, value in zip(self._names, cells)
+                       if value is not OMIT)
+        else:
+            row.update(zip(self._names, cells))
         derived.derive(self.sobject, row, row, self._now)
-        row = {**self._stamps, **row}
+        if self._stamps_last:
+            row.update(self._stamps)
+        else:
+            row = {**self._stamps, **row}
         row["Id"] = record_id
         derived.from_id(row, self.rules.id_templates)
         return row

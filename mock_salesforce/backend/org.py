@@ -126,7 +126,7 @@ class Org:
             if floor is not None and first <= floor:
                 first = floor + 1
             self._counter = first + count - 1 if count else self._counter
-            return [ids.make_id(sobject.key_prefix, n) for n in range(first, first + count)]
+            return ids.make_ids(sobject.key_prefix, first, count)
 
     def seed_ids(self, start: int) -> None:
         """Make id generation deterministic from ``start`` (control plane).
