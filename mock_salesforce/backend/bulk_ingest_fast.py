@@ -56,6 +56,7 @@ class InsertColumns:
         if "OwnerId" in sobject.fields:
             self._stamps["OwnerId"] = user_id
         self._names = [field.name for field in fields]
+        self._derive = derived.rule_of(sobject)
         # No column, default or derived field sets an audit field: they can simply go last.
         self._stamps_last = not self._stamps.keys() & {*self._names, *self._filled}
 
@@ -156,7 +157,8 @@ class InsertColumns:
                        if value is not OMIT)
         else:
             row.update(zip(self._names, cells))
-        derived.derive(self.sobject, row, row, self._now)
+        if self._derive is not None:
+            self._derive(row, row, self._now)
         if self._stamps_last:
             row.update(self._stamps)
         else:

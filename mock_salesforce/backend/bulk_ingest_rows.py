@@ -32,7 +32,7 @@ class JobFailure(Exception):
     """Why a whole job failed (its ``errorMessage``): the data cannot be read as a table."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """The outcome of one row: its record id, whether it was created, or its error."""
 
@@ -69,6 +69,9 @@ def parse(uploads: list[bytes], delimiter: str, line_ending: str,
             _check_header(header, sobject)
         elif [h.lower() for h in part[0]] != [h.lower() for h in header]:
             raise JobFailure("InvalidBatch : Every upload of a job must have the same header row")
+        if all(map(len(header).__eq__, map(len, part[1:]))):  # no blank or ragged line
+            rows.extend(part[1:])
+            continue
         for number, row in enumerate(part[1:], start=2):
             if not row:  # a blank line: one empty value in a one-column file, else nothing
                 if len(header) > 1:
