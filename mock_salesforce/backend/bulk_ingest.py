@@ -4,9 +4,11 @@ A job is created ``Open`` for one object and operation (insert, update, upsert b
 ``externalIdFieldName``, delete, hardDelete), takes one or more CSV uploads (up to 150 MB each),
 and is closed with ``UploadComplete``. It is then processed in the background — ``InProgress``,
 each row judged as its own DML call and the rows written 2,000 at a time through
-:mod:`.bulk_ingest_rows` — and ends ``JobComplete`` with ``numberRecordsProcessed`` /
+:mod:`.bulk_ingest_rows` (an insert's rows checked a column at a time first,
+:mod:`.bulk_ingest_fast`) — and ends ``JobComplete`` with ``numberRecordsProcessed`` /
 ``numberRecordsFailed``, or ``Failed`` with an ``errorMessage`` when the CSV cannot be used
-(unknown column, wrong line ending, ragged rows, no data), or ``Aborted``. Results are CSV: ``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
+(unknown column, wrong line ending, ragged rows, no data), or ``Aborted``. Results are CSV:
+``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
 ``failedResults`` (``sf__Id``, ``sf__Error``, then the row) and ``unprocessedrecords`` (the rows
 never written: those of an aborted or failed job). Every 10,000 rows count as one batch against
 ``DailyBulkApiBatches``, which Bulk API 2.0 ingest shares with Bulk API 1.0; once it is used up

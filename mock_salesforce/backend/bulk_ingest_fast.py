@@ -167,7 +167,9 @@ class InsertColumns:
         derived.from_id(row, self.rules.id_templates)
         return row
 
-def insert_rows(plan: InsertColumns, rows: list[list[str]], made: Callable[[list[str], str], object],
+
+def insert_rows(plan: InsertColumns, rows: list[list[str]],
+                made: Callable[[list[str], str], object],
                 slow: Callable[[list[str]], object]) -> list:
     """Insert the rows in order: passing runs of rows with ids taken at once (``made(row, id)``
     is each one's result), the others through ``slow(row)``."""

@@ -3,6 +3,8 @@
 Each row goes through :mod:`.dml` exactly as a REST call would (validation, required fields,
 duplicate external ids, audit fields, ``SystemModstamp``), so a row fails for the same reasons;
 the rows of a batch are judged in order and written together (:class:`.dml_batch.Batch`).
+An insert's rows are checked a column at a time first (:mod:`.bulk_ingest_fast`); those that
+pass are finished in bulk, with the same outcome, and the others take the per-row way.
 A CSV cell is the field's value as text; an empty cell leaves the field alone and ``#N/A`` sets
 it to null, as Salesforce reads Bulk CSV. A failed row's ``sf__Error`` is
 ``CODE:message:fields --`` (``CODE:message:--`` without fields), the form Salesforce writes in

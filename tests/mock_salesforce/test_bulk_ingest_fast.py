@@ -140,6 +140,7 @@ def test_ids_taken_at_once_are_those_taken_one_by_one_past_a_reseed(org, twin):
         backend.seed_ids(10)  # Contacts continue after 5001, other objects from 11
     contact, account = org.sobject("Contact"), org.sobject("Account")
     at_once = org.new_ids(contact, 3) + org.new_ids(account, 2)
-    one_by_one = [twin.new_id(contact) for _ in range(3)] + [twin.new_id(account) for _ in range(2)]
+    one_by_one = [twin.new_id(contact) for _ in range(3)] + \
+        [twin.new_id(account) for _ in range(2)]
     assert at_once == one_by_one
     assert ids.record_number(at_once[0]) == 5002
