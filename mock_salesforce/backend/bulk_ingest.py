@@ -35,7 +35,7 @@ from .. import errors
 from ..clock import format_datetime
 from .bulk_csv import DELIMITERS, check_format, job_text
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
-from .jobs import JobTable, external_id_field
+from .jobs import JobTable, external_id_field, gc_paused
 
 log = logging.getLogger("mock_salesforce")
 
@@ -264,6 +264,10 @@ class IngestJobs:
         return _chunks([*lines], csv_lines(rows, request.column_delimiter, request.line_ending))
 
     def _process(self, job: IngestJob) -> None:
+        with gc_paused():
+            self._run(job)
+
+    def _run(self, job: IngestJob) -> None:
         org, started = self._org, time.monotonic()
         try:
             job.state, job.modstamp = "InProgress", org.clock.now()

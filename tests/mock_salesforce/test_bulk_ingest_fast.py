@@ -1,5 +1,6 @@
 """Bulk ingest's column-wise inserts: every row answered and stored exactly as the per-row way
 (``dml.create`` for each row) answers and stores it."""
+import gc
 from datetime import datetime, timezone
 
 import pytest
@@ -8,6 +9,7 @@ from mock_salesforce.backend import dml, ids
 from mock_salesforce.backend.bulk_ingest_fast import OMIT, InsertColumns
 from mock_salesforce.backend.bulk_ingest_rows import RowWriter, body_of
 from mock_salesforce.backend.dml_batch import Batch
+from mock_salesforce.backend.jobs import gc_paused
 from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.config import MockConfig
@@ -144,3 +146,19 @@ def test_ids_taken_at_once_are_those_taken_one_by_one_past_a_reseed(org, twin):
         [twin.new_id(account) for _ in range(2)]
     assert at_once == one_by_one
     assert ids.record_number(at_once[0]) == 5002
+
+
+def test_the_collector_pause_is_shared_and_leaves_a_disabled_collector_disabled():
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer job still works
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
