@@ -118,7 +118,7 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
         row.setdefault("CreatedById", user_id)
         if "OwnerId" in sobject.fields:
             row.setdefault("OwnerId", user_id)
-        derived.from_id(sobject, row)
+        derived.from_id(row, rules.id_templates)
     return row
 
 
