@@ -7,7 +7,7 @@ codes. A table cut at ``--limit`` says so in its caption ("50 of 106 people").
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from rich.table import Table

@@ -12,7 +12,7 @@ from werkzeug.http import http_date
 
 from .. import errors
 from ..backend.faults import raise_for
-from .common import VERSION, base_url, org, registry, version
+from .common import VERSION, base_url, org, registry
 
 bp = Blueprint("data", __name__, url_prefix="/services/data")
 # Set (in the WSGI environ, out of any client's reach) on the subrequests of a composite request.

@@ -4,9 +4,11 @@ A job is created ``Open`` for one object and operation (insert, update, upsert b
 ``externalIdFieldName``, delete, hardDelete), takes one or more CSV uploads (up to 150 MB each),
 and is closed with ``UploadComplete``. It is then processed in the background — ``InProgress``,
 each row judged as its own DML call and the rows written 2,000 at a time through
-:mod:`.bulk_ingest_rows` — and ends ``JobComplete`` with ``numberRecordsProcessed`` /
+:mod:`.bulk_ingest_rows` (an insert's rows checked a column at a time first,
+:mod:`.bulk_ingest_fast`) — and ends ``JobComplete`` with ``numberRecordsProcessed`` /
 ``numberRecordsFailed``, or ``Failed`` with an ``errorMessage`` when the CSV cannot be used
-(unknown column, wrong line ending, ragged rows, no data), or ``Aborted``. Results are CSV: ``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
+(unknown column, wrong line ending, ragged rows, no data), or ``Aborted``. Results are CSV:
+``successfulResults`` (``sf__Id``, ``sf__Created``, then the row),
 ``failedResults`` (``sf__Id``, ``sf__Error``, then the row) and ``unprocessedrecords`` (the rows
 never written: those of an aborted or failed job). Every 10,000 rows count as one batch against
 ``DailyBulkApiBatches``, which Bulk API 2.0 ingest shares with Bulk API 1.0; once it is used up
@@ -33,7 +35,7 @@ from .. import errors
 from ..clock import format_datetime
 from .bulk_csv import DELIMITERS, check_format, job_text
 from .bulk_ingest_rows import JobFailure, RowResult, RowWriter, csv_lines, parse
-from .jobs import JobTable, external_id_field
+from .jobs import JobTable, external_id_field, gc_paused
 
 log = logging.getLogger("mock_salesforce")
 
@@ -262,6 +264,10 @@ class IngestJobs:
         return _chunks([*lines], csv_lines(rows, request.column_delimiter, request.line_ending))
 
     def _process(self, job: IngestJob) -> None:
+        with gc_paused():
+            self._run(job)
+
+    def _run(self, job: IngestJob) -> None:
         org, started = self._org, time.monotonic()
         try:
             job.state, job.modstamp = "InProgress", org.clock.now()

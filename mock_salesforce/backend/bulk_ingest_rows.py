@@ -3,6 +3,8 @@
 Each row goes through :mod:`.dml` exactly as a REST call would (validation, required fields,
 duplicate external ids, audit fields, ``SystemModstamp``), so a row fails for the same reasons;
 the rows of a batch are judged in order and written together (:class:`.dml_batch.Batch`).
+An insert's rows are checked a column at a time first (:mod:`.bulk_ingest_fast`); those that
+pass are finished in bulk, with the same outcome, and the others take the per-row way.
 A CSV cell is the field's value as text; an empty cell leaves the field alone and ``#N/A`` sets
 it to null, as Salesforce reads Bulk CSV. A failed row's ``sf__Error`` is
 ``CODE:message:fields --`` (``CODE:message:--`` without fields), the form Salesforce writes in
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from . import dml, ids, recycle_bin
+from .bulk_ingest_fast import InsertColumns, insert_rows
 from .dml_batch import Batch
 from .bulk_csv import DELIMITERS, LINE_ENDINGS
 from .schema import SObjectDef
@@ -31,7 +34,7 @@ class JobFailure(Exception):
     """Why a whole job failed (its ``errorMessage``): the data cannot be read as a table."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """The outcome of one row: its record id, whether it was created, or its error."""
 
@@ -68,6 +71,9 @@ def parse(uploads: list[bytes], delimiter: str, line_ending: str,
             _check_header(header, sobject)
         elif [h.lower() for h in part[0]] != [h.lower() for h in header]:
             raise JobFailure("InvalidBatch : Every upload of a job must have the same header row")
+        if all(map(len(header).__eq__, map(len, part[1:]))):  # no blank or ragged line
+            rows.extend(part[1:])
+            continue
         for number, row in enumerate(part[1:], start=2):
             if not row:  # a blank line: one empty value in a one-column file, else nothing
                 if len(header) > 1:
@@ -126,6 +132,15 @@ class RowWriter:
     def apply(self, header: list[str], rows: list[list[str]]) -> list[RowResult]:
         """Write CSV rows; their errors are reported in the results, never raised."""
         names = [name.strip() for name in header]
+        if self.operation == "insert":
+            with Batch(self.org) as batch:
+                plan = InsertColumns.of(batch, self.sobject, names, self.user_id)
+                if plan is not None:
+                    results = insert_rows(
+                        plan, rows, lambda row, record_id: RowResult(row, record_id, True),
+                        lambda row: self._apply(body_of(names, row), row, batch))
+                    batch.write()
+                    return results
         return self.apply_bodies([body_of(names, row) for row in rows], rows)
 
     def apply_bodies(self, bodies: list[dict], rows: list[list[str]]) -> list[RowResult]:

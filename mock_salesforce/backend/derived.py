@@ -12,6 +12,7 @@ not start in January, ``LastStageChangeDate``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from ..clock import to_millis
@@ -25,19 +26,21 @@ ACCOUNT_PREFIX = "001"
 
 def derive(sobject: SObjectDef, row: dict, merged: dict, now: datetime) -> None:
     """Add to ``row`` the fields Salesforce derives from what it writes."""
-    rule = RULES.get(sobject.derived) if sobject.derived else None
+    rule = rule_of(sobject)
     if rule is not None:
         rule(row, merged, now)
 
 
-def from_id(sobject: SObjectDef, row: dict) -> None:
-    """Fields a new record derives from its id, as the data file's ``"_fromId"`` templates say
-    (an account's, contact's or lead's ``PhotoUrl``: ``/services/images/photo/{Id}``, recorded
-    from a real org)."""
-    for field in sobject.fields.values():
-        template = field.extra.get("_fromId")
-        if template is not None:
-            row[field.name] = template.replace("{Id}", row["Id"])
+def rule_of(sobject: SObjectDef) -> Callable[[dict, dict, datetime], None] | None:
+    """The object's rule (``rule(row, merged, now)`` is :func:`derive`), None if it has none."""
+    return RULES.get(sobject.derived) if sobject.derived else None
+
+
+def from_id(row: dict, templates: tuple[tuple[str, str], ...]) -> None:
+    """Set the fields a new record derives from its id (``templates``: field → template with
+    ``{Id}``, from :func:`.dml_rules.id_templates`)."""
+    for name, template in templates:
+        row[name] = template.replace("{Id}", row["Id"])
 
 
 def _set(row: dict, merged: dict, name: str, value: object) -> None:
@@ -45,9 +48,9 @@ def _set(row: dict, merged: dict, name: str, value: object) -> None:
 
 
 def _person(row: dict, merged: dict, now: datetime) -> None:
-    if {"FirstName", "LastName"} & row.keys():
-        _set(row, merged, "Name",
-             " ".join(p for p in (merged.get("FirstName"), merged.get("LastName")) if p))
+    if "FirstName" in row or "LastName" in row:
+        first, last = merged.get("FirstName"), merged.get("LastName")
+        _set(row, merged, "Name", f"{first} {last}" if first and last else first or last or "")
 
 
 def _opportunity(row: dict, merged: dict, now: datetime) -> None:

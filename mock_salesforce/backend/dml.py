@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .. import errors
 from ..clock import to_millis
 from . import derived, ids, recycle_bin
-from .dml_rules import AUDIT_FIELDS, Rules
+from .dml_rules import Rules
 from .records import to_store
 from .schema import SObjectDef
 
@@ -118,7 +118,7 @@ def prepare(org, sobject: SObjectDef, body: object, *, creating: bool, user_id: 
         row.setdefault("CreatedById", user_id)
         if "OwnerId" in sobject.fields:
             row.setdefault("OwnerId", user_id)
-        derived.from_id(sobject, row)
+        derived.from_id(row, rules.id_templates)
     return row
 
 
@@ -176,7 +176,7 @@ def _check_references(org, sobject: SObjectDef, row: dict, rules: Rules,
                 f"{value})", [field.name])
         if not lookups.exists(target, value):
             raise errors.INVALID_CROSS_REFERENCE_KEY(
-                f"invalid cross reference id", [field.name])
+                "invalid cross reference id", [field.name])
 
 
 def _check_unique(sobject: SObjectDef, row: dict, existing: dict | None, rules: Rules,

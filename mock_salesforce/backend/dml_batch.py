@@ -182,6 +182,15 @@ class Batch(Direct):
         self._live.setdefault(sobject.name, {})[record_id] = True
         self._take(sobject, record_id, row)
 
+    def insert_all(self, sobject: SObjectDef, rows: list[dict]) -> None:
+        """:meth:`insert` each of these new records, in order."""
+        self._sobjects[sobject.name] = sobject
+        by_id = {row["Id"]: row for row in rows}
+        self._inserts.setdefault(sobject.name, {}).update(by_id)
+        self._records.setdefault(sobject.name, {}).update(by_id)
+        self._live.setdefault(sobject.name, {}).update(dict.fromkeys(by_id, True))
+        self._written.setdefault(sobject.name, []).extend(by_id.items())
+
     def update(self, sobject: SObjectDef, existing: dict, values: dict) -> None:
         """Keep new values of a record for the write; later records see them."""
         record_id = existing["Id"]

@@ -21,6 +21,7 @@ class Rules:
     unique: frozenset[str]
     references: frozenset[str]  # reference fields validation checks (not the audit ones)
     sobject: SObjectDef | None = None
+    id_templates: tuple[tuple[str, str], ...] = ()  # fields a new record derives from its id
     _columns: dict = dc_field(default_factory=dict, repr=False)
 
     def column(self, name: str, creating: bool, audit: bool) -> tuple[FieldDef | None, str]:
@@ -55,4 +56,13 @@ class Rules:
                    [(f.name, f.initial) for f in fields if f.initial is not None],
                    frozenset(f.name for f in fields if f.unique),
                    frozenset(f.name for f in fields
-                             if f.type == "reference" and f.name not in AUDIT_FIELDS), sobject)
+                             if f.type == "reference" and f.name not in AUDIT_FIELDS), sobject,
+                   id_templates(sobject))
+
+
+def id_templates(sobject: SObjectDef) -> tuple[tuple[str, str], ...]:
+    """The fields a new record derives from its id and their templates (the data file's
+    ``"_fromId"``: an account's, contact's or lead's ``PhotoUrl`` is
+    ``/services/images/photo/{Id}``, recorded from a real org)."""
+    return tuple((f.name, f.extra["_fromId"]) for f in sobject.fields.values()
+                 if f.extra.get("_fromId") is not None)

@@ -39,6 +39,28 @@ def make_id(prefix: str, number: int) -> str:
     return id15 + _checksum(id15)
 
 
+# For make_ids: each pair's part of the third checksum character (it holds characters 13-14).
+_PAIR_BITS = [(high.isupper() << 3) | (low.isupper() << 4) for high in _BASE62 for low in _BASE62]
+
+
+def make_ids(prefix: str, first: int, count: int) -> list[str]:
+    """``make_id(prefix, n)`` for ``count`` numbers from ``first``, made a block of 3,844 (the
+    last two digits) at a time."""
+    made: list[str] = []
+    number, stop = first, first + count
+    while number < stop:
+        low = number % 3844
+        high = min(stop - number, 3844 - low)
+        block = make_id(prefix, number - low)[:13]  # all but the last two digits
+        head = block[10:13].translate(_CASE_BITS)
+        head_bits = int(head[::-1], 2)
+        known = _checksum(block + "00")[:2]  # characters 0-9 decide the first two
+        made.extend([block + pair + known + _CHECKSUM[head_bits | bits] for pair, bits in
+                     zip(_PAIRS[low:low + high], _PAIR_BITS[low:low + high])])
+        number += high
+    return made
+
+
 def record_number(record_id: str) -> int:
     """The record number ``make_id`` encoded in an id (its nine base-62 digits)."""
     number = 0

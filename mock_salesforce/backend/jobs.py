@@ -6,11 +6,13 @@ random start, so the ids of different server runs do not meet. Thread-safe.
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
@@ -81,3 +83,32 @@ def external_id_field(sobject, name: str | None, error: Callable[[str], Exceptio
         raise error(f"Field name provided, {name} does not match an External ID, Salesforce Id, "
                     f"or indexed field for {sobject.name}")
     return field.name
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_resume = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a job works through its rows.
+
+    A large job keeps millions of objects alive (its parsed rows and their results); each full
+    collection walks all of them, which cost a Bulk insert about a sixth of its time. A job
+    makes little cyclic garbage, collected once the pause ends. Re-entrant and thread-safe:
+    concurrent jobs share one pause, and a collector that was already disabled stays disabled.
+    """
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()

@@ -117,6 +117,17 @@ class Org:
                 self._counter = floor + 1  # never hand out an id a record already has
             return ids.make_id(sobject.key_prefix, self._counter)
 
+    def new_ids(self, sobject: SObjectDef, count: int) -> list[str]:
+        """The next ``count`` record ids for this object: the ids ``count`` calls of
+        :meth:`new_id` would give, taken at once."""
+        with self._id_lock:
+            first = self._counter + 1
+            floor = self._floors.get(sobject.key_prefix)
+            if floor is not None and first <= floor:
+                first = floor + 1
+            self._counter = first + count - 1 if count else self._counter
+            return ids.make_ids(sobject.key_prefix, first, count)
+
     def seed_ids(self, start: int) -> None:
         """Make id generation deterministic from ``start`` (control plane).
 

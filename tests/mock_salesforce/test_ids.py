@@ -41,3 +41,10 @@ def test_to18_raises_on_malformed_id():
 @pytest.mark.parametrize("number", [0, 1, 61, 62, 3_843, 1_000_000_007, ids.MAX_NUMBER - 1])
 def test_record_number_reads_back_what_make_id_wrote(number):
     assert ids.record_number(ids.make_id("003", number)) == number
+
+
+@pytest.mark.parametrize("first, count", [(0, 5), (3_840, 10), (3_844 * 3_844 - 3, 8),
+                                          (1_000, 9_000), (ids.MAX_NUMBER - 3, 3)])
+def test_make_ids_are_the_ids_make_id_gives_one_by_one(first, count):
+    assert ids.make_ids("a0B", first, count) == \
+        [ids.make_id("a0B", number) for number in range(first, first + count)]
