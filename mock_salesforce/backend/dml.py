@@ -169,14 +169,21 @@ def _check_references(org, sobject: SObjectDef, row: dict, rules: Rules,
         if name not in rules.references or value is None:
             continue
         field = sobject.fields[name]
-        target = org.schema.by_prefix(ids.prefix_of(value))
-        if target is None or target.name not in field.reference_to:
-            raise errors.FIELD_INTEGRITY_EXCEPTION(
-                f"field integrity exception: unknown ({field.label}: id value of incorrect type: "
-                f"{value})", [field.name])
+        target = reference_target(org, field, value)
         if not lookups.exists(target, value):
             raise errors.INVALID_CROSS_REFERENCE_KEY(
                 "invalid cross reference id", [field.name])
+
+
+def reference_target(org, field, value: str) -> SObjectDef:
+    """The object a reference field's id value names; FIELD_INTEGRITY_EXCEPTION when the id's
+    prefix is no object the field may point to."""
+    target = org.schema.by_prefix(ids.prefix_of(value))
+    if target is None or target.name not in field.reference_to:
+        raise errors.FIELD_INTEGRITY_EXCEPTION(
+            f"field integrity exception: unknown ({field.label}: id value of incorrect type: "
+            f"{value})", [field.name])
+    return target
 
 
 def _check_unique(sobject: SObjectDef, row: dict, existing: dict | None, rules: Rules,

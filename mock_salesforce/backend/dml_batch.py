@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from .. import errors
 from ..clock import to_millis
 from . import ids, recycle_bin
-from .dml import Direct, prepare, require
+from .dml import Direct, prepare, reference_target, require
 from .dml_rules import Rules
 from .records import to_store
 from .schema import FieldDef, SObjectDef
@@ -282,12 +282,7 @@ def check_references(org, sobject: SObjectDef, rows: list[dict]) -> None:
     for row in rows:
         for name, value in row.items():
             if name in references and value is not None:
-                field = sobject.fields[name]
-                target = org.schema.by_prefix(ids.prefix_of(value))
-                if target is None or target.name not in field.reference_to:
-                    raise errors.FIELD_INTEGRITY_EXCEPTION(
-                        f"field integrity exception: unknown ({field.label}: id value of "
-                        f"incorrect type: {value})", [field.name])
+                target = reference_target(org, sobject.fields[name], value)
                 wanted.setdefault(target.name, set()).add(value)
     for target_name, values in wanted.items():
         target = org.sobject(target_name)
