@@ -1,7 +1,9 @@
 """Batched DML (Bulk ingest, collections, loads): each record answered as if written alone."""
 import pytest
 
-from mock_salesforce.backend import composite, dml, ids
+from mock_salesforce import errors
+
+from mock_salesforce.backend import composite, dml, dml_batch, ids
 from mock_salesforce.backend.bulk_ingest_rows import RowWriter
 from mock_salesforce.backend.schema import FieldDef
 
@@ -90,3 +92,15 @@ def test_collections_all_or_none_writes_nothing_and_takes_ids_only_for_valid_rec
     results = composite.create_many(org, [{**contact, "LastName": "A"}, {**contact},
                                           {**contact, "LastName": "C"}], False, org.first_user_id())
     assert [ids.record_number(r.id) for r in results if r.success] == [1003, 1004]
+
+
+def test_a_reference_to_a_record_of_the_wrong_object_is_a_field_integrity_exception(org):
+    # As Salesforce answers an AccountId holding a contact's id, row by row and in a load.
+    other = dml.create(org, org.sobject("Contact"), {"LastName": "Other"}, org.first_user_id())
+    results = write(org, "insert", ["LastName", "AccountId"], [["Smith", other]])
+    assert results[0][2] == (f"FIELD_INTEGRITY_EXCEPTION:field integrity exception: unknown "
+                             f"(Account ID: id value of incorrect type: {other}):AccountId --")
+    with pytest.raises(errors.SalesforceError) as raised:
+        dml_batch.bulk_create(org, org.sobject("Contact"), [{"LastName": "S", "AccountId": other}],
+                              org.first_user_id())
+    assert raised.value.error_code == "FIELD_INTEGRITY_EXCEPTION"
