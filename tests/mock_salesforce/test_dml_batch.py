@@ -2,7 +2,6 @@
 import pytest
 
 from mock_salesforce import errors
-
 from mock_salesforce.backend import composite, dml, dml_batch, ids
 from mock_salesforce.backend.bulk_ingest_rows import RowWriter
 from mock_salesforce.backend.schema import FieldDef
