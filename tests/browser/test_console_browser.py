@@ -7,13 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
 from mock_salesforce.config import MockConfig
 from mock_salesforce.server import MockServer
+from pages import click_and_wait
 
 pytestmark = pytest.mark.browser
 SECRET = "console-secret"
@@ -51,23 +50,7 @@ def text(browser, selector: str) -> str:
 
 def click(browser, selector: str) -> None:
     """Click a submit button and wait for the page it leads to."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(browser, 10).until(lambda _: replaced(page))
-
-
-def replaced(element) -> bool:
-    """True once ``element``'s page is gone. Chromium reports an element of a page being replaced
-    as stale, or — mid-navigation — as a node that "does not belong to the document"."""
-    try:
-        element.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    except WebDriverException as error:
-        if "does not belong to the document" in str(error):
-            return True
-        raise
-    return False
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, selector))
 
 
 def test_the_console_asks_for_the_secret(chromium, server):

@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from mock_salesforce.backend.oauth.codes import s256
 from mock_salesforce.config import MockConfig
 from mock_salesforce.server import MockServer
+from pages import click_and_wait
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-password"
@@ -86,9 +87,7 @@ def authorize_url(server, receiver, **extra) -> str:
 
 def navigate(browser, element) -> None:
     """Click a link or button and wait until the next page has replaced this one."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser, 5).until(expected_conditions.staleness_of(page))
+    click_and_wait(browser, element)
 
 
 def log_in(browser, server) -> None:
