@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .reading import id_pages
-from .streams import Role, to_cdp_record
+from .streams import Role, to_cdp_records
 
 if TYPE_CHECKING:  # the run imports the modules this one does
     from .run import StreamRun
@@ -72,7 +72,7 @@ def _refresh(run: StreamRun) -> None:
     merged = 0
     for page, _ in id_pages(context.client, query):
         if page:
-            records = [to_cdp_record(stream, r, formula, {}) for r in page]
+            records = to_cdp_records(stream, page, formula, {})
             if stream.role is Role.ORGANIZATION:
                 result = context.cdp.merge_organizations_page(context.source, records, organizations)
             else:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..cdp import sources as housekeeping
 from . import custom, filters
-from .streams import Role, to_activity, to_cdp_record
+from .streams import Role, to_activity, to_cdp_records
 
 if TYPE_CHECKING:  # the run makes a stream's sink
     from ..cdp.store import PageSummary
@@ -55,7 +55,7 @@ class _Merged(Sink):
         if not live:
             return
         permissions = self.settings.permission_fields
-        records = [to_cdp_record(self.stream, r, self.mapping, permissions) for r in live]
+        records = to_cdp_records(self.stream, live, self.mapping, permissions)
         self.counts.update(self.merge(records).counts)
         if archiving:
             restored = housekeeping.restore(self.cdp, self.source.id, [r["Id"] for r in live])
