@@ -59,7 +59,7 @@ class handled:
     While the command runs, what exists once its Syncer is open — the modules, SQLAlchemy's
     tables and caches, the settings, ~100,000 objects — is kept out of the cyclic collector's
     reach (``gc.freeze``): every full collection a sync triggers would walk them all again
-    (0.1–0.4 s of CPU per 100,000 records synced, measured). They are handed back when the
+    (0.1–0.2 s of CPU per 100,000 records synced, measured). They are handed back when the
     command ends (``gc.unfreeze``), so a process running many commands (the tests) frees them.
     """
 
