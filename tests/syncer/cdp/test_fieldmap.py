@@ -29,3 +29,21 @@ def test_defaults_are_a_fresh_copy():
     fresh["Contact"]["Tier__c"] = "str:cm:tier"
     assert "Tier__c" not in fieldmap.DEFAULT_FIELDS["Contact"]
     assert fresh["Account"] == fieldmap.BUILT_IN[ORGANIZATION]
+
+
+def test_a_page_maps_to_cdp_records_with_hidden_ids_links_and_permissions_in_order():
+    from datetime import datetime, timezone
+
+    from syncer.sync.streams import CONTACT, to_cdp_records
+    mapping = {**fieldmap.DEFAULT_FIELDS["Contact"], "Tier__c": "str:cm:tier"}
+    full = {"Id": "003A", "SystemModstamp": "2026-12-04T20:00:00.000+0000", "FirstName": "Ada",
+            "LastName": "Lee", "Email": "ADA@x.example", "Phone": "+61 2", "MailingCity": None,
+            "MailingCountry": "AU", "Tier__c": "gold", "AccountId": "001A", "HasOptedOutOfEmail": True}
+    short = {k: v for k, v in full.items() if k not in ("Tier__c", "Phone")}  # fields not sent: left out
+    first, second = to_cdp_records(CONTACT, [full, short], mapping, {"email": "HasOptedOutOfEmail"})
+    stamp = datetime(2026, 12, 4, 20, tzinfo=timezone.utc)
+    assert list(first.items()) == [
+        ("sf_id", "003A"), ("sf_object", "Contact"), ("modstamp", stamp), (f.FIRST, "Ada"), (f.LAST, "Lee"),
+        (f.EMAIL, "ADA@x.example"), (f.PHONE, "+61 2"), (f.CITY, None), (f.COUNTRY, "AU"),
+        ("str:cm:tier", "gold"), ("account_id", "001A"), (f.EMAIL_PERMISSION, True)]
+    assert list(second.items()) == [(k, v) for k, v in first.items() if k not in ("str:cm:tier", f.PHONE)]
