@@ -38,7 +38,7 @@ to run, so runs alternate old and new code). Where ``syncer sync`` spends its wa
 + 20k, Bulk (py-spy of the syncer process, which it slows by ~40%; shares of the main thread):
 interpreter start-up and imports ~12% (~0.9 s unprofiled; SQLAlchemy, sqlmodel,
 simple-salesforce — the floors run in process and pay none of it); sleeping between Bulk job
-status polls ~19%; merging people ~45% and organisations ~12%; ``to_cdp_record`` ~7%; the
+status polls ~19%; merging people ~45% and organisations ~12%; ``to_cdp_records`` ~7%; the
 COUNT, job creation, describes and token ~5%; the final WAL checkpoint when the CDP closes ~3%.
 CSV decoding (~3.4 µs a row: ``csv.reader`` 1.6, the dicts the rest) and the results downloads
 run in the reader's thread beside the merge. In process, mapping and merging 40,000 new contacts
@@ -64,6 +64,48 @@ run); 154 API calls instead of 143 (status polls at most 2 s apart while the 1M-
 There (py-spy, new code, 62 s wall in that run) the main thread merges people 35 s and
 organisations 8 s, maps 3.6 s, and still waits 11.5 s on Bulk jobs: the mock writes the 1M-row
 Contact CSV at 10–20 µs a row in its one process, longer than the Accounts take to merge.
+
+The syncer's own work outside the merge (issue 17, later on 2026-12-04; load average 3–4 on the
+2 cores). A py-spy of ``syncer sync`` at 100k + 20k: 52% of its samples merge people and 6%
+organisations, 13% import, 7% decode CSV (reader thread), 5% build ``IncomingRecord``s and 4%
+map records to CDP field ids. Imports (``-X importtime``, 1.2 s on the loaded VM): SQLAlchemy
+0.43 s, the syncer's own modules 0.26 s (SQLModel tables), and 0.2 s of simple-salesforce that
+no syncer command uses (``login`` imports PyJWT and cryptography, ``metadata`` zeep) — left as
+is, since the client's ``call`` hands a ``Salesforce`` object to its callers; an incremental poll
+through the CLI spends three quarters of its samples importing (1M: 1.25 s against 0.07 s in
+process). Two changes: a page is mapped to CDP records with the mapping resolved once
+(``streams.to_cdp_records``: 10.6 → 7.3 µs a record at 110 fields, 1.9 → 1.7 at the defaults),
+and a command keeps its start-up objects out of the cyclic collector while it runs
+(``terminal.handled``: ``gc.freeze``, ~94,000 objects), which cuts the collector's time in a
+100k sync from 0.26–0.39 s to 0.16–0.19 s (full collections 0.15–0.22 s → 0.02 s; with
+``--fields all`` 0.36–0.43 → 0.28–0.29 s). Syncer CPU over alternating runs at 100k: before
+3.95–4.24 s, after 3.94–4.16 s (33–35 µs a record; the change is inside the noise); with
+``--fields all`` before 7.08 and 7.34 s, after 6.63 and 7.07 s (59–61 → 55–59 µs). Tried and
+dropped: blanking a CSV row and zipping it onto the header is no faster than the comprehension.
+Not the syncer's to shorten: the Bulk waits (1.05–1.2 s of sleep in a 100k sync on the loaded
+VM, ~0.45 s for the Account job and ~0.9 s for Contact's, both created as the poll starts,
+while the mock writes their CSV) and the final checkpoint (0.07 s).
+
+Equal work, the same day, final code (each line one run; ratios to the floors of that run):
+
+    100k + 20k, default   17.7k records/s, 32 µs CPU a record, 2.19x the floor with writes
+                          (5.2x transfer), 28 API calls, RSS 161 MB; 6.8 s
+    100k + 20k, all       9.0k records/s, 58 µs CPU a record, 1.01x the floor with writes
+                          (2.7x transfer), 34 API calls, RSS 261 MB; 13.3 s
+    1M + 200k,  default   15.2k records/s, 31 µs CPU a record, 3.87x the floor with writes
+                          (5.0x transfer), 155 API calls, RSS 200 MB; 79 s
+    1M + 200k,  all       10.3k records/s, 54 µs CPU a record, 0.92x the floor with writes
+                          (2.0x transfer), 162 API calls, RSS 285 MB; 116 s
+
+With every field (Contact 60, Account 55 read) the syncer is as fast as the floor with writes or
+faster: the floor pages REST JSON (the transfer floor alone falls from 76k to 20k records/s)
+while the syncer reads Bulk CSV. The floor with writes itself swung from 22k to 58k records/s
+between 100k runs this evening, so the default ratio ranged 1.1–3.6x over 17 runs of old and
+new code (5.2x once, beside another bench run). Incremental poll after 100 changes: 1.2 s
+through the CLI (2.4 s once, beside another run), 0.06–0.14 s in process, 4 API calls, at 100k
+and 1M alike. Seeding 1M contacts and 200k accounts through the
+control plane takes 54 s; a whole 1M run takes 4 minutes with the default fields and 8 with all
+(the quiet poll after the initial sync re-reads every record through REST).
 
 Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest] [--fields all]``.
 The mock runs in its own process; the syncer runs as ``syncer sync`` in another.
