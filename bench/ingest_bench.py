@@ -105,6 +105,48 @@ def cpu_timed(action, count: int) -> float:
     return seconds
 
 
+QUERY_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone", "Title", "AccountId",
+                "SystemModstamp"]
+
+
+def query_job(sf) -> tuple[float, float, int]:
+    """Seconds from creating a Bulk API 2.0 query job of every Contact to JobComplete (polled
+    every 20 ms), seconds then to read its results (pages of 100,000 rows), and the rows."""
+    jobs = f"{sf.base_url}jobs/query"
+    start = time.perf_counter()
+    job = sf.session.post(jobs, headers=sf.headers, json={
+        "operation": "query", "query": f"SELECT {', '.join(QUERY_FIELDS)} FROM Contact"}).json()
+    while sf.session.get(f"{jobs}/{job['id']}", headers=sf.headers).json()["state"] != "JobComplete":
+        time.sleep(0.02)
+    complete = time.perf_counter()
+    rows, locator = 0, None
+    while locator != "null":
+        response = sf.session.get(f"{jobs}/{job['id']}/results", headers=sf.headers, params={
+            "maxRecords": 100_000, **({"locator": locator} if locator else {})})
+        response.raise_for_status()
+        rows += int(response.headers["Sforce-NumberOfRecords"])
+        locator = response.headers["Sforce-Locator"]
+    return complete - start, time.perf_counter() - complete, rows
+
+
+def select_to_csv(server: MockServer, scratch: Path) -> float:
+    """Seconds for the floor of the query job: the same columns of every Contact selected from
+    the org's table and written by ``csv.writer`` (every value quoted) to a file."""
+    org = server.registry.default_org
+    table = org.store.table(org.sobject("Contact"))
+    quote = org.store.engine.dialect.identifier_preparer.quote
+
+    def run() -> None:
+        with org.store.engine.connect() as conn, (scratch / "floor.csv").open("w") as out:
+            cursor = conn.exec_driver_sql(f"SELECT {', '.join(map(quote, QUERY_FIELDS))} FROM "
+                                          f"{quote(table.name)} ORDER BY {quote('Id')}")
+            writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            writer.writerow(QUERY_FIELDS)
+            while rows := cursor.fetchmany(2_000):
+                writer.writerows(rows)
+    return timed(run)
+
+
 def control_load(server: MockServer, records: list[dict]) -> float:
     """Seconds to load the records through the control plane, 10,000 per call."""
     key = server.registry.default_org.key
@@ -158,6 +200,8 @@ def main() -> None:
                         help="records sent through sObject Collections")
     parser.add_argument("--loads", type=int, default=100_000,
                         help="records loaded through the control plane")
+    parser.add_argument("--query", action="store_true",
+                        help="then query every Contact through a Bulk API 2.0 query job")
     parser.add_argument("--db", help="the mock's database URL (a temporary SQLite file by default)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
@@ -174,6 +218,14 @@ def main() -> None:
             print(f"{'(a) plain executemany into the Contact table':48s} {floor_rows:9d} rows "
                   f"{floor:8.2f} s {floor_rate:10.0f} rows/s")
             report("(b) bulk2 insert via simple-salesforce", args.contacts, bulk, floor_rate)
+        if args.query:
+            complete, read, rows = query_job(sf)
+            floor = select_to_csv(server, scratch)
+            print(f"{'(q0) SELECT the columns + csv.writer (floor)':48s} {rows:9d} rows "
+                  f"{floor:8.2f} s {rows / floor:10.0f} rows/s")
+            print(f"{'(q) Bulk 2.0 query job created → JobComplete':48s} {rows:9d} rows "
+                  f"{complete:8.2f} s {rows / complete:10.0f} rows/s  {complete / floor:5.2f}x "
+                  f"the floor's time; then {read:.2f} s to read its results")
         if args.collections:
             report("(c) sObject Collections, 200 per call", args.collections,
                    collections_insert(sf, contacts(args.collections, "Coll")), floor_rate)
