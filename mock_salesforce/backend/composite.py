@@ -177,7 +177,7 @@ def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
         try:
             if not isinstance(record, dict):
                 raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
-            key = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
+            key = _key_of(record, field_name)
             if key is None:
                 raise errors.REQUIRED_FIELD_MISSING(f"Required fields are missing: [{field_name}]",
                                                     [field_name])
@@ -193,8 +193,20 @@ def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
         key = sobject.field(field_name)
         if key is not None and key.type != "id":
             batch.read_ahead(sobject, items, key=key)
+        elif key is not None:
+            # By Id: whether the records the keys name are live (each upsert asks), and the
+            # records themselves (each match is updated).
+            keys = [str(_key_of(item, field_name)) for item in items if isinstance(item, dict)]
+            record_ids = [ids.to18(key) for key in keys if ids.is_valid(key)]
+            batch.read_ahead(sobject, items, record_ids)
+            batch.read_live(sobject, record_ids)
 
     return _run(org, records, write, all_or_none, read_ahead=read_ahead)
+
+
+def _key_of(record: dict, field_name: str) -> object:
+    """The value a record gives the field an upsert matches on (its name in any case)."""
+    return next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
 
 
 def _entity(error: errors.SalesforceError) -> errors.SalesforceError:
