@@ -6,6 +6,7 @@ systems. We generate ``prefix + pod(2) + '0' + base62 counter(9)``, like real id
 """
 from __future__ import annotations
 
+import functools
 import string
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -19,7 +20,9 @@ MAX_NUMBER = 62 ** 9  # record numbers take 9 base-62 digits; past that ids woul
 _CASE_BITS = str.maketrans({char: "1" if char.isupper() else "0" for char in _ID_CHARS})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _checksum(id15: str) -> str:
+    # Cached: a write checks the same ids several times (read ahead, looked up, normalised).
     bits = id15.translate(_CASE_BITS)
     return (_CHECKSUM[int(bits[4::-1], 2)] + _CHECKSUM[int(bits[9:4:-1], 2)]
             + _CHECKSUM[int(bits[14:9:-1], 2)])
