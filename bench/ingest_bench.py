@@ -3,7 +3,9 @@
 Builds N Contacts and times, against a real served mock (``mock_salesforce.MockServer``, TLS,
 SQLite unless ``--db`` names another database):
   (b) ``sf.bulk2.Contact.insert`` through simple-salesforce, from a CSV file;
-  (c) sObject Collections, 200 records per ``POST /composite/sobjects``;
+  (c) sObject Collections, 200 records per ``POST /composite/sobjects``, then the same records
+      updated (cu: ``PATCH /composite/sobjects``) and upserted by Id (cx:
+      ``PATCH /composite/sobjects/Contact/Id``), two fields each;
   (d) control-plane loads (``POST /_mock/orgs/{org}/records/Contact``, 10,000 per call), the path
       ``--seed`` takes too;
 and then (a), the floor: the rows (b) wrote, read back and inserted by one plain DB-API
@@ -89,15 +91,31 @@ def bulk2_insert(sf, path: Path, count: int) -> float:
     return seconds
 
 
-def collections_insert(sf, records: list[dict]) -> float:
-    """Seconds to insert the records through sObject Collections, 200 per call."""
+def collections_insert(sf, records: list[dict], made: list[str]) -> float:
+    """Seconds to insert the records through sObject Collections, 200 per call (their ids are
+    added to ``made``)."""
     bodies = [{"attributes": {"type": "Contact"}, **r} for r in records]
+    return collections_call(sf, "composite/sobjects", "POST", bodies, made)
 
+
+def collections_update(sf, record_ids: list[str], path: str = "composite/sobjects",
+                       key: str = "id") -> float:
+    """Seconds to change two fields of these Contacts through sObject Collections, 200 per call
+    (``PATCH composite/sobjects``; with ``path`` ``composite/sobjects/Contact/Id`` and ``key``
+    ``Id``, an upsert by Id)."""
+    bodies = [{"attributes": {"type": "Contact"}, key: record_id, "Title": f"Lead {n}",
+               "Phone": f"+44 20 {n:07d}"} for n, record_id in enumerate(record_ids)]
+    return collections_call(sf, path, "PATCH", bodies, [])
+
+
+def collections_call(sf, path: str, method: str, bodies: list[dict], made: list[str]) -> float:
+    """Seconds to send the bodies 200 per call (every record must succeed)."""
     def run() -> None:
         for start in range(0, len(bodies), 200):
-            results = sf.restful("composite/sobjects", method="POST",
+            results = sf.restful(path, method=method,
                                  json={"allOrNone": False, "records": bodies[start:start + 200]})
             assert all(r["success"] for r in results), results[:3]
+            made.extend(r["id"] for r in results)
     return cpu_timed(run, len(bodies))
 
 
@@ -247,8 +265,14 @@ def main() -> None:
                   f"{complete:8.2f} s {rows / complete:10.0f} rows/s  {complete / floor:5.2f}x "
                   f"the floor's time; then {read:.2f} s to read its results")
         if args.collections:
+            made: list[str] = []
             report("(c) sObject Collections, 200 per call", args.collections,
-                   collections_insert(sf, contacts(args.collections, "Coll")), floor_rate)
+                   collections_insert(sf, contacts(args.collections, "Coll"), made), floor_rate)
+            report("(cu) the same records updated, 200 per call", args.collections,
+                   collections_update(sf, made), floor_rate)
+            report("(cx) the same records upserted by Id", args.collections,
+                   collections_update(sf, made, "composite/sobjects/Contact/Id", "Id"),
+                   floor_rate)
             report("(c0) the same calls' HTTPS and JSON alone", args.collections,
                    collections_floor(sf, contacts(args.collections, "Coll")), None)
         if args.loads:
