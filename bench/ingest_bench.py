@@ -25,11 +25,13 @@ record is steadier), old code and new in alternating runs,
       bytes are identical.
   (c) into a table of 1M Contacts: 48.5 µs CPU a record before, 41.0 µs after; (c0) 11–12 µs;
       the plain executemany alone is ~22 µs a row there (46k rows/s), so 30,000 records/s
-      (33 µs) is not reachable on this machine however little the mock does between them.
-``--contacts 0 --loads 0 --collections 20000`` (an empty table): (c) 46 µs CPU a record, 16.5k–
-19.3k records/s before; 31.5 µs, 25.0k–29.5k records/s after; (c0) 8.6–12 µs, 84k–115k/s.
-The mock's own share of a call of 200 (in-process, no HTTP): 5.3–5.5 ms before, 3.6–3.8 ms
-after, of which 2.7–3.1 ms is the SQLite write (executemany and commit).
+      (33 µs) is at or past this machine's floor however little the mock does between them.
+``--contacts 0 --loads 0 --collections 20000`` (an empty table), 4–5 runs each, CPU a record:
+(c) 44–61 µs before, 32–51 µs after (25k–29.5k records/s in the quieter runs): records of one
+type with the same keys are judged a column at a time; (cu) 74–110 µs before, 65–84 µs after;
+(cx) 454–569 µs before, 68–85 µs after (the upserts by Id read ahead); (c0) 8.6–16 µs,
+55k–115k records/s. The mock's own share of a create of 200 (in-process, no HTTP): 5.1–7.0 ms
+before, 3.7–5.8 ms after, of which 2.8–4.3 ms is the SQLite write (executemany and commit).
 
 Run: ``python bench/ingest_bench.py [--contacts 100000] [--collections 20000] [--query]
 [--db URL]``.
