@@ -156,8 +156,10 @@ def query_job(sf) -> tuple[float, float, int]:
     start = time.perf_counter()
     job = sf.session.post(jobs, headers=sf.headers, json={
         "operation": "query", "query": f"SELECT {', '.join(QUERY_FIELDS)} FROM Contact"}).json()
-    while sf.session.get(f"{jobs}/{job['id']}", headers=sf.headers).json()["state"] != "JobComplete":
+    state = None
+    while state != "JobComplete":
         time.sleep(0.02)
+        state = sf.session.get(f"{jobs}/{job['id']}", headers=sf.headers).json()["state"]
     complete = time.perf_counter()
     rows, locator = 0, None
     while locator != "null":

@@ -167,9 +167,9 @@ class Store:
         quote = self.engine.dialect.identifier_preparer.quote
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         for columns, rows in groups.items():
+            sets = ", ".join(f"{quote(column)} = {mark}" for column in columns)
             conn.exec_driver_sql(
-                f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = {mark}' for c in columns)}"
-                f" WHERE {quote('Id')} = {mark}", rows)
+                f"UPDATE {quote(table.name)} SET {sets} WHERE {quote('Id')} = {mark}", rows)
 
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:
