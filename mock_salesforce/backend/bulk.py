@@ -197,7 +197,7 @@ class QueryJobs:
                 return
             job.spool = Spool()
         total = job.snapshot.wait_total()
-        lines = ([job.csv.lines([row]) for row in rows]
+        lines = (job.csv.row_lines(rows)
                  for rows in row_chunks(self._org, job.plan, job.snapshot, 0, total))
         threading.Thread(target=job.spool.write, args=(job.csv.header(), lines), daemon=True,
                          name=f"bulk-results-{job.id}").start()

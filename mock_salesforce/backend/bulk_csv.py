@@ -9,7 +9,7 @@ Bulk CSV can print large doubles in scientific notation).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .. import errors
@@ -115,27 +115,45 @@ _WRITERS: dict[str, Writer] = {
 
 
 class CsvFormat:
-    """Writes rows of one query as CSV lines in a job's delimiter and line ending."""
+    """Writes rows of one query as CSV lines in a job's delimiter and line ending.
+
+    A million-row job spends most of its time here, so the work is done a column at a time
+    (values converted, quotes doubled only in a column that has one) and each line is one
+    ``join``: no function call per value.
+    """
 
     def __init__(self, cols: list[Column], delimiter: str = "COMMA",
                  line_ending: str = "LF") -> None:
         self.columns = cols
         self.delimiter = DELIMITERS[delimiter]
         self.line_ending = LINE_ENDINGS[line_ending]
-        self._cells = [(c.index, _WRITERS.get(c.kind or "", str)) for c in cols]
+        self._cells = [(c.index, _WRITERS.get(c.kind or "")) for c in cols]
         self._merged = [c for c in cols if c.alternatives]
 
     def header(self) -> str:
         """The header line."""
-        return self._line(c.header for c in self.columns)
+        return self._lines([[c.header] for c in self.columns])[0]
 
-    def lines(self, rows: Iterable[tuple]) -> str:
+    def lines(self, rows: list[tuple]) -> str:
         """The lines of these rows, joined."""
-        cells = self._cells
+        return "".join(self.row_lines(rows))
+
+    def row_lines(self, rows: list[tuple]) -> list[str]:
+        """One line per row (a job's results are paged by row)."""
+        if not rows:
+            return []
         if self._merged:
             rows = [self._merge(row) for row in rows]
-        return "".join(self._line("" if row[i] is None else write(row[i]) for i, write in cells)
-                       for row in rows)
+        stored = list(zip(*rows))
+        return self._lines([stored[index] if write is None else _converted(write, stored[index])
+                            for index, write in self._cells])
+
+    def _lines(self, cells: list) -> list[str]:
+        # Every value quoted, as Salesforce writes them: delimiters, quotes and line breaks
+        # inside a value then need nothing more than the doubled quote.
+        between = '"' + self.delimiter + '"'
+        end = '"' + self.line_ending
+        return ['"' + between.join(row) + end for row in zip(*map(_quoted, cells))]
 
     def _merge(self, row: tuple) -> list:
         merged = list(row)
@@ -143,8 +161,22 @@ class CsvFormat:
             merged[column.index] = column.value(row)
         return merged
 
-    def _line(self, values: Iterable[str]) -> str:
-        # Every value quoted, as Salesforce writes them: delimiters, quotes and line breaks
-        # inside a value then need nothing more than the doubled quote.
-        quoted = ['"' + value.replace('"', '""') + '"' for value in values]
-        return self.delimiter.join(quoted) + self.line_ending
+
+def _converted(write: Writer, values: tuple) -> list:
+    """A column's values as text (null as empty text), each distinct value written once: loaded
+    records share their audit stamps, and booleans have two values."""
+    texts = {value: write(value) for value in set(values) if value is not None}
+    texts[None] = ""
+    return list(map(texts.__getitem__, values))
+
+
+def _quoted(values: Sequence) -> Sequence[str]:
+    """A column's values as the text between their quotes: null empty, ``"`` doubled."""
+    try:
+        joined = "".join(values)
+    except TypeError:  # a null, or a value that is not text: as ``str`` writes it
+        values = ["" if value is None else str(value) for value in values]
+        joined = "".join(values)
+    if '"' in joined:
+        values = [value.replace('"', '""') for value in values]
+    return values

@@ -9,9 +9,13 @@ batch. Any other row goes the exact per-row way (``slow``), in its place, so its
 ids of the rows after it, are what writing the rows one by one gives. Objects whose insert
 checks depend on more than the row (unique fields in play, columns an insert may not write,
 objects that cannot be created) go the per-row way entirely: :meth:`InsertColumns.of` is None.
+
+sObject Collections insert JSON records the same way (``typed``): their values are JSON values,
+so null is null, an empty text is a text, and nothing is left out.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from ..clock import to_millis
@@ -34,10 +38,10 @@ class InsertColumns:
     """The column converters and row checks of one chunk of insert rows."""
 
     def __init__(self, batch: Batch, sobject: SObjectDef, fields: list[FieldDef],
-                 user_id: str) -> None:
+                 user_id: str, typed: bool = False) -> None:
         self.batch, self.sobject, self.fields, self.user_id = batch, sobject, fields, user_id
         self.rules = batch.rules(sobject)
-        self.columns = [self._column(field) for field in fields]
+        self.columns = [(self._json_column if typed else self._column)(field) for field in fields]
         defaults = {name for name, _ in self.rules.defaults}
         index = {field.name: i for i, field in enumerate(fields)}
         # A required field in no column and without a default: every row misses it.
@@ -61,9 +65,10 @@ class InsertColumns:
         self._stamps_last = not self._stamps.keys() & {*self._names, *self._filled}
 
     @classmethod
-    def of(cls, batch: Batch, sobject: SObjectDef, names: list[str],
-           user_id: str) -> "InsertColumns | None":
-        """The plan for rows under these header names, or None when they need the per-row way."""
+    def of(cls, batch: Batch, sobject: SObjectDef, names: list[str], user_id: str,
+           typed: bool = False) -> "InsertColumns | None":
+        """The plan for rows under these header names (of JSON values when ``typed``), or None
+        when they need the per-row way."""
         if not sobject.createable:
             return None
         rules = batch.rules(sobject)
@@ -76,7 +81,7 @@ class InsertColumns:
         if {f.name for f in fields} & rules.unique or \
                 {name for name, _ in rules.defaults} & (rules.unique | rules.references):
             return None
-        return cls(batch, sobject, fields, user_id)
+        return cls(batch, sobject, fields, user_id, typed)
 
     def _column(self, field: FieldDef) -> Column:
         if field.type in _PLAIN_TEXT or field.type == "picklist" and not field.restricted_picklist:
@@ -88,6 +93,15 @@ class InsertColumns:
         if field.name in self.rules.references:
             return lambda cells: self._references(field, self._converted(field, cells))
         return lambda cells: self._converted(field, cells)
+
+    def _json_column(self, field: FieldDef) -> Column:
+        if field.type in _PLAIN_TEXT or field.type == "picklist" and not field.restricted_picklist:
+            limit = field.length or math.inf
+            return lambda values: [value if value.__class__ is str and len(value) <= limit
+                                   else _stored(field, value) for value in values]
+        if field.name in self.rules.references:
+            return lambda values: self._references(field, [_stored(field, v) for v in values])
+        return lambda values: [_stored(field, value) for value in values]
 
     @staticmethod
     def _converted(field: FieldDef, cells: tuple) -> list:
@@ -168,13 +182,23 @@ class InsertColumns:
         return row
 
 
-def insert_rows(plan: InsertColumns, rows: list[list[str]],
-                made: Callable[[list[str], str], object],
-                slow: Callable[[list[str]], object]) -> list:
+def _stored(field: FieldDef, value: object) -> object:
+    """A JSON value as :func:`.records.to_store` stores it, BAD where it raises."""
+    if value is None:
+        return None
+    try:
+        return to_store(field, value)
+    except Exception:  # noqa: BLE001 - the per-row way raises it again, in its place
+        return BAD
+
+
+def insert_rows(plan: InsertColumns, rows: list, made: Callable[[object, str], object],
+                slow: Callable[[object], object], cells: list[list] | None = None) -> list:
     """Insert the rows in order: passing runs of rows with ids taken at once (``made(row, id)``
-    is each one's result), the others through ``slow(row)``."""
+    is each one's result), the others through ``slow(row)``. ``cells``: each row's values in the
+    plan's column order, when the rows themselves are not (JSON records)."""
     batch, sobject, org = plan.batch, plan.sobject, plan.batch.org
-    values = plan.values(rows)
+    values = plan.values(rows if cells is None else cells)
     results: list = []
     start, count = 0, len(rows)
     while start < count:

@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 from array import array
+from itertools import accumulate
 from collections.abc import Iterator
 
 READ_BYTES = 1 << 20
@@ -38,11 +39,15 @@ class Spool:
         try:
             self.header = header.encode()
             for lines in row_chunks:
-                encoded = [line.encode() for line in lines]
-                for line in encoded:
-                    self._offsets.append(self._size)
-                    self._size += len(line)
-                self._file.write(b"".join(encoded))
+                text = "".join(lines)
+                data = text.encode()
+                # ASCII text (the usual) has as many bytes as characters: no line encoded twice.
+                sizes = map(len, lines) if len(data) == len(text) else \
+                    (len(line.encode()) for line in lines)
+                ends = list(accumulate(sizes, initial=self._size))
+                self._offsets.extend(ends[:-1])
+                self._size = ends[-1]
+                self._file.write(data)
             self._file.flush()
         except BaseException as error:  # noqa: BLE001 - reported as the job's failure
             self.error = error

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import errors
 from . import dml, ids
 from .dml import Result
+from .bulk_ingest_fast import InsertColumns, insert_rows
 from .dml_batch import Batch
 
 MAX_RECORDS = 200
@@ -52,21 +53,27 @@ def _sobject_of(org, record: object):
 
 
 def _run(org, items: list, write, all_or_none: bool, failed_id=lambda item: None,
-         read_ahead=None) -> list[Result]:
+         read_ahead=None, columns=None) -> list[Result]:
     """Judge every item in one batch, in order (collecting its errors), then write the valid
-    ones in one transaction — or none at all when ``allOrNone`` is set and one failed."""
+    ones in one transaction — or none at all when ``allOrNone`` is set and one failed.
+
+    ``columns(batch, items, one)``: the results of judging the items a column at a time (None
+    when they do not allow it), ``one(item)`` the result of one item judged on its own."""
     _limit(items)
-    results: list[Result] = []
     with Batch(org) as batch:
-        if read_ahead is None:
-            _read_ahead(org, batch, items)
-        else:
-            read_ahead(batch, items)
-        for item in items:
+        def one(item) -> Result:
             try:
-                results.append(write(item, batch))
+                return write(item, batch)
             except errors.SalesforceError as error:
-                results.append(Result(failed_id(item), False, [_entity(error)]))
+                return Result(failed_id(item), False, [_entity(error)])
+
+        results = columns(batch, items, one) if columns is not None else None
+        if results is None:
+            if read_ahead is None:
+                _read_ahead(org, batch, items)
+            else:
+                read_ahead(batch, items)
+            results = [one(item) for item in items]
         results = _finish(results, all_or_none)
         if not all_or_none or all(r.success for r in results):
             batch.write()
@@ -104,7 +111,32 @@ def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Res
             raise errors.INVALID_FIELD_FOR_INSERT_UPDATE("cannot specify Id in an insert call", ["Id"])
         return Result(dml.create(org, sobject, record, user_id, via=batch), True, [])
 
-    return _run(org, records, write, all_or_none)
+    def columns(batch, items, one):
+        names = _shared_fields(items)
+        sobject = org.schema.get(items[0]["attributes"]["type"]) if names is not None else None
+        plan = InsertColumns.of(batch, sobject, names, user_id, typed=True) \
+            if sobject is not None else None
+        if plan is None:
+            return None
+        return insert_rows(plan, items, lambda record, record_id: Result(record_id, True, []), one,
+                           [[record[name] for name in names] for record in items])
+
+    return _run(org, records, write, all_or_none, columns=columns)
+
+
+def _shared_fields(records: list) -> list[str] | None:
+    """The field names of records that all name the same type and the same keys in the same
+    order (a loader's records): they can be inserted a column at a time. None otherwise."""
+    first = records[0] if records else None
+    if first.__class__ is not dict or first.get("attributes").__class__ is not dict:
+        return None
+    keys, name = tuple(first), first["attributes"].get("type")
+    if name.__class__ is not str or any(
+            record.__class__ is not dict or tuple(record) != keys
+            or record["attributes"].__class__ is not dict
+            or record["attributes"].get("type") != name for record in records):
+        return None
+    return [key for key in keys if key != "attributes"]
 
 
 def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
@@ -145,7 +177,7 @@ def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
         try:
             if not isinstance(record, dict):
                 raise errors.JSON_PARSER_ERROR("Each record must be a JSON object")
-            key = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
+            key = _key_of(record, field_name)
             if key is None:
                 raise errors.REQUIRED_FIELD_MISSING(f"Required fields are missing: [{field_name}]",
                                                     [field_name])
@@ -161,8 +193,20 @@ def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
         key = sobject.field(field_name)
         if key is not None and key.type != "id":
             batch.read_ahead(sobject, items, key=key)
+        elif key is not None:
+            # By Id: whether the records the keys name are live (each upsert asks), and the
+            # records themselves (each match is updated).
+            keys = [str(_key_of(item, field_name)) for item in items if isinstance(item, dict)]
+            record_ids = [ids.to18(key) for key in keys if ids.is_valid(key)]
+            batch.read_ahead(sobject, items, record_ids)
+            batch.read_live(sobject, record_ids)
 
     return _run(org, records, write, all_or_none, read_ahead=read_ahead)
+
+
+def _key_of(record: dict, field_name: str) -> object:
+    """The value a record gives the field an upsert matches on (its name in any case)."""
+    return next((v for k, v in record.items() if k.lower() == field_name.lower()), None)
 
 
 def _entity(error: errors.SalesforceError) -> errors.SalesforceError:

@@ -6,6 +6,8 @@ systems. We generate ``prefix + pod(2) + '0' + base62 counter(9)``, like real id
 """
 from __future__ import annotations
 
+import functools
+import re
 import string
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -19,7 +21,9 @@ MAX_NUMBER = 62 ** 9  # record numbers take 9 base-62 digits; past that ids woul
 _CASE_BITS = str.maketrans({char: "1" if char.isupper() else "0" for char in _ID_CHARS})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _checksum(id15: str) -> str:
+    # Cached: a write checks the same ids several times (read ahead, looked up, normalised).
     bits = id15.translate(_CASE_BITS)
     return (_CHECKSUM[int(bits[4::-1], 2)] + _CHECKSUM[int(bits[9:4:-1], 2)]
             + _CHECKSUM[int(bits[14:9:-1], 2)])
@@ -69,9 +73,12 @@ def record_number(record_id: str) -> int:
     return number
 
 
+_ID_SHAPE = re.compile(r"[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?")  # 15 or 18 of _ID_CHARS
+
+
 def is_valid(value: object) -> bool:
     """True for a well-formed 15- or 18-character id (18 with a matching checksum)."""
-    if not isinstance(value, str) or len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
+    if not isinstance(value, str) or not _ID_SHAPE.fullmatch(value):
         return False
     return len(value) == 15 or _checksum(value[:15]) == value[15:].upper()
 

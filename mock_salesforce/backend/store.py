@@ -158,13 +158,18 @@ class Store:
         conn.execute(table.update().where(table.c.Id == record_id).values(**values))
 
     def update_many(self, sobject: SObjectDef, changes: dict[str, dict], conn: sa.Connection) -> None:
-        """Update many rows (id → columns to set): one executemany per set of columns."""
+        """Update many rows (id → columns to set): one executemany per set of columns, straight
+        to the driver as :meth:`insert_many` writes."""
         table = self.table(sobject)
-        groups: dict[tuple, list[dict]] = {}
+        groups: dict[tuple, list[tuple]] = {}
         for record_id, values in changes.items():
-            groups.setdefault(tuple(values), []).append({**values, "_id": record_id})
-        for rows in groups.values():
-            conn.execute(table.update().where(table.c.Id == sa.bindparam("_id")), rows)
+            groups.setdefault(tuple(values), []).append((*values.values(), record_id))
+        quote = self.engine.dialect.identifier_preparer.quote
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        for columns, rows in groups.items():
+            sets = ", ".join(f"{quote(column)} = {mark}" for column in columns)
+            conn.exec_driver_sql(
+                f"UPDATE {quote(table.name)} SET {sets} WHERE {quote('Id')} = {mark}", rows)
 
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:
@@ -173,7 +178,13 @@ class Store:
         query = sa.select(table).where(table.c.Id.in_(ids))
         if not include_deleted:
             query = query.where(table.c.IsDeleted.is_(False))
-        return {row["Id"]: dict(row) for row in self._rows(query, conn)}
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.get_many(sobject, ids, own, include_deleted)
+        # Fetched at once: iterating the result fetches (and builds a mapping) a row at a time.
+        result = conn.execute(query)
+        keys = list(result.keys())
+        return {row["Id"]: row for row in (dict(zip(keys, values)) for values in result.all())}
 
     def get(self, sobject: SObjectDef, record_id: str, conn: sa.Connection | None = None,
             include_deleted: bool = False) -> dict | None:

@@ -1,4 +1,6 @@
 """sObject Collections through Flask's test client."""
+from mock_salesforce.backend import ids
+
 V = "/services/data/v59.0"
 
 
@@ -111,3 +113,22 @@ def test_upsert_many_with_several_matches_is_duplicate_external_id(client, auth)
         "records": [contact(Email="d@x.example", Title="CTO")]})
     assert response.json[0]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
     assert response.json[0]["created"] is False
+
+
+def test_upsert_many_by_id_updates_live_records_and_refuses_the_rest(client, auth):
+    made = [client.post(f"{V}/sobjects/Contact", headers=auth, json={"LastName": name}).json["id"]
+            for name in ("A", "B", "Gone")]
+    account = client.post(f"{V}/sobjects/Account", headers=auth, json={"Name": "Acme"}).json["id"]
+    assert client.delete(f"{V}/sobjects/Contact/{made[2]}", headers=auth).status_code == 204
+    keys = [made[0], made[1][:15], made[2], ids.make_id("003", 999_999), "abc", account]
+    records = [contact(Id=key, Title=f"T{n}") for n, key in enumerate(keys)]
+    records[1] = contact(id=keys[1], Title="T1")
+    records += [contact(Title="no key"), contact(Id=made[0], Title="again", LastName=None)]
+    results = client.patch(f"{V}/composite/sobjects/Contact/Id", headers=auth,
+                           json={"allOrNone": False, "records": records}).json
+    assert [(r["id"], r["created"]) for r in results[:2]] == [(made[0], False), (made[1], False)]
+    assert [r["errors"][0]["statusCode"] if r["errors"] else None for r in results] == [
+        None, None, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND",
+        "REQUIRED_FIELD_MISSING", "REQUIRED_FIELD_MISSING"]
+    assert [client.get(f"{V}/sobjects/Contact/{record_id}", headers=auth).json["Title"]
+            for record_id in made[:2]] == ["T0", "T1"]

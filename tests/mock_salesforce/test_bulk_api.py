@@ -199,6 +199,30 @@ def test_locator_pages_through_every_record_once(client, auth, load, completed):
     assert counts == [2, 2, 1] and seen == sorted(ids)
 
 
+def test_pages_of_non_ascii_rows_split_between_rows(client, auth, load, completed):
+    names = ["Ærø", "Łukasz", "Smith", "Zoë", "日本"]
+    load([{"LastName": name} for name in names])
+    job_id = completed("SELECT LastName FROM Contact ORDER BY LastName")
+    whole = rows(results(client, auth, job_id))
+    pages = [rows(results(client, auth, job_id, maxRecords=2, locator=locator))
+             for locator in (None, bulk.make_locator(2), bulk.make_locator(4))]
+    assert [page[0] for page in pages] == [whole[0]] * 3
+    assert [len(page) for page in pages] == [3, 3, 2]
+    assert [row for page in pages for row in page[1:]] == whole[1:]
+    assert sorted(row[0] for row in whole[1:]) == sorted(names)
+
+
+def test_numbers_and_booleans_as_text_and_null_empty(client, auth, load, completed):
+    load([{"Name": "A", "NumberOfEmployees": 12, "AnnualRevenue": 2.5},
+          {"Name": "B", "AnnualRevenue": 1e21},
+          {"Name": "C", "NumberOfEmployees": 12, "AnnualRevenue": 2.5}], "Account")
+    job_id = completed("SELECT Name, NumberOfEmployees, AnnualRevenue, IsDeleted FROM Account "
+                       "ORDER BY Name")
+    assert results(client, auth, job_id).get_data(as_text=True) == (
+        '"Name","NumberOfEmployees","AnnualRevenue","IsDeleted"\n'
+        '"A","12","2.5","false"\n"B","","1e+21","false"\n"C","12","2.5","false"\n')
+
+
 def test_a_page_streams_as_chunks(app, load, completed, monkeypatch):
     load([{"LastName": f"L{n}"} for n in range(5)])
     job_id = completed("SELECT LastName FROM Contact ORDER BY LastName")
