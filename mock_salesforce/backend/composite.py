@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .. import errors
 from . import dml, ids
-from .dml import Result
 from .bulk_ingest_fast import InsertColumns, insert_rows
+from .dml import Result
 from .dml_batch import Batch
 
 MAX_RECORDS = 200
