@@ -10,6 +10,10 @@ per page of 2,000, through the CDP's own engine settings. CPU rates are printed 
 rates because shared machines make wall time noisy.
 
     python bench/merge_bench.py [--records 100000] [--page 2000] [--profile] [--cdp-url URL]
+                                [--all-new]
+
+``--all-new`` benches an initial sync instead: the n contacts all new, merged into an empty CDP
+(every record creates a person), beside the same floor.
 
 Where the time goes (2 vCPU VM, shared with other work, so compare several runs and the CPU
 columns). The merge does about 2.5 row operations per incoming record (a joined read of its
@@ -164,6 +168,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=2_000)
     parser.add_argument("--profile", action="store_true", help="print the top merge hot spots")
+    parser.add_argument("--all-new", action="store_true",
+                        help="an initial sync instead: every contact new, into an empty CDP")
     parser.add_argument("--cdp-url", help="a PostgreSQL server to bench on (scratch databases are "
                                           "made beside the one it names); default: SQLite files")
     args = parser.parse_args()
@@ -172,18 +178,19 @@ def main() -> None:
         merge_url, drop_merge = scratch_database(args.cdp_url, Path(tmp) / "cdp.db", "merge_bench")
         floor_url, drop_floor = scratch_database(args.cdp_url, Path(tmp) / "floor.db", "merge_floor")
         try:
-            run(merge_url, floor_url, n, page, args.profile)
+            run(merge_url, floor_url, n, page, args.profile, args.all_new)
         finally:
             drop_merge()
             drop_floor()
 
 
-def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool) -> None:
-    """Seed, merge, measure the floor and print the figures."""
+def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool,
+        all_new: bool = False) -> None:
+    """Seed (unless ``all_new``), merge, measure the floor and print the figures."""
     cdp = CDP(merge_url)
     source = cdp.create_data_source("Salesforce", org_id="00D000000000001")
-    load_rate = seed(cdp, source.id, n, page)
-    records = incoming(n)
+    load_rate = None if all_new else seed(cdp, source.id, n, page)
+    records = [contact(i) for i in range(n)] if all_new else incoming(n)
     profiler = cProfile.Profile() if profile else None
     counts: dict[str, int] = {}
     clock = Clock()
@@ -199,10 +206,11 @@ def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool) -> Non
     cdp.close()
     floor_wall, floor_cpu = floor(floor_url, n, page)
     print(f"outcomes        {dict(sorted(counts.items()))}; people after: {total:,}")
-    print(f"initial load    {load_rate:>10,.0f} records/s wall  ({n // 2:,} new contacts)")
+    if load_rate is not None:
+        print(f"initial load    {load_rate:>10,.0f} records/s wall  ({n // 2:,} new contacts)")
     print(f"                {'wall':>10}  {'CPU':>10}  (records/s)")
     print(f"merge           {merge_wall:>10,.0f}  {merge_cpu:>10,.0f}  "
-          f"({n:,} contacts, pages of {page:,})")
+          f"({n:,} {'new ' if all_new else ''}contacts, pages of {page:,})")
     print(f"floor (insert)  {floor_wall:>10,.0f}  {floor_cpu:>10,.0f}  "
           f"(Core executemany of {n:,} rows, same table)")
     print(f"floor / merge   {floor_wall / merge_wall:>9.2f}x  {floor_cpu / merge_cpu:>9.2f}x  "
