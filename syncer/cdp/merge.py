@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from . import fields as f
@@ -306,26 +307,30 @@ def split_fresh(incoming: Sequence[IncomingRecord], index: CandidateIndex,
     rules = _Rules.of(settings)
     if rules.skip_non_existing:  # rule 5: an unmatched record is skipped, not created
         return list(range(len(incoming))), []
-    ids = Counter(r.sf_id for r in incoming)
-    emails = Counter(r.fields.get(f.EMAIL) for r in incoming)
-    phones = Counter(r.fields.get(f.PHONE) for r in incoming)
+    # Keys counted column-wise (in C): most pages repeat none of them.
+    fields = list(map(_FIELDS, incoming))
+    ids, email_of, phone_of = list(map(_SF_ID, incoming)), _GET_EMAIL, _GET_PHONE
+    emails, phones = list(map(email_of, fields)), list(map(phone_of, fields))
+    seen_ids, seen_emails, seen_phones = Counter(ids), Counter(emails), Counter(phones)
     converted: set[str] = set()
     if rules.converted:
         converted = {r.converted_contact_id for r in incoming} | index.converted.keys()
     links, by_email, by_phone = index.links, index.by_email, index.by_phone
     planned: list[int] = []
     fresh: list[FreshPerson] = []
-    for position, record in enumerate(incoming):
-        get = record.fields.get
-        email, phone, sf_id = get(f.EMAIL), get(f.PHONE), record.sf_id
-        if (ids[sf_id] == 1 and sf_id not in links
-                and (email is None or (emails[email] == 1 and email not in by_email))
-                and (phone is None or (phones[phone] == 1 and phone not in by_phone))
+    for position, (record, sf_id, email, phone) in enumerate(zip(incoming, ids, emails, phones)):
+        if (sf_id not in links and seen_ids[sf_id] == 1
+                and (email is None or (email not in by_email and seen_emails[email] == 1))
+                and (phone is None or (phone not in by_phone and seen_phones[phone] == 1))
                 and not (rules.converted and (record.converted_contact_id or sf_id in converted))):
             fresh.append(_fresh_person(position, record, index, rules))
         else:
             planned.append(position)
     return planned, fresh
+
+
+_FIELDS, _SF_ID = attrgetter("fields"), attrgetter("sf_id")
+_GET_EMAIL, _GET_PHONE = methodcaller("get", f.EMAIL), methodcaller("get", f.PHONE)
 
 
 def _fresh_person(position: int, record: IncomingRecord, index: CandidateIndex,
