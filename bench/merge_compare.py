@@ -10,8 +10,8 @@ identical.
 A scenario: two data sources; CSV people and organisations (colliding emails and phones, blanks,
 case and punctuation variants); Account and Contact/Lead pages from both sources with small Id,
 email, phone and Account pools (so keys repeat inside a page and across pages; one scenario in
-four draws from a wide pool, where most records match nothing, as in an initial sync), modstamps that
-go backwards (stale), lead conversions, archived and CDP-unsubscribed people; every page with
+four draws from a wide pool, where most records match nothing, as in an initial sync),
+modstamps that go backwards (stale), lead conversions, archived and CDP-unsubscribed people; every page with
 random settings (find strategy, merge strategy, skip_non_existing, system-field policy,
 permission mappings, converted-lead merging).
 

@@ -3,7 +3,10 @@
 Nothing here touches a database. ``plan_batch`` (people) and ``plan_org_batch`` (organisations)
 walk a page in order against a candidate index, decide per record whether it creates, merges or
 is skipped, and change the snapshots in the index to their new state; the store then writes the
-snapshots and links marked dirty. Rules implemented (``docs/rules.md``):
+snapshots and links marked dirty. Records that share no key with anything the page could see
+(most of an initial sync) skip the walk: ``split_fresh`` decides for them what the planner would,
+a person each, without snapshots (see there why that is the same). Rules implemented
+(``docs/rules.md``):
 
 - keys: hidden Salesforce Id (per data source, always first, rule 6), then email, then phone;
   organisations: hidden Account Id, then name (rule 13);

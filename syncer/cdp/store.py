@@ -1,7 +1,8 @@
 """``CDP``: the customer data platform's storage, opened on any SQLAlchemy URL.
 
-Each merge call is one page in one transaction: load the page's candidates, plan with the pure
-merge engine, write the result. Write transactions are serialised — ``BEGIN IMMEDIATE`` on
+Each merge call is one page in one transaction: load the page's candidates, set apart the
+records that only create a person (``merge.split_fresh``), plan the rest with the pure merge
+engine, write the result. Write transactions are serialised — ``BEGIN IMMEDIATE`` on
 SQLite, a transaction-scoped advisory lock on PostgreSQL — because a backfill and the
 incremental poll run in parallel (rule 34) and may both create the same person: each page must
 plan against the other's committed rows, not race it.
