@@ -66,6 +66,15 @@ and the snapshots each outcome carries need every matched person's old values in
 and records of one page see each other (rules 7–8 within a page). ``bench/merge_compare.py
 --per-pair 10000`` (and with ``--cdp-url`` on PostgreSQL): 293 scenarios, 62,702 outcomes, ≥ 10,000
 records for each of the six (merge, find) strategy pairs, identical to the code before.
+
+Issue 17, part 1, second step (2026-12-04, the same busy VM; alternating runs of the code before
+and after, 100,000 records each). Records that match nothing and share no key with their page
+are created apart from the planner (``merge.split_fresh``): no snapshot, link object, outcome
+or index entry each; their outcomes are built only if ``PageSummary.outcomes`` is read.
+``--all-new`` (an initial sync's merge) on SQLite: 48–55k → 62.5–62.8k records/s of CPU,
+floor/merge 1.40–1.59x → 1.18–1.20x CPU (1.37–1.86x → 1.00–1.36x wall), three runs each. The
+mixed page gains nothing measurable (its quarter of new records cost a tenth of its CPU):
+2.38–2.77x → 2.10–3.13x CPU, 3.0–3.1x → 2.2–3.3x wall, within the noise. PG_FIGURES
 """
 from __future__ import annotations
 
