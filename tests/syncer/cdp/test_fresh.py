@@ -92,7 +92,11 @@ def _merge(cdp: CDP, settings: PeopleSettings, fast: bool) -> list[tuple]:
     cdp.merge_organizations_page(source, [{"sf_id": "001A", f.ORG_NAME: "Acme"}], now=NOW)
     page = [IncomingRecord.from_mapping(r) for r in _page()]
     if fast:
-        outcomes = cdp.merge_people_page(source, page, settings, NOW).outcomes
+        summary = cdp.merge_people_page(source, page, settings, NOW)
+        outcomes = summary.outcomes
+        actions = [o.action for o in outcomes]
+        assert (summary.created, summary.merged, summary.skipped) == tuple(
+            actions.count(action) for action in ("created", "merged", "skipped"))
     else:  # the planner for every record: what the store did before ``split_fresh``
         with cdp.writing() as conn:
             index = writer.load_people_candidates(conn, source, page, settings, NOW)
