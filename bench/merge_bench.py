@@ -10,6 +10,10 @@ per page of 2,000, through the CDP's own engine settings. CPU rates are printed 
 rates because shared machines make wall time noisy.
 
     python bench/merge_bench.py [--records 100000] [--page 2000] [--profile] [--cdp-url URL]
+                                [--all-new]
+
+``--all-new`` benches an initial sync instead: the n contacts all new, merged into an empty CDP
+(every record creates a person), beside the same floor.
 
 Where the time goes (2 vCPU VM, shared with other work, so compare several runs and the CPU
 columns). The merge does about 2.5 row operations per incoming record (a joined read of its
@@ -62,6 +66,24 @@ and the snapshots each outcome carries need every matched person's old values in
 and records of one page see each other (rules 7–8 within a page). ``bench/merge_compare.py
 --per-pair 10000`` (and with ``--cdp-url`` on PostgreSQL): 293 scenarios, 62,702 outcomes, ≥ 10,000
 records for each of the six (merge, find) strategy pairs, identical to the code before.
+
+Issue 17, part 1, second step (2026-12-04, the same busy VM; alternating runs of the code before
+and after, 100,000 records each). Records that match nothing and share no key with their page
+are created apart from the planner (``merge.split_fresh``): no snapshot, link object, outcome
+or index entry each; their outcomes are built only if ``PageSummary.outcomes`` is read.
+``--all-new`` (an initial sync's merge) on SQLite: 48–55k → 62.5–62.8k records/s of CPU,
+floor/merge 1.40–1.59x → 1.18–1.20x CPU (1.37–1.86x → 1.00–1.36x wall), three runs each. The
+mixed page gains nothing measurable (its quarter of new records cost a tenth of its CPU):
+2.38–2.77x → 2.10–3.13x CPU, 3.0–3.1x → 2.2–3.3x wall, within the noise.
+On PostgreSQL most of the client CPU was psycopg quoting every element of the text-format column
+arrays (``pagewrite``) and key arrays (``fastpath.fetch_in``) by regular expressions; they are
+bound in binary now. With both changes, alternating runs: ``--all-new`` 29–31k → 61–64k
+records/s of client CPU, floor/merge 1.66–2.08x → 1.32–1.65x wall (0.75x CPU: the floor's Core
+executemany dumps its rows the slow way); the mixed page 30–33k → 38–44k records/s of CPU,
+floor/merge 1.96–2.11x → 1.67–2.02x wall and 1.50–1.57x → 1.13–1.28x CPU.
+``bench/merge_compare.py --per-pair 10000`` (SQLite and PostgreSQL; a quarter of the scenarios
+now draw keys from a wide pool, so ~14,000 of the records compared are created apart from the
+planner): 243 scenarios, 62,907 outcomes, identical to the code before.
 """
 from __future__ import annotations
 
@@ -164,6 +186,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=2_000)
     parser.add_argument("--profile", action="store_true", help="print the top merge hot spots")
+    parser.add_argument("--all-new", action="store_true",
+                        help="an initial sync instead: every contact new, into an empty CDP")
     parser.add_argument("--cdp-url", help="a PostgreSQL server to bench on (scratch databases are "
                                           "made beside the one it names); default: SQLite files")
     args = parser.parse_args()
@@ -172,18 +196,19 @@ def main() -> None:
         merge_url, drop_merge = scratch_database(args.cdp_url, Path(tmp) / "cdp.db", "merge_bench")
         floor_url, drop_floor = scratch_database(args.cdp_url, Path(tmp) / "floor.db", "merge_floor")
         try:
-            run(merge_url, floor_url, n, page, args.profile)
+            run(merge_url, floor_url, n, page, args.profile, args.all_new)
         finally:
             drop_merge()
             drop_floor()
 
 
-def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool) -> None:
-    """Seed, merge, measure the floor and print the figures."""
+def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool,
+        all_new: bool = False) -> None:
+    """Seed (unless ``all_new``), merge, measure the floor and print the figures."""
     cdp = CDP(merge_url)
     source = cdp.create_data_source("Salesforce", org_id="00D000000000001")
-    load_rate = seed(cdp, source.id, n, page)
-    records = incoming(n)
+    load_rate = None if all_new else seed(cdp, source.id, n, page)
+    records = [contact(i) for i in range(n)] if all_new else incoming(n)
     profiler = cProfile.Profile() if profile else None
     counts: dict[str, int] = {}
     clock = Clock()
@@ -199,10 +224,11 @@ def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool) -> Non
     cdp.close()
     floor_wall, floor_cpu = floor(floor_url, n, page)
     print(f"outcomes        {dict(sorted(counts.items()))}; people after: {total:,}")
-    print(f"initial load    {load_rate:>10,.0f} records/s wall  ({n // 2:,} new contacts)")
+    if load_rate is not None:
+        print(f"initial load    {load_rate:>10,.0f} records/s wall  ({n // 2:,} new contacts)")
     print(f"                {'wall':>10}  {'CPU':>10}  (records/s)")
     print(f"merge           {merge_wall:>10,.0f}  {merge_cpu:>10,.0f}  "
-          f"({n:,} contacts, pages of {page:,})")
+          f"({n:,} {'new ' if all_new else ''}contacts, pages of {page:,})")
     print(f"floor (insert)  {floor_wall:>10,.0f}  {floor_cpu:>10,.0f}  "
           f"(Core executemany of {n:,} rows, same table)")
     print(f"floor / merge   {floor_wall / merge_wall:>9.2f}x  {floor_cpu / merge_cpu:>9.2f}x  "

@@ -224,9 +224,11 @@ def fetch_in(conn: sa.Connection, prepared: Prepared, values: Iterable[Any],
             sql, before, after = _expanded(prepared, len(chunk))
             args: Any = (*[params[name] for name in before], *chunk,
                          *[params[name] for name in after])
-        else:  # named parameters: PostgreSQL binds the whole chunk as one array
+        else:  # named parameters: PostgreSQL binds the whole chunk as one array, in binary
+            # (psycopg quotes each element of a text-format array by regular expressions)
             state = prepared.compiled.construct_expanded_state({**params, KEYS: list(chunk)})
-            sql, args = state.statement, state.parameters
+            sql = state.statement.replace(f"%({KEYS})s", f"%({KEYS})b")
+            args = state.parameters
         result = conn.exec_driver_sql(sql, args)
         try:
             rows.extend(result.cursor.fetchall())

@@ -3,7 +3,10 @@
 Nothing here touches a database. ``plan_batch`` (people) and ``plan_org_batch`` (organisations)
 walk a page in order against a candidate index, decide per record whether it creates, merges or
 is skipped, and change the snapshots in the index to their new state; the store then writes the
-snapshots and links marked dirty. Rules implemented (``docs/rules.md``):
+snapshots and links marked dirty. Records that share no key with anything the page could see
+(most of an initial sync) skip the walk: ``split_fresh`` decides for them what the planner would,
+a person each, without snapshots (see there why that is the same). Rules implemented
+(``docs/rules.md``):
 
 - keys: hidden Salesforce Id (per data source, always first, rule 6), then email, then phone;
   organisations: hidden Account Id, then name (rule 13);
@@ -21,8 +24,11 @@ snapshots and links marked dirty. Rules implemented (``docs/rules.md``):
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from . import fields as f
@@ -252,6 +258,98 @@ def plan_batch(incoming: Sequence[IncomingRecord], candidates: CandidateIndex,
     """Plan a page of people in order; records see the effects of earlier ones in the page."""
     rules = _Rules.of(settings)
     return [_plan(record, candidates, rules) for record in incoming]
+
+
+# --- people created straight away ---------------------------------------------------------
+
+@dataclass(slots=True, eq=False)
+class FreshPerson:
+    """A record that creates a person no other record of its page can see (``split_fresh``):
+    what ``_create_person`` would store, without the snapshot, link and outcome it builds for
+    the planner's later records. ``id`` and ``stored`` are set when the page is written."""
+
+    position: int  # in the page: new people and links are written in page order
+    record: IncomingRecord
+    fields: dict[str, Any]
+    email_permission: bool
+    sms_permission: bool
+    organization_id: int | None
+    created_by: int  # this data source (rule 19)
+    created_at: datetime
+    id: int | None = None
+    stored: tuple | None = None
+    dirty: bool = True
+
+    def outcome(self) -> Outcome:
+        """The outcome ``_create_person`` gives this record, as it stands once written."""
+        record, fields = self.record, self.fields
+        person = PersonSnapshot(self.id, self.created_at, fields, self.email_permission,
+                                self.sms_permission, False, False, False, self.organization_id,
+                                {self.created_by}, 0, self.dirty, self.stored, self.created_by)
+        link = LinkState(record.sf_id, record.sf_object, person, None, record.account_id,
+                         record.converted_contact_id, record.modstamp, self.dirty)
+        changes = {**fields, f.EMAIL_PERMISSION: self.email_permission,
+                   f.SMS_PERMISSION: self.sms_permission}
+        return Outcome(record.sf_id, CREATED, None, None, changes, person, link)
+
+
+@gc_paused()
+def split_fresh(incoming: Sequence[IncomingRecord], index: CandidateIndex,
+                settings: PeopleSettings) -> tuple[list[int], list[FreshPerson]]:
+    """The page positions the planner must walk, and the records that create a person apart.
+
+    A record is fresh when its hidden Id, email and phone each occur once in the page and match
+    nothing in the index (no link, no candidate holding that email or phone), and lead
+    conversion (rule 12) plays no part in it. Nothing can then merge into it: it creates a
+    person under every find and merge strategy, and no other record of the page reads or
+    changes what it creates — records only meet through these keys, and the planner's index
+    only changes a person's email or phone to a value some record of the page carries. So its
+    outcome is the same wherever in the page it is planned; only ids and link rows keep page
+    order (``writer.apply_people``). An initial sync's pages are nearly all fresh records.
+    """
+    rules = _Rules.of(settings)
+    if rules.skip_non_existing:  # rule 5: an unmatched record is skipped, not created
+        return list(range(len(incoming))), []
+    # Keys counted column-wise (in C): most pages repeat none of them.
+    fields = list(map(_FIELDS, incoming))
+    ids, email_of, phone_of = list(map(_SF_ID, incoming)), _GET_EMAIL, _GET_PHONE
+    emails, phones = list(map(email_of, fields)), list(map(phone_of, fields))
+    seen_ids, seen_emails, seen_phones = Counter(ids), Counter(emails), Counter(phones)
+    converted: set[str] = set()
+    if rules.converted:
+        converted = {r.converted_contact_id for r in incoming} | index.converted.keys()
+    links, by_email, by_phone = index.links, index.by_email, index.by_phone
+    planned: list[int] = []
+    fresh: list[FreshPerson] = []
+    for position, (record, sf_id, email, phone) in enumerate(zip(incoming, ids, emails, phones)):
+        if (sf_id not in links and seen_ids[sf_id] == 1
+                and (email is None or (email not in by_email and seen_emails[email] == 1))
+                and (phone is None or (phone not in by_phone and seen_phones[phone] == 1))
+                and not (rules.converted and (record.converted_contact_id or sf_id in converted))):
+            fresh.append(_fresh_person(position, record, index, rules))
+        else:
+            planned.append(position)
+    return planned, fresh
+
+
+_FIELDS, _SF_ID = attrgetter("fields"), attrgetter("sf_id")
+_GET_EMAIL, _GET_PHONE = methodcaller("get", f.EMAIL), methodcaller("get", f.PHONE)
+
+
+def _fresh_person(position: int, record: IncomingRecord, index: CandidateIndex,
+                  rules: _Rules) -> FreshPerson:
+    """``_create_person``'s decisions for a fresh record (rules 17, 18, 28)."""
+    policy = rules.policy
+    values = {k: v for k, v in record.fields.items() if v is not None and k not in _UNMERGED
+              and (policy is None or policy.allows(k) or k in f.PERSON_KEY_FIELDS)}
+    email_permission, sms_permission = True, False  # ``CandidateIndex.new_person``'s defaults
+    if rules.permissions:
+        email_permission, sms_permission = initial_permissions(rules.settings, record.fields)
+    organization_id = None
+    if record.sf_object == "Contact" and record.account_id:
+        organization_id = index.orgs_by_account.get(record.account_id)
+    return FreshPerson(position, record, values, email_permission, sms_permission,
+                       organization_id, index.data_source_id, index.now)
 
 
 # --- organisations ------------------------------------------------------------------------

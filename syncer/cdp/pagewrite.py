@@ -4,7 +4,9 @@ The planner decides every row (``merge``); this module only moves the decided ro
 
 - on PostgreSQL each column of a page travels as one array parameter, and one
   ``INSERT … SELECT … FROM unnest(…)`` or ``UPDATE … FROM unnest(…) WHERE id = …`` writes them
-  all: a driver ``executemany`` would still run (and the server plan) one statement a row;
+  all: a driver ``executemany`` would still run (and the server plan) one statement a row.
+  The arrays are sent in binary (``%(name)b``): psycopg's text format quotes every element
+  through regular expressions, which cost a quarter of an initial sync's client CPU;
 - on SQLite, in process, a prepared statement run by one driver ``executemany`` is already a
   loop in C, so rows go that way (``fastpath.execute_many``).
 
@@ -74,7 +76,7 @@ def _unnest_sql(dialect: sa.Dialect, kind: str, table: sa.Table, names: tuple[st
     def column(name: str) -> sa.Column:
         return table.c[name.removeprefix("_")]
 
-    arrays = ", ".join(f"%({name})s::{column(name).type.compile(dialect=dialect)}[]"
+    arrays = ", ".join(f"%({name})b::{column(name).type.compile(dialect=dialect)}[]"
                        for name in names)
     rows = f"unnest({arrays}) AS v({', '.join(f'c{i}' for i in range(len(names)))})"
     if kind == "insert":

@@ -1,7 +1,8 @@
 """``CDP``: the customer data platform's storage, opened on any SQLAlchemy URL.
 
-Each merge call is one page in one transaction: load the page's candidates, plan with the pure
-merge engine, write the result. Write transactions are serialised — ``BEGIN IMMEDIATE`` on
+Each merge call is one page in one transaction: load the page's candidates, set apart the
+records that only create a person (``merge.split_fresh``), plan the rest with the pure merge
+engine, write the result. Write transactions are serialised — ``BEGIN IMMEDIATE`` on
 SQLite, a transaction-scoped advisory lock on PostgreSQL — because a backfill and the
 incremental poll run in parallel (rule 34) and may both create the same person: each page must
 plan against the other's committed rows, not race it.
@@ -24,7 +25,7 @@ from . import orglinks, readers
 from .activities import ActivityRecord, ActivitySummary, write_activities
 from .candidates import IncomingRecord, as_utc
 from .fastpath import gc_paused
-from .merge import CREATED, MERGED, SKIPPED, Outcome, plan_batch, plan_org_batch
+from .merge import CREATED, MERGED, FreshPerson, Outcome, plan_batch, plan_org_batch, split_fresh
 from .models import (
     ORG_COLUMNS,
     PERSON_COLUMNS,
@@ -44,15 +45,23 @@ _WRITE_LOCK_KEY = 0x5F_CD_70  # PostgreSQL advisory lock id shared by every CDP 
 _L = link_table.c
 
 
-@dataclass
+@dataclass(eq=False)
 class PageSummary:
-    """The result of merging one page: counts by outcome label, and every outcome in order."""
+    """The result of merging one page: counts by outcome label, and every outcome in order.
 
-    outcomes: list[Outcome]
+    The outcomes of records created apart from the planner (``merge.split_fresh``) are built
+    when ``outcomes`` is first read: syncing only counts, so it never pays for them.
+    """
+
+    planned: list[Outcome]
     counts: Counter = field(default_factory=Counter)
+    positions: Sequence[int] | None = None  # the planned outcomes' page positions (with fresh)
+    fresh: Sequence[FreshPerson] = ()
+    _outcomes: list[Outcome] | None = None
 
     @classmethod
-    def of(cls, outcomes: list[Outcome]) -> PageSummary:
+    def of(cls, outcomes: list[Outcome], positions: Sequence[int] | None = None,
+           fresh: Sequence[FreshPerson] = ()) -> PageSummary:
         """Summarise outcomes (labels: ``created``, ``merged:<key>``, skip reasons)."""
         # Counted by (action, key, reason) in C, then labelled once per distinct triple.
         triples = Counter(zip(map(_ACTION, outcomes), map(_MATCHED_BY, outcomes),
@@ -60,25 +69,35 @@ class PageSummary:
         counts: Counter = Counter()
         for triple, count in triples.items():
             counts[Outcome(None, *triple).label] += count
-        return cls(outcomes, counts)
+        if fresh:
+            counts[CREATED] += len(fresh)
+        return cls(outcomes, counts, positions, fresh)
 
-    def _count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """Every record's outcome, in page order."""
+        if not self.fresh:
+            return self.planned
+        if self._outcomes is None:
+            by_position = dict(zip(self.positions, self.planned))
+            by_position.update((person.position, person.outcome()) for person in self.fresh)
+            self._outcomes = [by_position[i] for i in range(len(by_position))]
+        return self._outcomes
 
     @property
     def created(self) -> int:
         """Records that created a person or organisation."""
-        return self._count(CREATED)
+        return self.counts[CREATED]
 
     @property
     def merged(self) -> int:
         """Records merged into an existing person or organisation."""
-        return self._count(MERGED)
+        return sum(n for label, n in self.counts.items() if label.startswith(f"{MERGED}:"))
 
     @property
     def skipped(self) -> int:
         """Records skipped (``skipped_non_existing``, ``ignored_existing``, ``stale``)."""
-        return self._count(SKIPPED)
+        return sum(self.counts.values()) - self.created - self.merged
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -195,11 +214,12 @@ class CDP:
                     for r in records]
         with self.writing() as conn:
             index = load_people_candidates(conn, source_id, incoming, settings, now)
-            outcomes = plan_batch(incoming, index, settings)
-            apply_people(conn, source_id, outcomes, now)
+            positions, fresh = split_fresh(incoming, index, settings)
+            outcomes = plan_batch([incoming[i] for i in positions], index, settings)
+            apply_people(conn, source_id, outcomes, now, positions, fresh)
             if index.org_rederive:  # rule 17: see ``orglinks``
                 orglinks.rederive(conn, [p.id for p in index.org_rederive], now)
-        return PageSummary.of(outcomes)
+        return PageSummary.of(outcomes, positions, fresh)
 
     def merge_organizations_page(self, data_source: DataSource | int,
                                  records: Sequence[Mapping[str, Any] | IncomingRecord],

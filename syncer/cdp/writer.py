@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import compress
-from operator import attrgetter, ne
+from operator import attrgetter, itemgetter, ne
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from . import fields as f
 from .candidates import (
+    CREATED,
     CandidateIndex,
     IncomingRecord,
     LinkState,
@@ -27,6 +28,7 @@ from .candidates import (
     PersonSnapshot,
 )
 from .fastpath import KEYS, chunked, fetch_in, gc_paused, in_keys, prepare
+from .merge import FreshPerson
 from .models import PERSON_COLUMNS, link_table, person_table
 from .pagewrite import insert_rows, update_rows
 from .settings import FindStrategy, PeopleSettings
@@ -274,12 +276,15 @@ _LINK_INSERT = ("sf_object", "sf_id", "account_id", "converted_contact_id", "mod
 _LINK_UPDATE = ("account_id", "converted_contact_id", "modstamp", "_id")
 
 
-def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkState],
-                changed_links: list[LinkState], target_column: str) -> None:
-    """Insert new hidden-Id links (pointing at ``target_column``) and update changed ones."""
+def write_links(conn: sa.Connection, data_source_id: int,
+                new_links: Sequence[LinkState | FreshPerson], changed_links: list[LinkState],
+                target_column: str) -> None:
+    """Insert new hidden-Id links (pointing at ``target_column``; a fresh person's link is its
+    record's) and update changed ones."""
     if new_links:
         rows = [(link.sf_object, link.sf_id, link.account_id, link.converted_contact_id,
-                 link.modstamp, link.target.id) for link in new_links]
+                 link.modstamp, link.target.id) if type(link) is LinkState
+                else _fresh_link(link) for link in new_links]
         insert_rows(conn, link_table, dict(zip((*_LINK_INSERT, target_column), zip(*rows))),
                     {"data_source_id": data_source_id})
     if changed_links:
@@ -292,8 +297,55 @@ def write_links(conn: sa.Connection, data_source_id: int, new_links: list[LinkSt
 
 @gc_paused()
 def apply_people(conn: sa.Connection, data_source_id: int, outcomes: Sequence[Outcome],
-                 now: datetime) -> None:
-    """Write a planned page of people: new people, changed people, new and changed links."""
+                 now: datetime, positions: Sequence[int] | None = None,
+                 fresh: Sequence[FreshPerson] = ()) -> None:
+    """Write a page of people: new people, changed people, new and changed links.
+
+    ``outcomes`` are the planner's, at page ``positions`` (default: the whole page); ``fresh``
+    the records created apart (``merge.split_fresh``). New people and new links are written in
+    page order, so they get the ids a planner-only page gives them.
+    """
     new, changed, new_links, changed_links = dirty_items(outcomes)
-    write_targets(conn, person_table, PERSON_WRITE, new, changed, person_values, now)
+    if fresh:
+        positions = range(len(outcomes)) if positions is None else positions
+        new = _in_page_order(
+            [(p, o.target) for p, o in zip(positions, outcomes) if o.action == CREATED], fresh)
+        new_links = _in_page_order(_first_new_links(positions, outcomes), fresh)
+    write_targets(conn, person_table, PERSON_WRITE, new, changed, _new_person_values, now)
     write_links(conn, data_source_id, new_links, changed_links, "person_id")
+
+
+def _first_new_links(positions: Sequence[int], outcomes: Sequence[Outcome]
+                     ) -> list[tuple[int, LinkState]]:
+    """Each new link of the planned outcomes at the position of the record that made it."""
+    seen: dict[int, tuple[int, LinkState]] = {}
+    for position, outcome in zip(positions, outcomes):
+        link = outcome.link
+        if link is not None and link.id is None and link.dirty and id(link) not in seen:
+            seen[id(link)] = (position, link)
+    return list(seen.values())
+
+
+def _in_page_order(planned: list[tuple[int, Any]], fresh: Sequence[FreshPerson]) -> list[Any]:
+    """Planned items (with their page positions) and fresh people, merged by page position."""
+    merged = sorted([*planned, *((person.position, person) for person in fresh)],
+                    key=itemgetter(0))
+    return [item for _position, item in merged]
+
+
+def _fresh_link(person: FreshPerson) -> tuple:
+    """The link row ``merge._ensure_link`` makes for a record that creates its person."""
+    record = person.record
+    return (record.sf_object, record.sf_id, record.account_id, record.converted_contact_id,
+            record.modstamp, person.id)
+
+
+def _new_person_values(item: PersonSnapshot | FreshPerson) -> PersonColumns:
+    """A new person's written columns, planned (a snapshot) or fresh."""
+    if type(item) is not FreshPerson:
+        return person_values(item)
+    rest = item.fields.copy()
+    pop = rest.pop
+    return PersonColumns(pop(f.FIRST, None), pop(f.LAST, None), pop(f.EMAIL, None),
+                         pop(f.PHONE, None), rest, item.email_permission, item.sms_permission,
+                         False, False, False, item.organization_id, item.created_by)
