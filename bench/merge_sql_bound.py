@@ -1,0 +1,184 @@
+"""Lower bound of a merge decided wholly in SQL on SQLite (prints figures; not a test).
+
+The scenario of ``bench/merge_bench.py`` (a SQLite CDP of 100,000 people, half synced from this
+source and half imported by CSV; 100,000 incoming contacts in pages of 2,000: half renamed
+people matched by hidden Id, a quarter CSV people matched by email, a quarter new). Each page
+runs only the raw SQL a fully set-based merge would need, with no Python decision at all:
+stage the page into a TEMP table (one executemany), ``UPDATE cdp_person … FROM`` the stage
+joined to ``cdp_sf_link`` for the by-Id matches (only rows whose values differ; ``field_values``
+merged with ``json_patch``; the indexed columns email and phone set by statements of their own,
+only where they differ, as the planner's writer does), the same for email matches (people
+holding no Id of this source, rule 7 "previous key empty") and their new links, the new people
+and their links by ``INSERT … SELECT``, link modstamp updates, commit. The figures are an
+optimistic bound: no snapshots, outcomes, per-record errors, phone-key, strategy or
+within-page rules. Beside it, in the same process and on copies of the same seeded file, the
+current merge (``CDP.merge_people_page``) and the plain-insert floor of ``merge_bench``.
+
+    python bench/merge_sql_bound.py [--records 100000] [--page 2000] [--rounds 2]
+
+Each round runs the bound, the merge and the floor, alternating which of the first two goes
+first, and prints CPU and wall rates and the ratios to that round's floor.
+
+Measured: see the "Issue 17, set-based bound" paragraph of ``bench/merge_bench.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from merge_bench import TIER, Clock, floor, incoming, pages, seed  # noqa: E402
+
+from syncer.cdp import CDP  # noqa: E402
+from syncer.cdp import fields as f  # noqa: E402
+from syncer.cdp.store import create_engine  # noqa: E402
+
+STAGE = """CREATE TEMP TABLE IF NOT EXISTS stage (
+    pos INTEGER PRIMARY KEY, sf_id TEXT NOT NULL, sf_object TEXT NOT NULL, first_name TEXT,
+    last_name TEXT, email TEXT, phone TEXT, field_values TEXT NOT NULL, account_id TEXT,
+    modstamp TEXT, link_id INTEGER, person_id INTEGER, new_id INTEGER)"""
+INSERT_STAGE = ("INSERT INTO stage (pos, sf_id, sf_object, first_name, last_name, email, phone, "
+                "field_values, account_id, modstamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+# Which person each staged record matches: by hidden Id of this source, else by email among
+# people holding no Id of this source ("previous key empty").
+MATCH_BY_ID = """UPDATE stage SET (link_id, person_id) = (
+        SELECT l.id, l.person_id FROM cdp_sf_link AS l
+        WHERE l.sf_id = stage.sf_id AND l.data_source_id = :src)"""
+MATCH_BY_EMAIL = """UPDATE stage SET person_id = (
+        SELECT p.id FROM cdp_person AS p WHERE p.email = stage.email
+        AND NOT EXISTS (SELECT 1 FROM cdp_sf_link AS h
+                        WHERE h.person_id = p.id AND h.data_source_id = :src)
+        ORDER BY p.id LIMIT 1)
+    WHERE link_id IS NULL AND email IS NOT NULL"""
+# The matched people: unindexed columns in one statement, indexed ones apart, only if changed.
+UPDATE_PLAIN = """UPDATE cdp_person SET
+        first_name = coalesce(s.first_name, cdp_person.first_name),
+        last_name = coalesce(s.last_name, cdp_person.last_name),
+        field_values = json_patch(cdp_person.field_values, s.field_values), updated_at = :now
+    FROM stage AS s WHERE s.person_id = cdp_person.id AND (
+        cdp_person.first_name IS NOT coalesce(s.first_name, cdp_person.first_name)
+        OR cdp_person.last_name IS NOT coalesce(s.last_name, cdp_person.last_name)
+        OR json(cdp_person.field_values) != json_patch(cdp_person.field_values, s.field_values))"""
+UPDATE_KEY = """UPDATE cdp_person SET {column} = s.{column}, updated_at = :now
+    FROM stage AS s WHERE s.person_id = cdp_person.id AND s.{column} IS NOT NULL
+    AND cdp_person.{column} IS NOT s.{column}"""
+UPDATE_MODSTAMP = """UPDATE cdp_sf_link SET modstamp = s.modstamp, account_id = s.account_id
+    FROM stage AS s WHERE cdp_sf_link.id = s.link_id
+    AND (cdp_sf_link.modstamp IS NOT s.modstamp OR cdp_sf_link.account_id IS NOT s.account_id)"""
+# New people get ids past max(id) in page order, then every unlinked record gets its link.
+NUMBER_NEW = """UPDATE stage SET new_id = n.base + n.rn FROM (
+        SELECT pos, row_number() OVER (ORDER BY pos) AS rn,
+               (SELECT coalesce(max(id), 0) FROM cdp_person) AS base
+        FROM stage WHERE person_id IS NULL) AS n
+    WHERE n.pos = stage.pos"""
+INSERT_PEOPLE = """INSERT INTO cdp_person (id, first_name, last_name, email, phone, field_values,
+        email_permission, sms_permission, email_unsubscribed_in_cdp, sms_unsubscribed_in_cdp,
+        archived, created_by_source_id, created_at, updated_at)
+    SELECT new_id, first_name, last_name, email, phone, field_values, 1, 0, 0, 0, 0, :src,
+        :now, :now FROM stage WHERE new_id IS NOT NULL ORDER BY pos"""
+INSERT_LINKS = """INSERT INTO cdp_sf_link (data_source_id, sf_object, sf_id, person_id,
+        account_id, modstamp)
+    SELECT :src, s.sf_object, s.sf_id, coalesce(s.person_id, s.new_id), s.account_id, s.modstamp
+    FROM stage AS s WHERE s.link_id IS NULL
+    ORDER BY s.pos"""
+
+
+def staged(chunk: list[dict]) -> list[tuple]:
+    """A page's stage rows: the least Python any set-based merge needs (one tuple a record,
+    keys normalised as ``IncomingRecord`` does)."""
+    dumps, email, phone = json.dumps, f.normalize_email, f.normalize_phone
+    return [(pos, r["sf_id"], r["sf_object"], r.get(f.FIRST), r.get(f.LAST), email(r.get(f.EMAIL)),
+             phone(r.get(f.PHONE)), dumps({TIER: r[TIER]}), r.get("account_id"), r.get("modstamp"))
+            for pos, r in enumerate(chunk)]
+
+
+def bound_page(conn, src: int, chunk: list[dict], now: str) -> None:
+    """One page merged by the SQL alone, in one transaction (``conn`` is a DB-API connection)."""
+    params = {"src": src, "now": now}
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DELETE FROM stage")
+    conn.executemany(INSERT_STAGE, staged(chunk))
+    conn.execute(MATCH_BY_ID, params)
+    conn.execute(MATCH_BY_EMAIL, params)
+    conn.execute(UPDATE_PLAIN, params)
+    for column in ("email", "phone"):
+        conn.execute(UPDATE_KEY.format(column=column), params)
+    conn.execute(UPDATE_MODSTAMP, params)
+    conn.execute(NUMBER_NEW)
+    conn.execute(INSERT_PEOPLE, params)
+    conn.execute(INSERT_LINKS, params)
+    conn.execute("COMMIT")
+
+
+def run_bound(url: str, src: int, records: list[dict], page: int) -> tuple[float, float, int]:
+    """(wall, CPU records/s, people after) of the SQL-only merge of ``records``."""
+    engine = create_engine(url)  # the CDP's pragmas (2 KB pages, WAL, cache, checkpoints)
+    raw = engine.raw_connection()
+    conn = raw.driver_connection
+    conn.execute(STAGE)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    clock = Clock()
+    for chunk in pages(records, page):
+        bound_page(conn, src, chunk, now)
+    wall, cpu = clock.rates(len(records))
+    total = conn.execute("SELECT count(*) FROM cdp_person").fetchone()[0]
+    raw.close()
+    engine.dispose()
+    return wall, cpu, total
+
+
+def run_merge(url: str, src: int, records: list[dict], page: int) -> tuple[float, float, int]:
+    """(wall, CPU records/s, people after) of today's ``CDP.merge_people_page``."""
+    cdp = CDP(url)
+    clock = Clock()
+    for chunk in pages(records, page):
+        cdp.merge_people_page(src, chunk)
+    wall, cpu = clock.rates(len(records))
+    total = sum(1 for _ in cdp.people())
+    cdp.close()
+    return wall, cpu, total
+
+
+def main() -> None:
+    """Seed once, then per round: the bound and the merge (alternating) and the floor."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    n, page = args.records, args.page
+    records = incoming(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "seed.db"
+        cdp = CDP(f"sqlite:///{base}")
+        src = cdp.create_data_source("Salesforce", org_id="00D000000000001").id
+        seed(cdp, src, n, page)
+        cdp.close()  # checkpoints the WAL: the file alone is the seeded CDP
+        print(f"{'round':<6}{'run':<8}{'wall/s':>10}{'CPU/s':>10}{'floor/x wall':>14}"
+              f"{'floor/x CPU':>13}  people after")
+        for number in range(args.rounds):
+            runners = [("bound", run_bound), ("merge", run_merge)]
+            results = []
+            for name, runner in runners if number % 2 == 0 else runners[::-1]:
+                copy = Path(tmp) / f"{name}{number}.db"
+                shutil.copy(base, copy)
+                results.append((name, *runner(f"sqlite:///{copy}", src, records, page)))
+                copy.unlink()
+            floor_path = Path(tmp) / f"floor{number}.db"
+            floor_wall, floor_cpu = floor(f"sqlite:///{floor_path}", n, page)
+            floor_path.unlink()
+            print(f"{number:<6}{'floor':<8}{floor_wall:>10,.0f}{floor_cpu:>10,.0f}")
+            for name, wall, cpu, total in results:
+                print(f"{number:<6}{name:<8}{wall:>10,.0f}{cpu:>10,.0f}{floor_wall / wall:>13.2f}x"
+                      f"{floor_cpu / cpu:>12.2f}x  {total:,}")
+
+
+if __name__ == "__main__":
+    main()
