@@ -14,10 +14,13 @@ optimistic bound: no snapshots, outcomes, per-record errors, phone-key, strategy
 within-page rules. Beside it, in the same process and on copies of the same seeded file, the
 current merge (``CDP.merge_people_page``) and the plain-insert floor of ``merge_bench``.
 
-    python bench/merge_sql_bound.py [--records 100000] [--page 2000] [--rounds 2] [--by-id-only]
+    python bench/merge_sql_bound.py [--records 100000] [--page 2000] [--rounds 2]
+                                    [--only by-id|email|new] [--statements]
 
-``--by-id-only`` merges only the incoming half matched by hidden Id (the renamed people), so
-the gap between the two runs is the most that deciding the by-Id matches in SQL could save.
+``--only`` merges only one kind of the incoming records (by-id: the renamed half matched by
+hidden Id; email: the quarter matching a CSV person; new: the new quarter), so the gap between
+the two runs is the most that deciding that kind in SQL could save. ``--statements`` prints
+the CPU seconds of each step of the bound.
 
 Each round runs the bound, the merge and the floor, alternating which of the first two goes
 first, and prints CPU and wall rates and the ratios to that round's floor.
@@ -31,7 +34,9 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,7 +55,8 @@ INSERT_STAGE = ("INSERT INTO stage (pos, sf_id, sf_object, first_name, last_name
                 "field_values, account_id, modstamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 # Which person each staged record matches: by hidden Id of this source, else by email among
-# people holding no Id of this source ("previous key empty").
+# people holding no Id of this source ("previous key empty"), else by phone among those with
+# no email either (rule 7).
 MATCH_BY_ID = """UPDATE stage SET (link_id, person_id) = (
         SELECT l.id, l.person_id FROM cdp_sf_link AS l
         WHERE l.sf_id = stage.sf_id AND l.data_source_id = :src)"""
@@ -60,6 +66,12 @@ MATCH_BY_EMAIL = """UPDATE stage SET person_id = (
                         WHERE h.person_id = p.id AND h.data_source_id = :src)
         ORDER BY p.id LIMIT 1)
     WHERE link_id IS NULL AND email IS NOT NULL"""
+MATCH_BY_PHONE = """UPDATE stage SET person_id = (
+        SELECT p.id FROM cdp_person AS p WHERE p.phone = stage.phone AND p.email IS NULL
+        AND NOT EXISTS (SELECT 1 FROM cdp_sf_link AS h
+                        WHERE h.person_id = p.id AND h.data_source_id = :src)
+        ORDER BY p.id LIMIT 1)
+    WHERE link_id IS NULL AND person_id IS NULL AND phone IS NOT NULL"""
 # The matched people: unindexed columns in one statement, indexed ones apart, only if changed.
 UPDATE_PLAIN = """UPDATE cdp_person SET
         first_name = coalesce(s.first_name, cdp_person.first_name),
@@ -93,6 +105,15 @@ INSERT_LINKS = """INSERT INTO cdp_sf_link (data_source_id, sf_object, sf_id, per
     ORDER BY s.pos"""
 
 
+KINDS = ("by-id", "email", "new")
+
+
+def kind(record: dict, n: int) -> str:
+    """How ``merge_bench.incoming(n)`` meant ``record`` to match: one of ``KINDS``."""
+    number = int(record["sf_id"][3:])
+    return "new" if number >= n else "by-id" if record[f.FIRST] == "Renamed" else "email"
+
+
 def staged(chunk: list[dict]) -> list[tuple]:
     """A page's stage rows: the least Python any set-based merge needs (one tuple a record,
     keys normalised as ``IncomingRecord`` does)."""
@@ -102,34 +123,47 @@ def staged(chunk: list[dict]) -> list[tuple]:
             for pos, r in enumerate(chunk)]
 
 
-def bound_page(conn, src: int, chunk: list[dict], now: str) -> None:
-    """One page merged by the SQL alone, in one transaction (``conn`` is a DB-API connection)."""
-    params = {"src": src, "now": now}
+#: A page's statements after staging, in order (label, SQL).
+STEPS = (("match by Id", MATCH_BY_ID), ("match by email", MATCH_BY_EMAIL),
+         ("match by phone", MATCH_BY_PHONE),
+         ("update people", UPDATE_PLAIN), ("update emails", UPDATE_KEY.format(column="email")),
+         ("update phones", UPDATE_KEY.format(column="phone")), ("update links", UPDATE_MODSTAMP),
+         ("number new", NUMBER_NEW), ("insert people", INSERT_PEOPLE),
+         ("insert links", INSERT_LINKS), ("commit", "COMMIT"))
+
+
+def bound_page(conn, params: dict, chunk: list[dict], times: dict[str, float] | None) -> None:
+    """One page merged by the SQL alone, in one transaction (``conn`` is a DB-API connection);
+    with ``times``, each step's CPU seconds are added to it."""
+    clock = time.process_time
+    start = clock()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DELETE FROM stage")
-    conn.executemany(INSERT_STAGE, staged(chunk))
-    conn.execute(MATCH_BY_ID, params)
-    conn.execute(MATCH_BY_EMAIL, params)
-    conn.execute(UPDATE_PLAIN, params)
-    for column in ("email", "phone"):
-        conn.execute(UPDATE_KEY.format(column=column), params)
-    conn.execute(UPDATE_MODSTAMP, params)
-    conn.execute(NUMBER_NEW)
-    conn.execute(INSERT_PEOPLE, params)
-    conn.execute(INSERT_LINKS, params)
-    conn.execute("COMMIT")
+    rows = staged(chunk)
+    if times is not None:
+        times["begin, stage rows"] = times.get("begin, stage rows", 0.0) + clock() - start
+        start = clock()
+    conn.executemany(INSERT_STAGE, rows)
+    if times is not None:
+        times["stage"] = times.get("stage", 0.0) + clock() - start
+    for label, sql in STEPS:
+        start = clock()
+        conn.execute(sql, params)
+        if times is not None:
+            times[label] = times.get(label, 0.0) + clock() - start
 
 
-def run_bound(url: str, src: int, records: list[dict], page: int) -> tuple[float, float, int]:
+def run_bound(url: str, src: int, records: list[dict], page: int,
+              times: dict[str, float] | None = None) -> tuple[float, float, int]:
     """(wall, CPU records/s, people after) of the SQL-only merge of ``records``."""
     engine = create_engine(url)  # the CDP's pragmas (2 KB pages, WAL, cache, checkpoints)
     raw = engine.raw_connection()
     conn = raw.driver_connection
     conn.execute(STAGE)
-    now = datetime.now(UTC).isoformat(sep=" ")
+    params = {"src": src, "now": datetime.now(UTC).isoformat(sep=" ")}
     clock = Clock()
     for chunk in pages(records, page):
-        bound_page(conn, src, chunk, now)
+        bound_page(conn, params, chunk, times)
     wall, cpu = clock.rates(len(records))
     total = conn.execute("SELECT count(*) FROM cdp_person").fetchone()[0]
     raw.close()
@@ -155,13 +189,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=2_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--by-id-only", action="store_true",
-                        help="merge only the records matched by hidden Id")
+    parser.add_argument("--only", choices=KINDS, help="merge only this kind of record")
+    parser.add_argument("--statements", action="store_true",
+                        help="print the CPU seconds of each step of the bound (last round)")
     args = parser.parse_args()
     n, page = args.records, args.page
     records = incoming(n)
-    if args.by_id_only:
-        records = [r for r in records if r[f.FIRST] == "Renamed"]
+    if args.only:
+        records = [r for r in records if kind(r, n) == args.only]
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "seed.db"
         cdp = CDP(f"sqlite:///{base}")
@@ -171,7 +206,8 @@ def main() -> None:
         print(f"{'round':<6}{'run':<8}{'wall/s':>10}{'CPU/s':>10}{'floor/x wall':>14}"
               f"{'floor/x CPU':>13}  people after")
         for number in range(args.rounds):
-            runners = [("bound", run_bound), ("merge", run_merge)]
+            times: dict[str, float] | None = {} if args.statements else None
+            runners = [("bound", partial(run_bound, times=times)), ("merge", run_merge)]
             results = []
             for name, runner in runners if number % 2 == 0 else runners[::-1]:
                 copy = Path(tmp) / f"{name}{number}.db"
@@ -185,6 +221,10 @@ def main() -> None:
             for name, wall, cpu, total in results:
                 print(f"{number:<6}{name:<8}{wall:>10,.0f}{cpu:>10,.0f}{floor_wall / wall:>13.2f}x"
                       f"{floor_cpu / cpu:>12.2f}x  {total:,}")
+    if args.statements:
+        print("bound, CPU seconds by step (last round):")
+        for label, seconds in times.items():
+            print(f"  {label:<18}{seconds:>7.3f}")
 
 
 if __name__ == "__main__":
