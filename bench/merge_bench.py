@@ -84,6 +84,23 @@ floor/merge 1.96–2.11x → 1.67–2.02x wall and 1.50–1.57x → 1.13–1.28x
 ``bench/merge_compare.py --per-pair 10000`` (SQLite and PostgreSQL; a quarter of the scenarios
 now draw keys from a wide pool, so ~14,000 of the records compared are created apart from the
 planner): 243 scenarios, 62,907 outcomes, identical to the code before.
+
+Issue 17, the set-based bound (2026-12-04, the same busy VM). ``bench/merge_sql_bound.py``
+runs, on copies of this scenario's seeded file, only the SQL a merge decided wholly in SQL
+would run (stage the page into a TEMP table, match by hidden Id, email and phone,
+``UPDATE … FROM`` the matched people where they differ, ``INSERT … SELECT`` the new people and
+links, commit; no Python decision), beside today's merge and this floor, alternating. It stores
+the same people and links. 14 rounds of the mixed page: floor/bound 1.67–2.04x CPU
+(1.73–2.15x wall) against floor/merge 1.97–2.61x CPU (2.01–2.68x wall). So on SQLite even a
+merge with no Python decision at all misses 1.5x here: its commit (the WAL pages of ~75,000
+scattered updates, 0.65 s of ~2.4) and the updates themselves (0.5 s) are what the floor never
+does. By kind of record (``--only``, 2–6 rounds each, CPU): matched by hidden Id, bound
+1.40–1.66x and merge 1.67–1.82x (~2.5 µs a record apart, of ~24); matched by email 1.28–1.65x
+and 1.80–2.42x (~9 µs of ~28); new 1.17–1.24x and 1.63–1.80x (~6 µs of ~21: building
+``IncomingRecord``s, ``split_fresh`` and the candidate reads in Python). Deciding only the
+by-Id matches in SQL could therefore save at most ~1.3 µs a record of the mixed page
+(~0.1x of the ratio), so it was not attempted; the email matches and new records are where
+the merge's Python still costs more than the SQL it runs.
 """
 from __future__ import annotations
 
