@@ -94,10 +94,11 @@ the same people and links. 14 rounds of the mixed page: floor/bound 1.67–2.04x
 (1.73–2.15x wall) against floor/merge 1.97–2.61x CPU (2.01–2.68x wall). So on SQLite even a
 merge with no Python decision at all misses 1.5x here: its commit (the WAL pages of ~75,000
 scattered updates, 0.65 s of ~2.4) and the updates themselves (0.5 s) are what the floor never
-does. By kind of record (``--only``, 2–6 rounds each, CPU): matched by hidden Id, bound
-1.40–1.66x and merge 1.67–1.82x (~2.5 µs a record apart, of ~24); matched by email 1.28–1.65x
-and 1.80–2.42x (~9 µs of ~28); new 1.17–1.24x and 1.63–1.80x (~6 µs of ~21: building
-``IncomingRecord``s, ``split_fresh`` and the candidate reads in Python). Deciding only the
+does. By kind of record (``--only``, the floor inserting as many rows; 4–6 rounds each, CPU):
+matched by hidden Id, bound 1.40–1.66x and merge 1.67–1.82x (one round 2.43x; ~2.5 µs a
+record apart, of ~24); matched by email 1.28–1.65x and 1.80–2.42x (~9 µs of ~28); new
+1.17–1.24x and 1.63–1.80x (~6 µs of ~21: building ``IncomingRecord``s, ``split_fresh`` and
+the candidate reads in Python). Deciding only the
 by-Id matches in SQL could therefore save at most ~1.3 µs a record of the mixed page
 (~0.1x of the ratio), so it was not attempted; the email matches and new records are where
 the merge's Python still costs more than the SQL it runs.
