@@ -98,10 +98,10 @@ does. By kind of record (``--only``, the floor inserting as many rows; 4–6 rou
 matched by hidden Id, bound 1.40–1.66x and merge 1.67–1.82x (one round 2.43x; ~2.5 µs a
 record apart, of ~24); matched by email 1.28–1.65x and 1.80–2.42x (~9 µs of ~28); new
 1.17–1.24x and 1.63–1.80x (~6 µs of ~21: building ``IncomingRecord``s, ``split_fresh`` and
-the candidate reads in Python). Deciding only the
-by-Id matches in SQL could therefore save at most ~1.3 µs a record of the mixed page
-(~0.1x of the ratio), so it was not attempted; the email matches and new records are where
-the merge's Python still costs more than the SQL it runs.
+the candidate reads in Python). Deciding only the by-Id matches in SQL could therefore save
+at most ~1.3 µs a record of the mixed page (~0.1x of the ratio), so it was not attempted; the
+email matches and new records are where the merge's Python still costs more than the SQL it
+runs.
 """
 from __future__ import annotations
 

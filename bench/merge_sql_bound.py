@@ -11,8 +11,8 @@ the stage for the matched people (only rows whose values differ; ``field_values`
 ``json_patch``; the indexed email and phone set by statements of their own, only where they
 differ, as the planner's writer does), update changed links, ``INSERT … SELECT`` the new
 people (ids past ``max(id)`` in page order) and the new links, commit. It stores the people
-and links the merge stores here (the names, keys and custom fields of every person and every
-link row are the same after both; checked by hand at 20,000 records), but it is an optimistic
+and links the merge stores here (each round checks it: every column but the timestamps of
+every person and link row, and which people's ``updated_at`` changed), but it is an optimistic
 bound: no snapshots, outcomes, per-record errors, other strategies or within-page rules.
 Beside it, in the same process and on copies of the same seeded file, the current merge
 (``CDP.merge_people_page``) and the plain-insert floor of ``merge_bench``.
@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -192,6 +193,26 @@ def run_merge(url: str, src: int, records: list[dict], page: int) -> tuple[float
     return wall, cpu, total
 
 
+def stored_rows(path: Path, seeded: Path) -> tuple[list, list, list]:
+    """What a merge stored: every person and link row without timestamps (``field_values``
+    parsed: SQLite's ``json_patch`` writes JSON without spaces), and the ids of the people whose
+    ``updated_at`` changed from the ``seeded`` file."""
+    conn = sqlite3.connect(path)
+    conn.execute("ATTACH DATABASE ? AS seeded", (str(seeded),))
+    people = [(*row[:5], json.loads(row[5]), *row[6:]) for row in conn.execute(
+        "SELECT id, first_name, last_name, email, phone, field_values, email_permission,"
+        " sms_permission, email_unsubscribed_in_cdp, sms_unsubscribed_in_cdp, archived,"
+        " organization_id, created_by_source_id FROM main.cdp_person ORDER BY id")]
+    links = conn.execute(
+        "SELECT id, data_source_id, sf_object, sf_id, person_id, organization_id, account_id,"
+        " converted_contact_id, modstamp FROM main.cdp_sf_link ORDER BY id").fetchall()
+    touched = [row[0] for row in conn.execute(
+        "SELECT p.id FROM main.cdp_person AS p LEFT JOIN seeded.cdp_person AS o ON o.id = p.id"
+        " WHERE o.id IS NULL OR o.updated_at != p.updated_at ORDER BY p.id")]
+    conn.close()
+    return people, links, touched
+
+
 def main() -> None:
     """Seed once, then per round: the bound and the merge (alternating) and the floor."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -217,11 +238,12 @@ def main() -> None:
         for number in range(args.rounds):
             times: dict[str, float] | None = {} if args.statements else None
             runners = [("bound", partial(run_bound, times=times)), ("merge", run_merge)]
-            results = []
+            results, stored = [], []
             for name, runner in runners if number % 2 == 0 else runners[::-1]:
                 copy = Path(tmp) / f"{name}{number}.db"
                 shutil.copy(base, copy)
                 results.append((name, *runner(f"sqlite:///{copy}", src, records, page)))
+                stored.append(stored_rows(copy, base))
                 copy.unlink()
             floor_path = Path(tmp) / f"floor{number}.db"
             floor_wall, floor_cpu = floor(f"sqlite:///{floor_path}", len(records), page)
@@ -230,6 +252,7 @@ def main() -> None:
             for name, wall, cpu, total in results:
                 print(f"{number:<6}{name:<8}{wall:>10,.0f}{cpu:>10,.0f}{floor_wall / wall:>13.2f}x"
                       f"{floor_cpu / cpu:>12.2f}x  {total:,}")
+            print(f"{number:<6}bound and merge stored the same rows: {stored[0] == stored[1]}")
     if args.statements:
         print("bound, CPU seconds by step (last round):")
         for label, seconds in times.items():
