@@ -89,19 +89,18 @@ Issue 17, the set-based bound (2026-12-04, the same busy VM). ``bench/merge_sql_
 runs, on copies of this scenario's seeded file, only the SQL a merge decided wholly in SQL
 would run (stage the page into a TEMP table, match by hidden Id, email and phone,
 ``UPDATE … FROM`` the matched people where they differ, ``INSERT … SELECT`` the new people and
-links, commit; no Python decision), beside today's merge and this floor, alternating. It stores
-the same people and links. 14 rounds of the mixed page: floor/bound 1.67–2.04x CPU
-(1.73–2.15x wall) against floor/merge 1.97–2.61x CPU (2.01–2.68x wall). So on SQLite even a
+links, commit; no Python decision), beside today's merge and this floor, alternating; each
+round checks that both stored the same rows. 18 rounds of the mixed page: floor/bound
+1.63–2.39x CPU, median 1.8x (1.73–2.90x wall), against floor/merge 1.97–3.01x CPU, median
+2.33x (2.01–3.51x wall); the bound was ahead by 0.1–0.8x in every round. So on SQLite even a
 merge with no Python decision at all misses 1.5x here: its commit (the WAL pages of ~75,000
 scattered updates, 0.65 s of ~2.4) and the updates themselves (0.5 s) are what the floor never
-does. By kind of record (``--only``, the floor inserting as many rows; 4–6 rounds each, CPU):
-matched by hidden Id, bound 1.40–1.66x and merge 1.67–1.82x (one round 2.43x; ~2.5 µs a
-record apart, of ~24); matched by email 1.28–1.65x and 1.80–2.42x (~9 µs of ~28); new
-1.17–1.24x and 1.63–1.80x (~6 µs of ~21: building ``IncomingRecord``s, ``split_fresh`` and
-the candidate reads in Python). Deciding only the by-Id matches in SQL could therefore save
-at most ~1.3 µs a record of the mixed page (~0.1x of the ratio), so it was not attempted; the
-email matches and new records are where the merge's Python still costs more than the SQL it
-runs.
+does. By kind of record (``--only``, the floor inserting as many rows; CPU, medians): matched
+by hidden Id (14 rounds) bound 1.64x, merge 2.02x, 0.40x (~5 µs a record) apart; matched by
+email (6) 1.6x and 2.35x, 0.77x (~10 µs) apart; new (6) 1.23x and 1.73x, 0.47x (~6 µs: building
+``IncomingRecord``s, ``split_fresh`` and the candidate reads in Python) apart. Deciding only
+the by-Id matches in SQL could therefore save at most ~0.2x of the mixed page's ratio (~2.3x
+to ~2.1x, far from 1.5x), so it was not attempted.
 """
 from __future__ import annotations
 

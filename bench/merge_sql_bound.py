@@ -28,13 +28,12 @@ the CPU seconds of each step of the bound.
 Each round runs the bound, the merge and the floor, alternating which of the first two goes
 first, and prints CPU and wall rates and the ratios to that round's floor.
 
-Measured (2026-12-04, the shared 2-vCPU VM busy with other agents; see the "Issue 17, the
-set-based bound" paragraph of ``bench/merge_bench.py`` for the conclusions): 14 rounds of the
-mixed page, floor/bound 1.67–2.04x CPU (1.73–2.15x wall), floor/merge 1.97–2.61x CPU
-(2.01–2.68x wall; ten of the rounds before the phone match was added, ~0.03 s); the bound beat
-the merge by 0.1–0.8x CPU in every round. Of the bound's ~2.4 s of CPU for 100,000 records:
-commit 0.65 (the WAL pages of ~75,000 scattered updates), the updates of matched people 0.5,
-building and staging the rows 0.6, matching 0.28, inserts 0.26.
+Measured (2026-12-04, the shared 2-vCPU VM busy with other agents; the conclusions are in the
+"Issue 17, the set-based bound" paragraph of ``bench/merge_bench.py``): 18 rounds of the mixed
+page, floor/bound 1.63–2.39x CPU (median 1.8x), floor/merge 1.97–3.01x CPU (median 2.33x);
+the bound was ahead by 0.1–0.8x in every round. Of the bound's ~2.4 s of CPU for 100,000
+records: commit 0.65 (the WAL pages of ~75,000 scattered updates), the updates of matched
+people 0.5, building and staging the rows 0.6, matching 0.3, inserts 0.28.
 """
 from __future__ import annotations
 
