@@ -97,7 +97,7 @@ merge with no Python decision at all misses 1.5x here: its commit (the WAL pages
 scattered updates, 0.65 s of ~2.4) and the updates themselves (0.5 s) are what the floor never
 does. By kind of record (``--only``, the floor inserting as many rows; CPU, medians): matched
 by hidden Id (14 rounds) bound 1.64x, merge 2.02x, 0.40x (~5 µs a record) apart; matched by
-email (6) 1.6x and 2.35x, 0.77x (~10 µs) apart; new (6) 1.23x and 1.73x, 0.47x (~6 µs: building
+email (6) 1.6x and 2.37x, 0.77x (~10 µs) apart; new (6) 1.23x and 1.73x, 0.47x (~6 µs: building
 ``IncomingRecord``s, ``split_fresh`` and the candidate reads in Python) apart. Deciding only
 the by-Id matches in SQL could therefore save at most ~0.2x of the mixed page's ratio (~2.3x
 to ~2.1x, far from 1.5x), so it was not attempted.
