@@ -2,8 +2,10 @@
 
 A job compiles its SOQL when it is created (so a bad query is refused then, with the SOQL
 engine's own error codes) and snapshots the matching Ids in the background: the job is
-``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`),
-then ``JobComplete`` with ``numberRecordsProcessed``. Results are read back from that file, so
+``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`,
+started by the snapshot as it finishes: no poll is needed to move the job on), then
+``JobComplete`` with ``numberRecordsProcessed``. A state is stamped (``systemModstamp``) when a
+client first sees it, from the org's clock. Results are read back from that file, so
 they are fixed when the job completes, as a real org's are: re-reading them after records
 changed returns what they returned before. Pages are generators of CSV chunks, never one
 string. ``queryAll`` jobs see deleted records.
@@ -86,6 +88,7 @@ class QueryJob:
     snapshot: snapshots.Snapshot = dc_field(repr=False)
     modstamp: datetime | None = None
     aborted: bool = False
+    stopped: bool = False  # aborted or dropped: its results are not (or no longer) written
     processing_ms: int = 0
     spool: Spool | None = dc_field(default=None, repr=False)
     _started: float = dc_field(default_factory=time.monotonic, repr=False)
@@ -157,11 +160,13 @@ class QueryJobs:
 
     def __init__(self, org) -> None:
         self._org = org
-        self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES)
+        self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES,
+                                                  self._stop)
         self._spool_lock = threading.Lock()
 
     def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
-        """Compile the query, start its snapshot and register the job (UploadComplete)."""
+        """Compile the query, start its snapshot and register the job (UploadComplete); its
+        results are written as soon as the snapshot is done."""
         org = self._org
         include_deleted = request.operation == "queryAll"
         query = compile_bulk(org, request.query, include_deleted)
@@ -174,8 +179,10 @@ class QueryJobs:
             raise errors.LIMIT_EXCEEDED(f"Max bulk v2 query jobs ({jobs_limit.limit}) per 24 hrs "
                                         f"has been reached ({jobs_limit.used(now) + 1})")
         snapshot = start_snapshot(org, plan)
-        return self._jobs.add(QueryJob(self._jobs.new_id(), request, plan.sobject.name, user_id,
-                                       now, float(version.lstrip("v")), plan, csv, snapshot), now)
+        job = self._jobs.add(QueryJob(self._jobs.new_id(), request, plan.sobject.name, user_id,
+                                      now, float(version.lstrip("v")), plan, csv, snapshot), now)
+        snapshot.when_done(lambda: self._spool(job))
+        return job
 
     def get(self, job_id: str) -> QueryJob:
         """A job, its state brought up to date (NOT_FOUND when unknown, deleted or expired)."""
@@ -183,17 +190,14 @@ class QueryJobs:
         job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.NOT_FOUND("The requested resource does not exist")
-        self._spool_when_found(job)
         job.observe(now)
         return job
 
-    def _spool_when_found(self, job: QueryJob) -> None:
-        """Once every Id is found, write the rows out (in the background) and fix the results."""
-        if job.spool is not None or job.aborted or not job.snapshot.done or \
-                job.snapshot.error is not None:
-            return
+    def _spool(self, job: QueryJob) -> None:
+        """Once every Id is found, write the rows out (in the background) and fix the results:
+        a real org works through a job on its own, so no poll is needed to move it on."""
         with self._spool_lock:
-            if job.spool is not None:
+            if job.stopped or job.snapshot.error is not None:
                 return
             job.spool = Spool()
         total = job.snapshot.wait_total()
@@ -202,12 +206,18 @@ class QueryJobs:
         threading.Thread(target=job.spool.write, args=(job.csv.header(), lines), daemon=True,
                          name=f"bulk-results-{job.id}").start()
 
+    def _stop(self, job: QueryJob) -> None:
+        """Stop writing the results of a job aborted, deleted or dropped (none are started)."""
+        with self._spool_lock:
+            job.stopped = True
+            if job.spool is not None:
+                job.spool.cancel()
+
     def all(self) -> list[QueryJob]:
         """Every job, oldest first, states brought up to date."""
         now = self._org.clock.now()
         jobs = self._jobs.all(now)
         for job in jobs:
-            self._spool_when_found(job)
             job.observe(now)
         return jobs
 
@@ -217,6 +227,7 @@ class QueryJobs:
         if job.state in ("JobComplete", "Failed", "Aborted"):
             raise errors.INVALIDJOBSTATE(f"Aborting already {_past(job.state)} Job not allowed")
         job.aborted = True
+        self._stop(job)
         job.observe(self._org.clock.now())
         return job
 
