@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 
@@ -31,7 +31,6 @@ class Snapshot:
         self._done = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
-        self._when_done: list[Callable[[], None]] = []
 
     @property
     def size(self) -> int:
@@ -68,16 +67,6 @@ class Snapshot:
         """Wait up to ``timeout`` seconds for every Id to be read; True once they are."""
         with self._changed:
             return self._changed.wait_for(lambda: self._done, timeout)
-
-    def when_done(self, action: Callable[[], None]) -> None:
-        """Call ``action`` once every Id is read (or the producer failed): in the producer's
-        thread as it finishes, or at once if it already has. A Bulk query job starts writing its
-        results this way, with no client call needed to move it on."""
-        with self._changed:
-            if not self._done:
-                self._when_done.append(action)
-                return
-        action()
 
     def ids(self, start: int, stop: int) -> list[str]:
         """The Ids at positions ``[start, stop)`` (blocks until the producer has them)."""
@@ -122,14 +111,6 @@ class Snapshot:
                 self.total = self._filled // ID_BYTES
             self._changed.notify_all()
 
-    def _call_when_done(self) -> None:
-        """Call the actions waiting for the end (after ``_finish``, so none can undo it)."""
-        with self._changed:
-            # Dropped once called: an action holding its job would otherwise keep it alive.
-            actions, self._when_done = self._when_done, []
-        for action in actions:
-            action()
-
 
 def _read_transaction(conn: sa.Connection) -> sa.Connection:
     """Make the next statements share one database snapshot."""
@@ -156,7 +137,6 @@ def _produce(engine: sa.Engine, count: sa.Select, ids: sa.Select, limit: int | N
         snapshot._finish()
     except BaseException as error:  # noqa: BLE001 - handed to whoever waits for these Ids
         snapshot._finish(error)
-    snapshot._call_when_done()
 
 
 def _keyset(conn: sa.Connection, id_chunks: sa.Select) -> Iterator[str]:
