@@ -14,7 +14,9 @@ Prints rows/s of each and its ratio to (a). Beside (c), (c0): the same calls' HT
 alone (the bodies POSTed to an endpoint that reads and refuses them), with the CPU a record both
 cost this process (client and mock run in it). With ``--query``, after (b): (q) a Bulk API 2.0
 query job of every Contact, from its creation to ``JobComplete`` (the mock writes the results
-CSV meanwhile), beside (q0) a plain ``SELECT`` of the same columns written by ``csv.writer``.
+CSV meanwhile), beside (q0) a plain ``SELECT`` of the same columns written by ``csv.writer``;
+``--jobs N`` runs N such jobs, ``--polls syncer`` polls them as the syncer does (at once, then
+0.1 s growing 25% to 2 s apart) instead of every 20 ms.
 
 Measured 2026-12-04 (2 cores shared with other benches: wall times swing by up to 2x; CPU a
 record is steadier), old code and new in alternating runs,
@@ -33,8 +35,21 @@ type with the same keys are judged a column at a time; (cu) 74–110 µs before,
 55k–115k records/s. The mock's own share of a create of 200 (in-process, no HTTP): 5.1–7.0 ms
 before, 3.7–5.8 ms after, of which 2.8–4.3 ms is the SQLite write (executemany and commit).
 
+Query jobs that finish on their own (2026-12-04): the results CSV used to be started by the
+first status poll after the Id snapshot was done; now it is written from the job's creation, a
+chunk as soon as the snapshot has its Ids. ``--contacts 1000000 --loads 0 --collections 0
+--query --polls syncer --jobs 4``, two runs of each, alternating, with the server's own times
+(scratch instrumentation): the job done 3.15–4.78 s after creation before (median 3.4; its CSV
+started 0.85–1.01 s in, at the poll after the snapshot's 0.69–0.99 s), 3.00–3.39 s after
+(median 3.16); seen ``JobComplete`` by the polling client at 3.39–5.72 s before (median 3.53),
+3.40–3.81 s after (median 3.47): the syncer's polls, ~0.3 s then ~1 s apart by then, hide most
+of the gain. At 100k (one run each): seen at 0.40–0.51 s before, 0.40–0.48 s after (done
+0.27–0.41 s in). ``bench/sync_bench.py --contacts 100000``, 5 runs each, alternating: 4.7–5.2 s
+before (median 4.9; 2.57–3.05x the floor with writes, median 2.83), 4.7–4.9 s after (median
+4.9; 2.49–2.85x, median 2.60), and 23–24 API calls instead of 26–27 (fewer status polls).
+
 Run: ``python bench/ingest_bench.py [--contacts 100000] [--collections 20000] [--query]
-[--db URL]``.
+[--polls fast|syncer] [--jobs N] [--db URL]``.
 """
 from __future__ import annotations
 

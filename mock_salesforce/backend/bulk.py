@@ -3,12 +3,12 @@
 A job compiles its SOQL when it is created (so a bad query is refused then, with the SOQL
 engine's own error codes) and snapshots the matching Ids in the background: the job is
 ``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`,
-in the background from the job's creation, a chunk as soon as the snapshot has its Ids: no poll
-is needed to move the job on), then
-``JobComplete`` with ``numberRecordsProcessed``. A state is stamped (``systemModstamp``) when a
-client first sees it, from the org's clock. Results are read back from that file, so
-they are fixed when the job completes, as a real org's are: re-reading them after records
-changed returns what they returned before. Pages are generators of CSV chunks, never one
+in the background from the job's creation, a chunk as soon as the snapshot has its Ids: as in a
+real org, no poll is needed to move the job on), then ``JobComplete`` with
+``numberRecordsProcessed``. A state is stamped (``systemModstamp``) from the org's clock when a
+client first sees it. Aborting a job, deleting it or its being dropped stops the writing.
+Results are read back from that file, so they are fixed when the job completes, as a real org's
+are: re-reading them after records changed returns what they returned before. Pages are generators of CSV chunks, never one
 string. ``queryAll`` jobs see deleted records.
 
 What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
@@ -164,8 +164,8 @@ class QueryJobs:
                                                   self._stop)
 
     def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
-        """Compile the query, start its snapshot and register the job (UploadComplete); its
-        results are written as soon as the snapshot is done."""
+        """Compile the query, start its snapshot and the writing of its results, and register
+        the job (UploadComplete)."""
         org = self._org
         include_deleted = request.operation == "queryAll"
         query = compile_bulk(org, request.query, include_deleted)
