@@ -2,10 +2,13 @@
 
 A job compiles its SOQL when it is created (so a bad query is refused then, with the SOQL
 engine's own error codes) and snapshots the matching Ids in the background: the job is
-``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`),
-then ``JobComplete`` with ``numberRecordsProcessed``. Results are read back from that file, so
-they are fixed when the job completes, as a real org's are: re-reading them after records
-changed returns what they returned before. Pages are generators of CSV chunks, never one
+``InProgress`` until every Id is read and the rows are written out as CSV (:mod:`.bulk_results`,
+in the background from the job's creation, a chunk as soon as the snapshot has its Ids: as in a
+real org, no poll is needed to move the job on), then ``JobComplete`` with
+``numberRecordsProcessed``. A state is stamped (``systemModstamp``) from the org's clock when a
+client first sees it. Aborting a job, deleting it or its being dropped stops the writing.
+Results are read back from that file, so they are fixed when the job completes, as a real org's
+are: re-reading them after records changed returns what they returned before. Pages are generators of CSV chunks, never one
 string. ``queryAll`` jobs see deleted records.
 
 What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
@@ -87,7 +90,7 @@ class QueryJob:
     modstamp: datetime | None = None
     aborted: bool = False
     processing_ms: int = 0
-    spool: Spool | None = dc_field(default=None, repr=False)
+    spool: Spool = dc_field(default_factory=Spool, repr=False)
     _started: float = dc_field(default_factory=time.monotonic, repr=False)
     _state: str = "UploadComplete"
 
@@ -101,9 +104,9 @@ class QueryJob:
         state = self._state
         if self.aborted:
             state = "Aborted"
-        elif self.snapshot.error is not None or (self.spool and self.spool.error is not None):
+        elif self.snapshot.error is not None or self.spool.error is not None:
             state = "Failed"
-        elif self.spool is not None and self.spool.done.is_set():
+        elif self.spool.done.is_set():
             state = "JobComplete"
         elif state == "UploadComplete":
             state = "InProgress"
@@ -133,14 +136,14 @@ class QueryJob:
         body.update({"numberRecordsProcessed": self.processed, "retries": 0,
                      "totalProcessingTime": self.processing_ms})
         if self._state == "Failed":
-            error = self.snapshot.error or (self.spool.error if self.spool else None)
+            error = self.snapshot.error or self.spool.error
             body["errorMessage"] = f"Query failed: {error}"
         return body
 
     @property
     def processed(self) -> int:
         """Records the job wrote to its results (0 until it completes)."""
-        return self.spool.rows if self._state == "JobComplete" and self.spool else 0
+        return self.spool.rows if self._state == "JobComplete" else 0
 
 
 @dataclass
@@ -157,11 +160,12 @@ class QueryJobs:
 
     def __init__(self, org) -> None:
         self._org = org
-        self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES)
-        self._spool_lock = threading.Lock()
+        self._jobs: JobTable[QueryJob] = JobTable(lambda job: job.snapshot.size, MAX_BYTES,
+                                                  self._stop)
 
     def create(self, request: JobRequest, user_id: str, version: str) -> QueryJob:
-        """Compile the query, start its snapshot and register the job (UploadComplete)."""
+        """Compile the query, start its snapshot and the writing of its results, and register
+        the job (UploadComplete)."""
         org = self._org
         include_deleted = request.operation == "queryAll"
         query = compile_bulk(org, request.query, include_deleted)
@@ -174,8 +178,11 @@ class QueryJobs:
             raise errors.LIMIT_EXCEEDED(f"Max bulk v2 query jobs ({jobs_limit.limit}) per 24 hrs "
                                         f"has been reached ({jobs_limit.used(now) + 1})")
         snapshot = start_snapshot(org, plan)
-        return self._jobs.add(QueryJob(self._jobs.new_id(), request, plan.sobject.name, user_id,
-                                       now, float(version.lstrip("v")), plan, csv, snapshot), now)
+        job = QueryJob(self._jobs.new_id(), request, plan.sobject.name, user_id, now,
+                       float(version.lstrip("v")), plan, csv, snapshot)
+        threading.Thread(target=job.spool.write, args=(csv.header(), self._lines(job)),
+                         daemon=True, name=f"bulk-results-{job.id}").start()
+        return self._jobs.add(job, now)
 
     def get(self, job_id: str) -> QueryJob:
         """A job, its state brought up to date (NOT_FOUND when unknown, deleted or expired)."""
@@ -183,31 +190,26 @@ class QueryJobs:
         job = self._jobs.find(job_id, now)
         if job is None:
             raise errors.NOT_FOUND("The requested resource does not exist")
-        self._spool_when_found(job)
         job.observe(now)
         return job
 
-    def _spool_when_found(self, job: QueryJob) -> None:
-        """Once every Id is found, write the rows out (in the background) and fix the results."""
-        if job.spool is not None or job.aborted or not job.snapshot.done or \
-                job.snapshot.error is not None:
-            return
-        with self._spool_lock:
-            if job.spool is not None:
-                return
-            job.spool = Spool()
+    def _lines(self, job: QueryJob) -> Iterator[list[str]]:
+        """The CSV lines of the job's rows, a chunk at a time, each read as soon as the snapshot
+        has its Ids: a real org works through a job on its own, so no poll moves it on."""
         total = job.snapshot.wait_total()
-        lines = (job.csv.row_lines(rows)
-                 for rows in row_chunks(self._org, job.plan, job.snapshot, 0, total))
-        threading.Thread(target=job.spool.write, args=(job.csv.header(), lines), daemon=True,
-                         name=f"bulk-results-{job.id}").start()
+        for rows in row_chunks(self._org, job.plan, job.snapshot, 0, total):
+            yield job.csv.row_lines(rows)
+
+    @staticmethod
+    def _stop(job: QueryJob) -> None:
+        """Stop writing the results of a job aborted, deleted or dropped."""
+        job.spool.cancel()
 
     def all(self) -> list[QueryJob]:
         """Every job, oldest first, states brought up to date."""
         now = self._org.clock.now()
         jobs = self._jobs.all(now)
         for job in jobs:
-            self._spool_when_found(job)
             job.observe(now)
         return jobs
 
@@ -217,6 +219,7 @@ class QueryJobs:
         if job.state in ("JobComplete", "Failed", "Aborted"):
             raise errors.INVALIDJOBSTATE(f"Aborting already {_past(job.state)} Job not allowed")
         job.aborted = True
+        self._stop(job)
         job.observe(self._org.clock.now())
         return job
 

@@ -2,9 +2,10 @@
 
 A real org builds a query job's result files while the job runs: once it is ``JobComplete``
 its results no longer change, however the records change afterwards. The mock writes the CSV
-of every matching row to a temporary file (``Spool``) when the Id snapshot is done, and pages
-are read back from it by row offsets, so re-reading a finished job's results returns the same
-bytes. The file is removed with the job (or the process).
+of every matching row to a temporary file (``Spool``) as soon as the Id snapshot is done, and
+pages are read back from it by row offsets, so re-reading a finished job's results returns the
+same bytes. The file is removed with the job (or the process); a job aborted or dropped while
+its file is being written stops writing and removes it (``cancel``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Spool:
         self.header = b""
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self._cancelled = threading.Event()
 
     @property
     def rows(self) -> int:
@@ -39,6 +41,8 @@ class Spool:
         try:
             self.header = header.encode()
             for lines in row_chunks:
+                if self._cancelled.is_set():
+                    break
                 text = "".join(lines)
                 data = text.encode()
                 # ASCII text (the usual) has as many bytes as characters: no line encoded twice.
@@ -52,7 +56,14 @@ class Spool:
         except BaseException as error:  # noqa: BLE001 - reported as the job's failure
             self.error = error
         finally:
+            if self._cancelled.is_set():
+                self._file.close()
             self.done.set()
+
+    def cancel(self) -> None:
+        """Stop writing and remove the file if it is still being written (a finished file stays
+        while pages are read from it, and goes with the spool)."""
+        self._cancelled.set()
 
     def page(self, start: int, stop: int) -> Iterator[bytes]:
         """The header and the rows ``[start, stop)``, a megabyte at a time."""

@@ -33,11 +33,14 @@ J = TypeVar("J", bound=_Job)
 class JobTable(Generic[J]):
     """Jobs by id, oldest first, dropped after ``RETENTION`` of the org clock or past the caps."""
 
-    def __init__(self, size: Callable[[J], int] | None = None, max_bytes: int = 0) -> None:
+    def __init__(self, size: Callable[[J], int] | None = None, max_bytes: int = 0,
+                 dropped: Callable[[J], None] | None = None) -> None:
+        """``dropped`` is told of each job removed or evicted (to stop what still works for it)."""
         self._jobs: OrderedDict[str, J] = OrderedDict()
         self._lock = threading.Lock()
         self._ids = itertools.count(secrets.randbelow(62 ** 6) + 1)
         self._size, self._max_bytes = size, max_bytes
+        self._dropped = dropped
 
     def new_id(self, prefix: str = "750") -> str:
         """A fresh id with this key prefix (750 job, 751 batch, 752 result)."""
@@ -47,33 +50,48 @@ class JobTable(Generic[J]):
         """Keep a new job (and drop what is past retention or the caps)."""
         with self._lock:
             self._jobs[job.id] = job
-            self._evict(now)
+            gone = self._evict(now)
+        self._tell(gone)
         return job
 
     def find(self, job_id: str, now: datetime) -> J | None:
         """The job with this 15- or 18-character id, or None."""
         with self._lock:
-            self._evict(now)
-            return self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+            gone = self._evict(now)
+            job = self._jobs.get(ids.to18(job_id) if ids.is_valid(job_id) else job_id)
+        self._tell(gone)
+        return job
 
     def all(self, now: datetime) -> list[J]:
         """Every job, oldest first."""
         with self._lock:
-            self._evict(now)
-            return list(self._jobs.values())
+            gone = self._evict(now)
+            jobs = list(self._jobs.values())
+        self._tell(gone)
+        return jobs
 
     def remove(self, job_id: str) -> None:
         """Forget a job."""
         with self._lock:
-            self._jobs.pop(job_id, None)
+            job = self._jobs.pop(job_id, None)
+        self._tell([job] if job is not None else [])
 
-    def _evict(self, now: datetime) -> None:
-        for key in [k for k, job in self._jobs.items() if now - job.created > RETENTION]:
-            del self._jobs[key]
+    def _evict(self, now: datetime) -> list[J]:
+        gone = [job for job in self._jobs.values() if now - job.created > RETENTION]
+        for job in gone:
+            del self._jobs[job.id]
         size = sum(map(self._size, self._jobs.values())) if self._size else 0
         while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or size > self._max_bytes > 0):
             _, oldest = self._jobs.popitem(last=False)
             size -= self._size(oldest) if self._size else 0
+            gone.append(oldest)
+        return gone
+
+    def _tell(self, gone: list[J]) -> None:
+        """Tell of the jobs dropped (outside the lock: what it stops may take locks of its own)."""
+        if self._dropped is not None:
+            for job in gone:
+                self._dropped(job)
 
 
 def external_id_field(sobject, name: str | None, error: Callable[[str], Exception]) -> str:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from mock_salesforce.backend import bulk, bulk_query, bulk_results
+from mock_salesforce.backend import jobs as jobs_module
 from mock_salesforce.backend.soql import snapshots
 
 V = "/services/data/v59.0"
@@ -139,6 +140,61 @@ def test_reset_drops_the_jobs(app, completed):
     registry = app.extensions["mock_salesforce"]
     registry.reset()
     assert registry.default_org.query_jobs.all() == []
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Jobs whose snapshots the test feeds itself (``held`` lists them, oldest first)."""
+    made = []
+
+    def take(*args, **kwargs):
+        made.append(snapshots.Snapshot())
+        return made[-1]
+    monkeypatch.setattr(snapshots, "take", take)
+    return made
+
+
+def release(snapshot, record_ids):
+    """Hand a held snapshot its Ids and finish it."""
+    snapshot._set_total(len(record_ids))
+    snapshot._add("".join(record_ids))
+    snapshot._finish()
+
+
+def test_a_job_completes_without_being_polled(app, load, client, auth):
+    load([{"LastName": f"L{n}"} for n in range(3)])
+    jobs = app.extensions["mock_salesforce"].default_org.query_jobs
+    job = jobs.create(bulk.JobRequest("query", "SELECT Id FROM Contact"), "005000000000001AAA",
+                      "v59.0")
+    assert job.spool.done.wait(10) and job.spool.rows == 3  # no client call asked for it
+    info = client.get(f"{JOBS}/{job.id}", headers=auth).json
+    assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 3)
+
+
+def test_an_aborted_job_writes_no_results(app, client, auth, load, create, held):
+    record_ids = load([{"LastName": f"L{n}"} for n in range(3)])
+    job_id = create("SELECT Id FROM Contact").json["id"]
+    response = client.patch(f"{JOBS}/{job_id}", headers=auth, json={"state": "Aborted"})
+    assert response.status_code == 200 and response.json["state"] == "Aborted"
+    job = app.extensions["mock_salesforce"].default_org.query_jobs.get(job_id)
+    release(held[0], sorted(record_ids))
+    assert job.spool.done.wait(10)
+    assert (job.spool.rows, job.spool._file.closed) == (0, True)
+    assert client.get(f"{JOBS}/{job_id}", headers=auth).json["state"] == "Aborted"
+
+
+def test_a_job_dropped_while_running_stops_writing(app, client, auth, load, create, held,
+                                                   monkeypatch):
+    record_ids = load([{"LastName": f"L{n}"} for n in range(3)])
+    monkeypatch.setattr(jobs_module, "MAX_JOBS", 1)
+    first = create("SELECT Id FROM Contact").json["id"]
+    query_jobs = app.extensions["mock_salesforce"].default_org.query_jobs
+    job = query_jobs.get(first)
+    create("SELECT Id FROM Contact")  # the job table keeps one job: the first is dropped
+    assert client.get(f"{JOBS}/{first}", headers=auth).status_code == 404
+    release(held[0], sorted(record_ids))
+    assert job.spool.done.wait(10)
+    assert (job.spool.rows, job.spool._file.closed) == (0, True)
 
 
 # -- CSV results ---------------------------------------------------------------------------------
