@@ -107,6 +107,18 @@ and 1M alike. Seeding 1M contacts and 200k accounts through the
 control plane takes 54 s; a whole 1M run takes 4 minutes with the default fields and 8 with all
 (the quiet poll after the initial sync re-reads every record through REST).
 
+At the end of the day, with every change of issue 17 in (``merge.split_fresh``, query jobs that
+finish without a poll, the collector freeze) and the VM quiet (one bench at a time), one run
+each: 100k + 20k default 30.0–30.6k records/s, 29 µs CPU a record, 2.95–3.15x the floor with
+writes (three runs; the floor 88–92k records/s), 24 API calls, RSS 159 MB; 100k + 20k all fields
+16.9k records/s, 50 µs, 1.15x, 27 calls, RSS 257 MB; 1M + 200k default 35.2k records/s, 24 µs,
+2.08x (floor 73k records/s), 141 calls, RSS 198 MB. Incremental poll after 100 changes: 0.76 s
+(100k) and 0.78 s (1M) through the CLI, 0.05 s in process, 4 API calls. What keeps 100k from
+2x is a fixed second: a 3,000-contact sync (Bulk, nearly no records) takes 1.0 s — process
+start-up and imports, login, describes, the COUNT and the first job's wait — which the
+in-process floors never pay; without it the 100k ratio is ~2.3x, and at 1M the second is lost
+in 34 s.
+
 Run: ``python bench/sync_bench.py --contacts 100000 [--changed 100] [--rest] [--fields all]``.
 The mock runs in its own process; the syncer runs as ``syncer sync`` in another.
 """
