@@ -156,7 +156,7 @@ def cpu_timed(action, count: int) -> float:
     both run here), a steadier figure than wall time on a busy machine."""
     start = time.process_time()
     seconds = timed(action)
-    print(f"    (CPU of client and server: {(time.process_time() - start) / count * 1e6:.1f} µs "
+    print(f"    (the line below: CPU of client and server {(time.process_time() - start) / count * 1e6:.1f} µs "
           f"a record)")
     return seconds
 
