@@ -156,8 +156,8 @@ def cpu_timed(action, count: int) -> float:
     both run here), a steadier figure than wall time on a busy machine."""
     start = time.process_time()
     seconds = timed(action)
-    print(f"    (the line below: CPU of client and server {(time.process_time() - start) / count * 1e6:.1f} µs "
-          f"a record)")
+    cpu = (time.process_time() - start) / count * 1e6
+    print(f"    (the line below: CPU of client and server {cpu:.1f} µs a record)")
     return seconds
 
 
