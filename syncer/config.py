@@ -215,10 +215,14 @@ def _cdp_url(url: object) -> str:
     if not isinstance(url, str) or "://" not in url:
         raise ConfigurationError(f"[cdp] url must be an SQLAlchemy URL such as sqlite:///cdp.db or "
                                  f"postgresql+psycopg://user@host/db, not {url!r}")
-    scheme = url.split("://", 1)[0].split("+", 1)[0]
+    scheme, _, driver = url.split("://", 1)[0].partition("+")
     if scheme not in ("sqlite", "postgresql"):
         raise ConfigurationError(f"[cdp] url: {scheme!r} databases are not supported; use sqlite:// "
                                  f"or postgresql+psycopg://")
+    if scheme == "postgresql" and driver not in ("", "psycopg"):
+        # The page writes bind PostgreSQL arrays in binary (``pagewrite``), a psycopg 3 feature.
+        raise ConfigurationError(f"[cdp] url: the {driver!r} driver is not supported; use "
+                                 f"postgresql+psycopg:// (psycopg 3: pip install '.[postgres]')")
     return url
 
 

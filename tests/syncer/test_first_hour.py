@@ -159,6 +159,7 @@ def test_an_unusable_cdp_database_is_a_configuration_error(salesforce_org, tmp_p
      "unknown object(s) Contacts; known: Contact, Lead, Account, Opportunity, Campaign, Task"),
     ('[cdp]\nurl = "cdp.db"\n', "[cdp] url must be an SQLAlchemy URL"),
     ('[cdp]\nurl = "mysql://x@y/z"\n', "'mysql' databases are not supported"),
+    ('[cdp]\nurl = "postgresql+psycopg2://x@y/z"\n', "the 'psycopg2' driver is not supported"),
     ('[cdp]\nulr = "sqlite:///cdp.db"\n', "[cdp]: unknown setting(s) ulr"),
     ('[source]\nlogin_url = "login.salesforce.com"\n', "[source] login_url must be an https:// URL"),
     ('[source]\nlogin_url = "http://login.salesforce.com"\n', "(http:// only for 127.0.0.1)"),
