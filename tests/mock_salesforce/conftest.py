@@ -73,3 +73,13 @@ def registry(db_url, tmp_path):
 def org(registry):
     """That backend's org."""
     return registry.default_org
+
+
+@pytest.fixture
+def twin(tmp_path):
+    """A second org (on its own SQLite file) to write the same records the one-by-one way
+    (see ``twins.py``)."""
+    backend = Registry(MockConfig(db_url=f"sqlite:///{tmp_path / 'twin.db'}",
+                                  data_dir=tmp_path / "twin", password="p", client_secret="s"))
+    yield backend.default_org
+    backend.engine.dispose()

@@ -1,7 +1,6 @@
 """Bulk ingest's column-wise inserts: every row answered and stored exactly as the per-row way
 (``dml.create`` for each row) answers and stores it."""
 import gc
-from datetime import datetime, timezone
 
 import pytest
 
@@ -10,29 +9,9 @@ from mock_salesforce.backend.bulk_ingest_fast import OMIT, InsertColumns
 from mock_salesforce.backend.bulk_ingest_rows import RowWriter, body_of
 from mock_salesforce.backend.dml_batch import Batch
 from mock_salesforce.backend.jobs import gc_paused
-from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
-from mock_salesforce.config import MockConfig
 
-HEADER = ["FirstName", "LastName", "Email", "Birthdate", "AccountId", "ReportsToId", "DoNotCall",
-          "MailingGeocodeAccuracy", "Title"]
-WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def twin(tmp_path):
-    """A second org (on its own SQLite file) to write the same rows the per-row way."""
-    backend = Registry(MockConfig(db_url=f"sqlite:///{tmp_path / 'twin.db'}",
-                                  data_dir=tmp_path / "twin", password="p", client_secret="s"))
-    yield backend.default_org
-    backend.engine.dispose()
-
-
-def arrange(org) -> str:
-    """The same starting point in either org: ids from 1000, a frozen clock, one Account."""
-    org.clock.set(WHEN, frozen=True)
-    org.seed_ids(1000)
-    return dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
+from twins import FIELDS as HEADER, arrange
 
 
 def column_wise(org, header, rows):

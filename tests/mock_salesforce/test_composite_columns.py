@@ -2,33 +2,11 @@
 answered and stored exactly as the per-record way (``dml.create`` for each record) answers and
 stores them. The twin org receives the same records with the type named in another case on every
 other one, which sends them the per-record way."""
-from datetime import datetime, timezone
-
 import pytest
 
-from mock_salesforce.backend import composite, dml, ids
-from mock_salesforce.backend.registry import Registry
-from mock_salesforce.config import MockConfig
+from mock_salesforce.backend import composite, ids
 
-WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
-FIELDS = ["FirstName", "LastName", "Email", "Birthdate", "AccountId", "ReportsToId", "DoNotCall",
-          "MailingGeocodeAccuracy", "Title"]
-
-
-@pytest.fixture
-def twin(tmp_path):
-    """A second org (on its own SQLite file) to write the same records the per-record way."""
-    backend = Registry(MockConfig(db_url=f"sqlite:///{tmp_path / 'twin.db'}",
-                                  data_dir=tmp_path / "twin", password="p", client_secret="s"))
-    yield backend.default_org
-    backend.engine.dispose()
-
-
-def arrange(org) -> str:
-    """The same starting point in either org: ids from 1000, a frozen clock, one Account."""
-    org.clock.set(WHEN, frozen=True)
-    org.seed_ids(1000)
-    return dml.create(org, org.sobject("Account"), {"Name": "Acme"}, org.first_user_id())
+from twins import FIELDS, arrange
 
 
 def records(*values: list) -> list[dict]:
