@@ -6,10 +6,11 @@ engine's own error codes) and snapshots the matching Ids in the background: the 
 in the background from the job's creation, a chunk as soon as the snapshot has its Ids: as in a
 real org, no poll is needed to move the job on), then ``JobComplete`` with
 ``numberRecordsProcessed``. A state is stamped (``systemModstamp``) from the org's clock when a
-client first sees it. Aborting a job, deleting it or its being dropped stops the writing.
-Results are read back from that file, so they are fixed when the job completes, as a real org's
-are: re-reading them after records changed returns what they returned before. Pages are generators of CSV chunks, never one
-string. ``queryAll`` jobs see deleted records.
+client first sees it. Aborting a job, deleting it, its being dropped or a reset of the mock
+stops the writing before the next chunk is read. Results are read back from that file, so they
+are fixed when the job completes, as a real org's are: re-reading them after records changed
+returns what they returned before. Pages are generators of CSV chunks, never one string.
+``queryAll`` jobs see deleted records.
 
 What Salesforce refuses in a Bulk query is refused at creation with ``API_ERROR``: child
 subqueries, aggregate functions, GROUP BY, OFFSET, compound fields. (The compound message is the
@@ -197,8 +198,17 @@ class QueryJobs:
         """The CSV lines of the job's rows, a chunk at a time, each read as soon as the snapshot
         has its Ids: a real org works through a job on its own, so no poll moves it on."""
         total = job.snapshot.wait_total()
-        for rows in row_chunks(self._org, job.plan, job.snapshot, 0, total):
+        chunks = row_chunks(self._org, job.plan, job.snapshot, 0, total)
+        while not job.spool.cancelled:  # asked before each read: a stopped job reads no more
+            rows = next(chunks, None)
+            if rows is None:
+                return
             yield job.csv.row_lines(rows)
+
+    def stop_all(self) -> None:
+        """Stop writing the results of every job: the org is being dropped (``Registry.reset``)."""
+        for job in self._jobs.all(self._org.clock.now()):
+            self._stop(job)
 
     @staticmethod
     def _stop(job: QueryJob) -> None:

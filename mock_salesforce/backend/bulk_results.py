@@ -60,6 +60,11 @@ class Spool:
                 self._file.close()
             self.done.set()
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether the writing was stopped (``cancel``)."""
+        return self._cancelled.is_set()
+
     def cancel(self) -> None:
         """Stop writing and remove the file if it is still being written (a finished file stays
         while pages are read from it, and goes with the spool)."""

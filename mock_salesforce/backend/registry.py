@@ -214,6 +214,7 @@ class Registry:
         """Drop every org, user, app and token and rebuild from the config."""
         with self._lock:
             for org in self.orgs.values():
+                org.query_jobs.stop_all()  # no results writer reads the tables dropped next
                 org.store.drop_all()
             self.orgs.clear()
             SQLModel.metadata.drop_all(self.engine, tables=self._identity_tables)

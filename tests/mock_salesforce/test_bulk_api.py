@@ -197,6 +197,17 @@ def test_a_job_dropped_while_running_stops_writing(app, client, auth, load, crea
     assert (job.spool.rows, job.spool._file.closed) == (0, True)
 
 
+
+def test_a_reset_stops_the_writing_of_running_jobs(app, client, auth, load, create, held):
+    record_ids = load([{"LastName": f"L{n}"} for n in range(3)])
+    job_id = create("SELECT Id FROM Contact").json["id"]
+    registry = app.extensions["mock_salesforce"]
+    job = registry.default_org.query_jobs.get(job_id)
+    registry.reset()  # the rebuilt org has tables of the same names: nothing may be read from them
+    release(held[0], sorted(record_ids))
+    assert job.spool.done.wait(10)
+    assert (job.spool.rows, job.spool._file.closed, job.spool.error) == (0, True, None)
+
 # -- CSV results ---------------------------------------------------------------------------------
 def test_results_are_quoted_csv_with_salesforce_headers(client, auth, load, completed):
     ids = load([{"LastName": 'O"Brien, Jr.\nsecond line', "Email": "ob@example.com"}])
