@@ -21,6 +21,7 @@ from .app import create_app
 from .backend.oauth.hosts import LoginDomainTag
 from .backend.registry import Registry
 from .backend.seed import SeedProgress
+from .backend.soql.parser import load_grammar
 from .config import MockConfig
 from .http_wire import SalesforceConnection
 from .tls import TlsFiles, ensure_certificates
@@ -154,6 +155,7 @@ class MockServer:
             self._listener.stop()
             raise
         self.app = create_app(registry=self.registry)
+        load_grammar()
         self._login_hosts: dict[str, LoginHostListener] = {}
         self._login_hosts_lock = threading.Lock()
         self.host = host

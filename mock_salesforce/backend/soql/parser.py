@@ -27,6 +27,12 @@ def _lark() -> Lark:
     return Lark(grammar, parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
+def load_grammar() -> None:
+    """Build the parser now (0.1–0.3 s of LALR tables), not inside an org's first query: a
+    served mock does this before it listens, so no client's first call pays for it."""
+    _lark()
+
+
 def located(text: str, pos: ast.Pos | None, message: str) -> str:
     """A message prefixed with the offending line and a caret, as the REST API reports it."""
     if pos is None or not text:
