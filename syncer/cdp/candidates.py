@@ -23,6 +23,8 @@ def as_utc(moment: datetime | None) -> datetime | None:
     """An aware UTC datetime; a naive one is taken to be UTC already (Salesforce stamps are)."""
     if moment is None:
         return None
+    if moment.tzinfo is UTC:  # as Salesforce's stamps parse
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -203,6 +203,12 @@ def record_values(record: Mapping[str, Any]) -> tuple[dict[str, Any], RecordLayo
             del values[key]
     else:
         values = {name: record[name] for name in layout.fields}
+    return normalized(values, layout), layout
+
+
+def normalized(values: dict[str, Any], layout: RecordLayout) -> dict[str, Any]:
+    """A record's field values (keys: ``layout.fields``) normalised as ``normalize`` does; the
+    caller's own dict, changed in place unless a value is ``""``."""
     # Every field turns "" into None (rule 2); only emails and phones change shape.
     if "" in values.values():
         values = {key: None if value == "" else value for key, value in values.items()}
@@ -214,4 +220,4 @@ def record_values(record: Mapping[str, Any]) -> tuple[dict[str, Any], RecordLayo
         phone = values[key]
         if phone is not None:
             values[key] = normalize_phone(phone)
-    return values, layout
+    return values
