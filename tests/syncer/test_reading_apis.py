@@ -42,6 +42,17 @@ def test_cells_are_typed_from_the_describe_and_empty_cells_are_null():
                       "Email": None, "Score__c": 2.5, "Visits__c": 12}
 
 
+def test_every_row_of_a_page_is_typed_and_a_short_row_keeps_what_it_has():
+    page = ('Id,IsDeleted,Score__c,Email\n"003A","true","","a@x.org"\n"003B","false","-1",""\n'
+            '"003C","","0.5",""\n')
+    assert parse(page) == [
+        {"Id": "003A", "IsDeleted": True, "Score__c": None, "Email": "a@x.org"},
+        {"Id": "003B", "IsDeleted": False, "Score__c": -1, "Email": None},
+        {"Id": "003C", "IsDeleted": None, "Score__c": 0.5, "Email": None}]
+    assert parse('Id,IsDeleted,Email\n"003A","true","a@x.org"\n"003B","false"\n') == [
+        {"Id": "003A", "IsDeleted": True, "Email": "a@x.org"}, {"Id": "003B", "IsDeleted": False}]
+
+
 def test_quoted_commas_quotes_and_newlines_survive():
     (record,) = parse('Id,Email\n"003A","a,""b""\nc@x.org"\n')
     assert record["Email"] == 'a,"b"\nc@x.org'
