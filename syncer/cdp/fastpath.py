@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import repeat
 from json import encoder as json_encoder
 from typing import Any
@@ -97,7 +98,48 @@ def bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Pr
     processor = impl.bind_processor(dialect)
     if processor is not None and isinstance(impl, sa.JSON):
         processor = _reused_encoder(processor)
+    elif processor is not None and _python_type(column.type) is datetime:
+        processor = _utc_datetime_text(processor)
     return processor
+
+
+def _python_type(type_: sa.types.TypeEngine) -> type | None:
+    """What a column type binds (a decorated type: what its underlying type binds)."""
+    if isinstance(type_, sa.types.TypeDecorator):
+        type_ = type_.impl_instance
+    try:
+        return type_.python_type
+    except NotImplementedError:
+        return None
+
+
+_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+#: UTC datetimes exercising what could tell formatters apart: a small year, no microseconds.
+_DATETIME_PROBES = (datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2024, 2, 29, tzinfo=UTC),
+                    datetime(2026, 12, 4, 23, 22, 10, 985000, UTC),
+                    datetime(9999, 12, 31, 23, 59, 59, 7, UTC))
+
+
+def _utc_datetime_text(processor: Processor) -> Processor:
+    """``processor`` (on SQLite: sqlmodel's UTC check and conversion, then SQLAlchemy's text
+    ``%(year)04d-…%(microsecond)06d`` from a dict) by one positional format for a UTC datetime:
+    the same text at half the cost. Every hidden-Id link of a page has its own modstamp, so
+    this runs once a record.
+
+    Used only where it gives ``processor``'s exact text (checked on probes, so a custom storage
+    format keeps its own processor); any other value (naive, another offset, not a datetime)
+    goes to ``processor``."""
+    def process(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is UTC:
+            return _SQLITE_DATETIME % (value.year, value.month, value.day, value.hour,
+                                       value.minute, value.second, value.microsecond)
+        return processor(value)
+
+    try:
+        same = all(process(probe) == processor(probe) for probe in _DATETIME_PROBES)
+    except Exception:  # noqa: BLE001 - an unusual processor: keep it as it is
+        same = False
+    return process if same else processor
 
 
 #: A JSON document exercising what could tell encoders apart (key order, non-ASCII, floats).
