@@ -18,7 +18,6 @@ key layout, so it classifies (and checks) a layout's keys once, not every record
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -55,7 +54,6 @@ _LINK_KEYS = frozenset({"account_id", "converted_contact_id", "modstamp"})
 
 _TYPES = frozenset({"str", "phn", "bol", "int", "dbl", "tme", "geo", "txt", "dtz"})
 _PHONE_PUNCTUATION = str.maketrans("", "", " \t\n\r\f\v-().")
-_SPACES = re.compile(r"\s+")
 
 
 class FieldId(NamedTuple):
@@ -136,7 +134,9 @@ def name_key(name: Any) -> str | None:
     """The comparison form of an organisation name: trimmed, single-spaced, case-folded."""
     if name is None:
         return None
-    key = _SPACES.sub(" ", str(name)).strip().casefold()
+    # ``str.split()`` splits at the same whitespace as ``\s+`` and drops it at both ends: the
+    # same key as ``re.sub(r"\s+", " ", name).strip()``, at half the cost.
+    key = " ".join(str(name).split()).casefold()
     return key or None
 
 

@@ -57,6 +57,15 @@ def test_organisation_names_compare_trimmed_single_spaced_and_case_folded():
     assert f.name_key("  Rainy   Day INSURANCE ") == "rainy day insurance"
 
 
+def test_an_organisation_name_key_collapses_every_kind_of_whitespace_as_the_regex_would():
+    import re
+    import sys
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c))]
+    names = ["", " ", "Acme", "ÉCOLE  Straße", *(f"{s}A{s}{s}b{t}c{s}" for s in spaces for t in spaces[::7])]
+    for name in names:
+        assert f.name_key(name) == (re.sub(r"\s+", " ", name).strip().casefold() or None), repr(name)
+
+
 def test_incoming_record_normalises_and_keeps_hidden_ids():
     record = IncomingRecord.from_mapping({"sf_id": "003A", "sf_object": "Lead",
                                           "account_id": "", "converted_contact_id": "003C",
