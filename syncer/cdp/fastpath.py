@@ -12,7 +12,8 @@ type processors per row and per value, which costs more than SQLite itself at th
   (JSON, UTC datetimes and booleans are stored and read exactly as SQLAlchemy does);
 - processors run column by column, memoised within one call: a page's rows repeat a handful of
   timestamps, JSON documents and booleans, so most values are converted once per page; JSON
-  documents to write are encoded by one reused encoder (same text as ``json.dumps``).
+  documents to write are encoded by one reused encoder (same text as ``json.dumps``), and on
+  PostgreSQL documents read come as text, each distinct one decoded once (``_read_processors``).
 
 While a page is loaded, planned and written, the cyclic garbage collector is paused
 (``gc_paused``): the page's snapshots, links and outcomes live for the whole page, so every
@@ -146,17 +147,44 @@ def prepare(conn: sa.Connection, key: Hashable, build: Callable[[], Any],
     prepared = cache.get(key)
     if prepared is None:
         stmt = build()
+        results: tuple[tuple[int, Processor], ...] = ()
+        if isinstance(stmt, sa.Select):
+            stmt, results = _read_processors(stmt, dialect)
         compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
         order = tuple(compiled.positiontup) if compiled.positional else None
         binds = {name: p for name in compiled.bind_names.values()
                  if (p := bind_processor(dialect, table, name)) is not None}
-        results = ()
-        if isinstance(stmt, sa.Select):
-            results = tuple((i, p) for i, column in enumerate(stmt.selected_columns)
-                            if (p := column.type.dialect_impl(dialect)
-                                .result_processor(dialect, None)) is not None)
         prepared = cache[key] = Prepared(compiled, str(compiled), order, binds, results)
     return prepared
+
+
+def _read_processors(stmt: sa.Select, dialect: sa.Dialect
+                     ) -> tuple[sa.Select, tuple[tuple[int, Processor], ...]]:
+    """The select to run and its result processors by column index.
+
+    On PostgreSQL, JSON columns are read as text and decoded here, memoised like every result
+    processor (``convert_rows``): psycopg would decode every row's document, and a page's
+    people share a handful (a mixed page of 2,000 reads ~1,500; ~3.5 ms of client CPU).
+    """
+    columns = list(stmt.selected_columns)
+    results = []
+    as_text = False
+    for i, column in enumerate(columns):
+        if dialect.name == "postgresql" and isinstance(column.type, sa.JSON):
+            columns[i], as_text = sa.cast(column, sa.Text).label(column.key), True
+            results.append((i, _json_loads(dialect)))
+        elif (processor := column.type.dialect_impl(dialect)
+              .result_processor(dialect, None)) is not None:
+            results.append((i, processor))
+    if as_text:
+        stmt = stmt.with_only_columns(*columns, maintain_column_froms=True)
+    return stmt, tuple(results)
+
+
+def _json_loads(dialect: sa.Dialect) -> Processor:
+    """The engine's JSON decoder (``json_deserializer``, default ``json.loads``), NULL-safe."""
+    loads = getattr(dialect, "_json_deserializer", None) or json.loads
+    return lambda text: None if text is None else loads(text)
 
 
 class _Memo(dict):
