@@ -97,8 +97,26 @@ def bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Pr
     impl = column.type.dialect_impl(dialect)
     processor = impl.bind_processor(dialect)
     if processor is not None and isinstance(impl, sa.JSON):
+        if dialect.name == "postgresql":
+            processor = _psycopg_text(processor, dialect)
         processor = _reused_encoder(processor)
     return processor
+
+
+def _psycopg_text(processor: Processor, dialect: sa.Dialect) -> Processor:
+    """PostgreSQL: the JSON text psycopg would send for a value ``processor`` wraps (``Jsonb``).
+
+    psycopg encodes each wrapped document with ``json.dumps`` (or the engine's
+    ``json_serializer``) when it sends it; as text, documents go through the reused encoder
+    like SQLite's, and page writes send them as text (``pagewrite``). SQL NULL stays ``None``.
+    """
+    dumps = getattr(dialect, "_json_serializer", None) or json.dumps
+
+    def process(value: Any) -> Any:
+        wrapped = processor(value)
+        return None if wrapped is None else (wrapped.dumps or dumps)(wrapped.obj)
+
+    return process
 
 
 #: A JSON document exercising what could tell encoders apart (key order, non-ASCII, floats).
