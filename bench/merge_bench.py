@@ -105,6 +105,36 @@ to ~2.1x, far from 1.5x), so it was not attempted.
 End of day, quiet VM, one run each of the final code (floor/merge, CPU / wall): SQLite mixed
 2.52x / 2.64x, SQLite ``--all-new`` 1.21x / 1.20x; PostgreSQL mixed 1.09x / 2.32x,
 PostgreSQL ``--all-new`` 0.71x / 1.74x (on PostgreSQL the rest of the wall time is the server's).
+
+Issue 17, part 1, PostgreSQL's server time (2026-12-04, late; the VM shared with other agents).
+On PostgreSQL the bench also prints the server's CPU (its backends' ``/proc`` times) and the sum
+of client and server CPU, the steady figures here. What the statements of a page cost (timed
+one by one, and ``auto_explain``): the email read's anti-join hashed every link of the source
+(~80,000) once a page, ~20 ms of ~60 — the bench's tables are filled in seconds and never
+analysed, and a generic plan's estimates chose the hash; with ``OFFSET 0`` the NOT EXISTS stays a
+per-candidate probe of the person_id index (2,000 keys: 19 → 4.5 ms unanalysed, 3.4 analysed;
+a LATERAL form matched it unanalysed but took 7.5 ms analysed). Its costed-up plan then made
+JIT compile it for ~0.1 s, so CDP write transactions run without JIT (``SET LOCAL``, in the
+lock statement). Allocating ids looked the sequence up once a row (9.5 → 0.6 ms a page).
+New rows go by binary COPY (``syncer/cdp/pagewrite.py``), JSON documents read come as text
+decoded once per distinct document, and documents written are encoded by the reused encoder.
+Alternating runs of main (71923eb) and this code, three each, records/s (client CPU, server CPU,
+client+server CPU; floor/merge of client+server CPU and of wall):
+mixed 38.7–42.0k → 48.9–49.2k, 35.3–36.4k → 43.9–44.6k, 18.5–19.5k → 23.1–23.4k; 1.50–1.57x →
+1.15–1.32x CPU, 1.39–1.91x → 1.07–2.51x wall. ``--all-new`` 63.5–67.7k → 91.7–98.7k,
+44.1–44.6k → 52.4–53.5k, 26.0–26.9k → 33.3–34.7k; 1.12–1.19x → 0.90–0.93x CPU, 0.85–1.43x →
+0.90–1.01x wall. ``merge_compare.py --per-pair 2000`` (SQLite and PostgreSQL): identical.
+SQLite is unchanged (two alternating runs each, records/s of CPU): mixed 31.7–32.3k before,
+31.7–32.8k after; ``--all-new`` 63.8–64.4k before, 62.1–63.2k after.
+What is left, mixed: the floor's wall swings 24–41k records/s because psycopg's executemany
+pipelines its rows, so its client and server overlap on the two cores; a merge page reads,
+then plans, then writes, so its ~20 µs of client and ~23 µs of server CPU a record add up
+(~23k records/s, 1.8x a quiet floor). The server's share: COPY ~10 µs, half of it the link
+table's foreign keys (data source and person) checked row by row (measured with triggers
+disabled in a scratch run: mixed COPY 1.02 → 0.51 s, ``--all-new`` 1.64 → 0.81 s), the Id
+read 4.4, updates 5.2 (82% already HOT; ``fillfactor`` 85 changed nothing), the email read 1.8.
+The client's: building records 3.4, candidates 5.1, planning 2.9, writing 5.6, the rest
+(checkout, ping, begin, commit, freeing the page) ~3.5. Text-format COPY was no faster.
 """
 from __future__ import annotations
 
