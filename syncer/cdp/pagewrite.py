@@ -70,9 +70,10 @@ def _copy(conn: sa.Connection, table: sa.Table, columns: dict[str, Sequence[Any]
     for name, column in columns.items():
         processor = bind_processor(dialect, table, name)
         values.append(convert(processor, column) if processor is not None else column)
+    count = len(values[0]) if values else 0
     for name, value in constants.items():
         processor = bind_processor(dialect, table, name)
-        values.append(repeat(processor(value) if processor is not None else value))
+        values.append(repeat(processor(value) if processor is not None else value, count))
     names = (*columns, *constants)
     sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     driver = conn.connection.driver_connection
