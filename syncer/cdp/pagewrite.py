@@ -22,10 +22,10 @@ booleans), so the stored rows are the ones row-at-a-time statements store.
 """
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Hashable, Sequence
-from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -94,7 +94,7 @@ class _JsonText(str):
     """JSON text (``fastpath`` encodes documents); a name for the dumper below, never built."""
 
 
-@cache
+@functools.cache
 def _jsonb_text_dumper() -> type:
     """A binary ``jsonb`` dumper for JSON text: psycopg's own encodes a Python value."""
     from psycopg.adapt import Dumper  # PostgreSQL's driver: the ``postgres`` extra

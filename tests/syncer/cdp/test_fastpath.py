@@ -14,7 +14,8 @@ T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 #: Documents that could tell decoders apart: nesting, non-ASCII, floats, an empty one, repeats
 #: (PostgreSQL reads documents as text and decodes each distinct one once).
 DOCUMENTS = [{"str:cm:tier": "gold"}, {}, {"str:cm:tier": "gold"},
-             {"str:cm:note": "é\n\"q\"", "num:cm:score": 1.5e-7, "num:cm:big": 12345678901234567890},
+             {"str:cm:note": "é\n\"q\"", "num:cm:score": 1.5e-7,
+              "num:cm:big": 12345678901234567890},
              {"lst:cm:tags": ["a", None, {"b": -0.0}]}, {"lst:cm:tags": ["a", None, {"b": -0.0}]}]
 
 
