@@ -133,9 +133,10 @@ then plans, then writes, so its ~20 µs of client and ~23 µs of server CPU a re
 table's foreign keys (data source and person) checked row by row (measured with triggers
 disabled in a scratch run: mixed COPY 1.02 → 0.51 s, ``--all-new`` 1.64 → 0.81 s), the Id
 read 4.4, updates 5.2 (82% already HOT; ``fillfactor`` 85 changed nothing), the email read 1.8.
-The client's: building records 3.4, candidates 5.1, planning 2.9, writing 5.6, the rest
-(checkout, ping, begin, commit, freeing the page) ~3.5. Tried, no gain: text-format COPY;
-reading candidates in binary result format (2,000 joined rows: the same client and server time).
+The client's (µs a record, one run): building records 3.4, candidates 5.1, planning 2.9,
+writing 5.6, the rest (checkout, ping, begin, commit, freeing the page) ~4. Tried, no gain:
+text-format COPY; candidates read in binary result format (2,000 joined rows: the same client
+and server time).
 """
 from __future__ import annotations
 
