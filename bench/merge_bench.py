@@ -105,11 +105,44 @@ to ~2.1x, far from 1.5x), so it was not attempted.
 End of day, quiet VM, one run each of the final code (floor/merge, CPU / wall): SQLite mixed
 2.52x / 2.64x, SQLite ``--all-new`` 1.21x / 1.20x; PostgreSQL mixed 1.09x / 2.32x,
 PostgreSQL ``--all-new`` 0.71x / 1.74x (on PostgreSQL the rest of the wall time is the server's).
+
+Issue 17, part 1, PostgreSQL's server time (2026-12-04, late; the VM shared with other agents).
+On PostgreSQL the bench also prints the server's CPU (its backends' ``/proc`` times) and the sum
+of client and server CPU, the steady figures here. What the statements of a page cost (timed
+one by one, and ``auto_explain``): the email read's anti-join hashed every link of the source
+(~80,000) once a page, ~20 ms of ~60 — the bench's tables are filled in seconds and never
+analysed, and a generic plan's estimates chose the hash; with ``OFFSET 0`` the NOT EXISTS stays a
+per-candidate probe of the person_id index (2,000 keys: 19 → 4.5 ms unanalysed, 3.4 analysed;
+a LATERAL form matched it unanalysed but took 7.5 ms analysed). Its costed-up plan then made
+JIT compile it for ~0.1 s, so CDP write transactions run without JIT (``SET LOCAL``, in the
+lock statement). Allocating ids looked the sequence up once a row (9.5 → 0.6 ms a page).
+New rows go by binary COPY (``syncer/cdp/pagewrite.py``), JSON documents read come as text
+decoded once per distinct document, and documents written are encoded by the reused encoder.
+Alternating runs of main (71923eb) and this code, three each, records/s (client CPU, server CPU,
+client+server CPU; floor/merge of client+server CPU and of wall):
+mixed 38.7–42.0k → 48.9–49.2k, 35.3–36.4k → 43.9–44.6k, 18.5–19.5k → 23.1–23.4k; 1.50–1.57x →
+1.15–1.32x CPU, 1.39–1.91x → 1.07–2.51x wall. ``--all-new`` 63.5–67.7k → 91.7–98.7k,
+44.1–44.6k → 52.4–53.5k, 26.0–26.9k → 33.3–34.7k; 1.12–1.19x → 0.90–0.93x CPU, 0.85–1.43x →
+0.90–1.01x wall. ``merge_compare.py --per-pair 2000`` (SQLite and PostgreSQL): identical.
+SQLite is unchanged (two alternating runs each, records/s of CPU): mixed 31.7–32.3k before,
+31.7–32.8k after; ``--all-new`` 63.8–64.4k before, 62.1–63.2k after.
+What is left, mixed: the floor's wall swings 24–41k records/s because psycopg's executemany
+pipelines its rows, so its client and server overlap on the two cores; a merge page reads,
+then plans, then writes, so its ~20 µs of client and ~23 µs of server CPU a record add up
+(~23k records/s, 1.8x a quiet floor). The server's share: COPY ~10 µs, half of it the link
+table's foreign keys (data source and person) checked row by row (measured with triggers
+disabled in a scratch run: mixed COPY 1.02 → 0.51 s, ``--all-new`` 1.64 → 0.81 s), the Id
+read 4.4, updates 5.2 (82% already HOT; ``fillfactor`` 85 changed nothing), the email read 1.8.
+The client's (µs a record, one run): building records 3.4, candidates 5.1, planning 2.9,
+writing 5.6, the rest (checkout, ping, begin, commit, freeing the page) ~4. Tried, no gain:
+text-format COPY; candidates read in binary result format (2,000 joined rows: the same client
+and server time).
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import sys
@@ -186,19 +219,53 @@ class Clock:
         return n / (time.perf_counter() - self.wall), n / (time.process_time() - self.cpu)
 
 
-def floor(url: str, n: int, page: int) -> tuple[float, float]:
-    """Records/s of a plain batched Core insert of n person rows."""
+class ServerClock:
+    """CPU seconds the PostgreSQL backends of an engine have used (a local server's ``/proc``).
+
+    With client CPU, the steady figures on a shared machine: wall time adds whatever the other
+    processes take. ``None`` on SQLite or where the server's processes cannot be read.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.pids: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            sa.event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_connection, _record) -> None:
+        self.pids.add(dbapi_connection.info.backend_pid)
+
+    def cpu(self) -> float | None:
+        """Seconds of CPU (user and system) of the backends seen so far."""
+        ticks = 0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK") if self.pids else None
+
+
+def server_rate(n: int, before: float | None, after: float | None) -> float | None:
+    """Records per second of server CPU, when both readings exist."""
+    return None if before is None or after is None else n / max(after - before, 1e-9)
+
+
+def floor(url: str, n: int, page: int) -> tuple[float, float, float | None]:
+    """Records/s (wall, client CPU, server CPU) of a plain batched Core insert of n person rows."""
     engine = create_engine(url)  # the CDP's own engine settings
+    server = ServerClock(engine)
     with engine.begin() as conn:
         person_table.metadata.create_all(conn, tables=[org_table, person_table])  # (its foreign key)
     now = datetime.now(UTC)
     rows = [csv_row(i, now) for i in range(n)]
-    clock = Clock()
+    clock, before = Clock(), server.cpu()
     for chunk in pages(rows, page):
         with engine.begin() as conn:
             conn.execute(sa.insert(person_table), chunk)
+    rates = (*clock.rates(n), server_rate(n, before, server.cpu()))
     engine.dispose()
-    return clock.rates(n)
+    return rates
 
 
 def main() -> None:
@@ -227,12 +294,14 @@ def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool,
         all_new: bool = False) -> None:
     """Seed (unless ``all_new``), merge, measure the floor and print the figures."""
     cdp = CDP(merge_url)
+    server = ServerClock(cdp.engine)
+    cdp.engine.dispose()  # (migrated already: reconnect, so the clock sees the backend)
     source = cdp.create_data_source("Salesforce", org_id="00D000000000001")
     load_rate = None if all_new else seed(cdp, source.id, n, page)
     records = [contact(i) for i in range(n)] if all_new else incoming(n)
     profiler = cProfile.Profile() if profile else None
     counts: dict[str, int] = {}
-    clock = Clock()
+    clock, before = Clock(), server.cpu()
     if profiler:
         profiler.enable()
     for chunk in pages(records, page):
@@ -241,21 +310,37 @@ def run(merge_url: str, floor_url: str, n: int, page: int, profile: bool,
     if profiler:
         profiler.disable()
     merge_wall, merge_cpu = clock.rates(n)
+    merge_server = server_rate(n, before, server.cpu())
     total = sum(1 for _ in cdp.people())
     cdp.close()
-    floor_wall, floor_cpu = floor(floor_url, n, page)
+    floor_wall, floor_cpu, floor_server = floor(floor_url, n, page)
     print(f"outcomes        {dict(sorted(counts.items()))}; people after: {total:,}")
     if load_rate is not None:
         print(f"initial load    {load_rate:>10,.0f} records/s wall  ({n // 2:,} new contacts)")
-    print(f"                {'wall':>10}  {'CPU':>10}  (records/s)")
+    servers = merge_server is not None and floor_server is not None
+    print(f"                {'wall':>10}  {'CPU':>10}  "
+          f"{'server CPU  client+server CPU  ' if servers else ''}(records/s)")
     print(f"merge           {merge_wall:>10,.0f}  {merge_cpu:>10,.0f}  "
+          f"{_server_columns(merge_cpu, merge_server)}"
           f"({n:,} {'new ' if all_new else ''}contacts, pages of {page:,})")
     print(f"floor (insert)  {floor_wall:>10,.0f}  {floor_cpu:>10,.0f}  "
+          f"{_server_columns(floor_cpu, floor_server)}"
           f"(Core executemany of {n:,} rows, same table)")
+    ratios = ""
+    if servers:
+        both = (1 / merge_cpu + 1 / merge_server) / (1 / floor_cpu + 1 / floor_server)
+        ratios = f"{floor_server / merge_server:>9.2f}x  {both:>17.2f}x  "
     print(f"floor / merge   {floor_wall / merge_wall:>9.2f}x  {floor_cpu / merge_cpu:>9.2f}x  "
-          f"(issue 17 target: within 1.5x)")
+          f"{ratios}(issue 17 target: within 1.5x)")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+def _server_columns(client: float, server: float | None) -> str:
+    """The server CPU and client+server CPU rates, or nothing where the server is not read."""
+    if server is None:
+        return ""
+    return f"{server:>10,.0f}  {1 / (1 / client + 1 / server):>17,.0f}  "
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ type processors per row and per value, which costs more than SQLite itself at th
   (JSON, UTC datetimes and booleans are stored and read exactly as SQLAlchemy does);
 - processors run column by column, memoised within one call: a page's rows repeat a handful of
   timestamps, JSON documents and booleans, so most values are converted once per page; JSON
-  documents to write are encoded by one reused encoder (same text as ``json.dumps``).
+  documents to write are encoded by one reused encoder (same text as ``json.dumps``), and on
+  PostgreSQL documents read come as text, each distinct one decoded once (``_read_processors``).
 
 While a page is loaded, planned and written, the cyclic garbage collector is paused
 (``gc_paused``): the page's snapshots, links and outcomes live for the whole page, so every
@@ -97,6 +98,8 @@ def bind_processor(dialect: sa.Dialect, table: sa.Table | None, name: str) -> Pr
     impl = column.type.dialect_impl(dialect)
     processor = impl.bind_processor(dialect)
     if processor is not None and isinstance(impl, sa.JSON):
+        if dialect.name == "postgresql":
+            processor = _psycopg_text(processor, dialect)
         processor = _reused_encoder(processor)
     elif processor is not None and _python_type(column.type) is datetime:
         processor = _utc_datetime_text(processor)
@@ -140,6 +143,22 @@ def _utc_datetime_text(processor: Processor) -> Processor:
     except Exception:  # noqa: BLE001 - an unusual processor: keep it as it is
         same = False
     return process if same else processor
+
+
+def _psycopg_text(processor: Processor, dialect: sa.Dialect) -> Processor:
+    """PostgreSQL: the JSON text psycopg would send for a value ``processor`` wraps (``Jsonb``).
+
+    psycopg encodes each wrapped document with ``json.dumps`` (or the engine's
+    ``json_serializer``) when it sends it; as text, documents go through the reused encoder
+    like SQLite's, and page writes send them as text (``pagewrite``). SQL NULL stays ``None``.
+    """
+    dumps = getattr(dialect, "_json_serializer", None) or json.dumps
+
+    def process(value: Any) -> Any:
+        wrapped = processor(value)
+        return None if wrapped is None else (wrapped.dumps or dumps)(wrapped.obj)
+
+    return process
 
 
 #: A JSON document exercising what could tell encoders apart (key order, non-ASCII, floats).
@@ -188,17 +207,44 @@ def prepare(conn: sa.Connection, key: Hashable, build: Callable[[], Any],
     prepared = cache.get(key)
     if prepared is None:
         stmt = build()
+        results: tuple[tuple[int, Processor], ...] = ()
+        if isinstance(stmt, sa.Select):
+            stmt, results = _read_processors(stmt, dialect)
         compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
         order = tuple(compiled.positiontup) if compiled.positional else None
         binds = {name: p for name in compiled.bind_names.values()
                  if (p := bind_processor(dialect, table, name)) is not None}
-        results = ()
-        if isinstance(stmt, sa.Select):
-            results = tuple((i, p) for i, column in enumerate(stmt.selected_columns)
-                            if (p := column.type.dialect_impl(dialect)
-                                .result_processor(dialect, None)) is not None)
         prepared = cache[key] = Prepared(compiled, str(compiled), order, binds, results)
     return prepared
+
+
+def _read_processors(stmt: sa.Select, dialect: sa.Dialect
+                     ) -> tuple[sa.Select, tuple[tuple[int, Processor], ...]]:
+    """The select to run and its result processors by column index.
+
+    On PostgreSQL, JSON columns are read as text and decoded here, memoised like every result
+    processor (``convert_rows``): psycopg would decode every row's document, and a page's
+    people share a handful (a mixed page of 2,000 reads ~1,500; ~3.5 ms of client CPU).
+    """
+    columns = list(stmt.selected_columns)
+    results = []
+    as_text = False
+    for i, column in enumerate(columns):
+        if dialect.name == "postgresql" and isinstance(column.type, sa.JSON):
+            columns[i], as_text = sa.cast(column, sa.Text).label(column.key), True
+            results.append((i, _json_loads(dialect)))
+        elif (processor := column.type.dialect_impl(dialect)
+              .result_processor(dialect, None)) is not None:
+            results.append((i, processor))
+    if as_text:
+        stmt = stmt.with_only_columns(*columns, maintain_column_froms=True)
+    return stmt, tuple(results)
+
+
+def _json_loads(dialect: sa.Dialect) -> Processor:
+    """The engine's JSON decoder (``json_deserializer``, default ``json.loads``), NULL-safe."""
+    loads = getattr(dialect, "_json_deserializer", None) or json.loads
+    return lambda text: None if text is None else loads(text)
 
 
 class _Memo(dict):

@@ -153,8 +153,10 @@ class CDP:
         """One serialised write transaction (see the module docstring)."""
         with self.engine.connect().execution_options(cdp_write=True) as conn, conn.begin():
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                             {"key": _WRITE_LOCK_KEY})
+                # No JIT in the transaction: page statements run for milliseconds, and an estimate
+                # off on a fresh table (never analysed yet) made JIT compile one for ~0.1 s.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key), "
+                                     "set_config('jit', 'off', true)"), {"key": _WRITE_LOCK_KEY})
             yield conn
 
     # --- data sources --------------------------------------------------------------------

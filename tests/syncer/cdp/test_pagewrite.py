@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from syncer.cdp import CDP
@@ -67,4 +68,18 @@ def test_a_page_of_updates_is_one_statement(db_url):
         written = list(statements)
         renamed = conn.execute(sa.select(sa.func.count()).where(person_table.c.last_name == "Lee"))
         assert (written, renamed.scalar_one()) == ([conn.dialect.name == "sqlite"], 800)
+    cdp.close()
+
+
+def test_a_rejected_insert_raises_sqlalchemys_error(db_url):
+    """PostgreSQL inserts by COPY, outside SQLAlchemy's execute: its errors still arrive as
+    SQLAlchemy's (the CLI maps ``OperationalError``s), and the transaction is rolled back."""
+    cdp = CDP(db_url)
+    with cdp.engine.begin() as conn:
+        insert_rows(conn, person_table, _columns([_person(1, id=1)]), {"updated_at": T0})
+    with pytest.raises(sa.exc.IntegrityError), cdp.engine.begin() as conn:
+        insert_rows(conn, person_table, _columns([_person(i, id=i) for i in (2, 1)]),
+                    {"updated_at": T0})
+    with cdp.engine.connect() as conn:
+        assert [row[0] for row in _stored(conn)] == [1]
     cdp.close()
