@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -27,6 +28,8 @@ _TYPES = {"boolean": sa.Boolean, "int": sa.Integer, "long": sa.BigInteger, "doub
           "id": sa.String(18), "reference": sa.String(18), "time": sa.String(20)}
 SYSTEM_INDEXED = ("LastModifiedDate", "CreatedDate")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# What SQLite stores for a boolean (``.get(value, value)``: None stays None).
+_SQLITE_BOOLEAN = {True: 1, False: 0}
 
 
 def column_type(field: FieldDef) -> sa.types.TypeEngine:
@@ -70,6 +73,7 @@ class Store:
         # SQLite allows one writer; serialising DML here avoids "database is locked" under load.
         self.write_lock = threading.RLock()
         self._nocase = engine.dialect.name == "sqlite"  # text compares by NOCASE (ASCII only)
+        self._flags: dict[str, frozenset[str]] = {}  # table → its boolean columns, on SQLite
 
     def table(self, sobject: SObjectDef) -> sa.Table:
         """The table of an object (built on first use)."""
@@ -120,6 +124,7 @@ class Store:
             conn.execute(sa.text(f"ALTER TABLE {preparer.quote(table.name)} "
                                  f"ADD COLUMN {preparer.quote(field.name)} {ddl_type}"))
         table.append_column(column)
+        self._flags.pop(table.name, None)
         if field.external_id or field.unique or field.type == "reference":
             self._index(table, field)
             for index in table.indexes:
@@ -131,6 +136,7 @@ class Store:
         self.metadata.drop_all(self.engine)
         self.metadata = sa.MetaData()
         self._tables.clear()
+        self._flags.clear()
 
     # -- rows ---------------------------------------------------------------------------------
     def insert_many(self, sobject: SObjectDef, rows: list[dict], conn: sa.Connection) -> None:
@@ -147,10 +153,10 @@ class Store:
         columns = [column.name for column in table.columns if column.name in written]
         quote = self.engine.dialect.identifier_preparer.quote
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        cells = [list(map(dict.get, rows, repeat(name))) for name in columns]
         conn.exec_driver_sql(
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})",
-            [tuple(map(row.get, columns)) for row in rows])
+            f"VALUES ({', '.join([mark] * len(columns))})", self._bindable(table, columns, cells))
 
     def update(self, sobject: SObjectDef, record_id: str, values: dict, conn: sa.Connection) -> None:
         """Update one row's columns."""
@@ -168,8 +174,30 @@ class Store:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         for columns, rows in groups.items():
             sets = ", ".join(f"{quote(column)} = {mark}" for column in columns)
+            if self._flags_of(table).intersection(columns):
+                rows = self._bindable(table, columns, [list(cells) for cells in zip(*rows)])
             conn.exec_driver_sql(
                 f"UPDATE {quote(table.name)} SET {sets} WHERE {quote('Id')} = {mark}", rows)
+
+    def _flags_of(self, table: sa.Table) -> frozenset[str]:
+        """The table's boolean columns on SQLite (none elsewhere: PostgreSQL has booleans)."""
+        flags = self._flags.get(table.name)
+        if flags is None:
+            flags = self._flags[table.name] = frozenset(
+                column.name for column in table.columns
+                if self.engine.dialect.name == "sqlite" and isinstance(column.type, sa.Boolean))
+        return flags
+
+    def _bindable(self, table: sa.Table, columns: Iterable[str], cells: list[list]) -> list[tuple]:
+        """The rows to bind, from a list of values per column (``columns`` names the first
+        ones): on SQLite booleans as the 1 and 0 it stores for them (the driver binds a bool,
+        not quite an int, through its adapter lookup: 0.3 µs a value, a sixth of the insert of
+        a Contact)."""
+        flags = self._flags_of(table)
+        for index, name in enumerate(columns):
+            if name in flags:
+                cells[index] = list(map(_SQLITE_BOOLEAN.get, cells[index], cells[index]))
+        return list(zip(*cells))
 
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 import pytest
 
 from mock_salesforce import errors
-from mock_salesforce.backend import dml, dml_batch
+from mock_salesforce.backend import dml, dml_batch, ids
 from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.config import MockConfig
@@ -48,6 +48,34 @@ def test_deleted_records_stay_in_the_table_flagged(org):
     assert org.store.get(account, new_id) is None
     row = org.store.get(account, new_id, include_deleted=True)
     assert row["IsDeleted"] is True and row["_deleted_at"] == row["SystemModstamp"]
+
+
+def test_many_rows_store_booleans_as_a_bound_bool_stores_them(org):
+    """insert_many and update_many bind SQLite's booleans as its 1 and 0; the table holds
+    exactly what binding the bools themselves (one row written by SQLAlchemy) leaves."""
+    contact, store = org.sobject("Contact"), org.store
+    table = store.table(contact)
+    made = [ids.make_id("003", n) for n in range(1, 7)]
+    flags = [True, False, None]
+    with store.engine.begin() as conn:
+        store.insert_many(contact, [{"Id": i, "LastName": "A", "IsDeleted": False, "DoNotCall": f}
+                                    for i, f in zip(made[:3], flags)], conn)
+        for record_id, flag in zip(made[3:], flags):
+            conn.execute(table.insert().values(Id=record_id, LastName="A", IsDeleted=False,
+                                               DoNotCall=flag))
+        store.update_many(contact, {made[0]: {"DoNotCall": False, "Title": "T"},
+                                    made[3]: {"DoNotCall": False, "Title": "T"},
+                                    made[1]: {"HasOptedOutOfFax": True},
+                                    made[4]: {"HasOptedOutOfFax": True}}, conn)
+        if store.engine.dialect.name == "sqlite":
+            stored = conn.exec_driver_sql(
+                f'SELECT typeof("DoNotCall"), "DoNotCall", typeof("HasOptedOutOfFax"), '
+                f'"HasOptedOutOfFax", typeof("IsDeleted") FROM "{table.name}" '
+                f'WHERE "Id" IN ({", ".join("?" * 6)}) ORDER BY "Id"', tuple(made)).all()
+            assert stored[:3] == stored[3:]
+    rows = store.get_many(contact, made)
+    assert [(rows[i]["DoNotCall"], rows[i]["HasOptedOutOfFax"]) for i in made] == \
+        [(False, None), (False, True), (None, None)] * 2
 
 
 def test_unique_field_refuses_duplicates(org):
