@@ -74,6 +74,7 @@ class Store:
         self.write_lock = threading.RLock()
         self._nocase = engine.dialect.name == "sqlite"  # text compares by NOCASE (ASCII only)
         self._flags: dict[str, frozenset[str]] = {}  # table → its boolean columns, on SQLite
+        self._queries: dict[tuple, sa.Select] = {}  # see _by_ids
 
     def table(self, sobject: SObjectDef) -> sa.Table:
         """The table of an object (built on first use)."""
@@ -125,6 +126,7 @@ class Store:
                                  f"ADD COLUMN {preparer.quote(field.name)} {ddl_type}"))
         table.append_column(column)
         self._flags.pop(table.name, None)
+        self._queries = {key: query for key, query in self._queries.items() if key[0] != table.name}
         if field.external_id or field.unique or field.type == "reference":
             self._index(table, field)
             for index in table.indexes:
@@ -137,6 +139,7 @@ class Store:
         self.metadata = sa.MetaData()
         self._tables.clear()
         self._flags.clear()
+        self._queries.clear()
 
     # -- rows ---------------------------------------------------------------------------------
     def insert_many(self, sobject: SObjectDef, rows: list[dict], conn: sa.Connection) -> None:
@@ -202,15 +205,12 @@ class Store:
     def get_many(self, sobject: SObjectDef, ids: list[str], conn: sa.Connection | None = None,
                  include_deleted: bool = False) -> dict[str, dict]:
         """Rows by id (missing ids are absent from the result)."""
-        table = self.table(sobject)
-        query = sa.select(table).where(table.c.Id.in_(ids))
-        if not include_deleted:
-            query = query.where(table.c.IsDeleted.is_(False))
         if conn is None:
             with self.engine.connect() as own:
                 return self.get_many(sobject, ids, own, include_deleted)
+        query = self._by_ids(self.table(sobject), whole=True, live=not include_deleted)
         # Fetched at once: iterating the result fetches (and builds a mapping) a row at a time.
-        result = conn.execute(query)
+        result = conn.execute(query, {"ids": list(ids)})
         keys = list(result.keys())
         return {row["Id"]: row for row in (dict(zip(keys, values)) for values in result.all())}
 
@@ -256,9 +256,27 @@ class Store:
     def existing_ids(self, sobject: SObjectDef, ids: list[str],
                      conn: sa.Connection | None = None) -> set[str]:
         """Which of these ids exist as live records."""
-        table = self.table(sobject)
-        query = sa.select(table.c.Id).where(table.c.Id.in_(ids), table.c.IsDeleted.is_(False))
-        return {row["Id"] for row in self._rows(query, conn)}
+        query = self._by_ids(self.table(sobject), whole=False, live=True)
+        if conn is None:
+            with self.engine.connect() as own:
+                return {row[0] for row in own.execute(query, {"ids": list(ids)})}
+        return {row[0] for row in conn.execute(query, {"ids": list(ids)})}
+
+    def _by_ids(self, table: sa.Table, whole: bool, live: bool) -> sa.Select:
+        """``SELECT`` the rows (or the ids) with the ids of the list bound as ``ids``: built
+        once per table, its compiled form cached (an ``IN`` of literals is coerced value by
+        value on every call, a third of reading which of 200 ids are live). The columns are
+        named one by one: SQLAlchemy's cache knows ``select(table)`` by the table's name, and
+        answered it with the columns the table had before a field was added at runtime."""
+        key = (table.name, whole, live)
+        query = self._queries.get(key)
+        if query is None:
+            query = sa.select(*table.columns if whole else [table.c.Id]).where(
+                table.c.Id.in_(sa.bindparam("ids", expanding=True)))
+            if live:
+                query = query.where(table.c.IsDeleted.is_(False))
+            self._queries[key] = query
+        return query
 
     def count(self, sobject: SObjectDef) -> int:
         """Number of live records."""

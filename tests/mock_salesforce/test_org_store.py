@@ -87,9 +87,12 @@ def test_unique_field_refuses_duplicates(org):
 
 def test_runtime_custom_field_gets_a_column(org):
     contact = org.sobject("Contact")
+    before = dml.create(org, contact, {"LastName": "W"}, org.first_user_id())
+    assert "Score__c" not in org.store.get(contact, before)  # the read before the new column
     org.add_field(contact, FieldDef("Score__c", "double", custom=True))
     new_id = dml.create(org, contact, {"LastName": "X", "Score__c": 4.5}, org.first_user_id())
     assert org.store.get(contact, new_id)["Score__c"] == 4.5
+    assert org.store.get_many(contact, [before], include_deleted=True)[before]["Score__c"] is None
 
 
 def test_data_survives_a_restart(db_url, tmp_path):
