@@ -22,7 +22,7 @@ from ..clock import to_millis
 from . import derived, ids
 from .dml_batch import Batch
 from .dml_rules import Rules
-from .records import to_store
+from .records import EMAIL, to_store
 from .schema import FieldDef, SObjectDef
 
 NULL = "#N/A"  # a cell setting its field to null (see bulk_ingest_rows)
@@ -166,6 +166,11 @@ def json_column(batch: Batch, rules: Rules, field: FieldDef) -> Column:
         limit = field.length or math.inf
         return lambda values: [value if value.__class__ is str and len(value) <= limit
                                else _stored(field, value) for value in values]
+    if field.type == "email":  # as records._text judges a text: its length, then its shape
+        limit, shaped = field.length or math.inf, EMAIL.match
+        return lambda values: [value if value.__class__ is str and len(value) <= limit
+                               and (not value or shaped(value)) else _stored(field, value)
+                               for value in values]
     if field.name in rules.references:
         return lambda values: live_references(batch, field, [_stored(field, v) for v in values])
     return lambda values: [_stored(field, value) for value in values]
