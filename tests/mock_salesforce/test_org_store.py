@@ -78,6 +78,29 @@ def test_many_rows_store_booleans_as_a_bound_bool_stores_them(org):
         [(False, None), (False, True), (None, None)] * 2
 
 
+@pytest.mark.parametrize("count", [49, 50, 260, 301])
+def test_many_rows_are_stored_as_rows_written_one_by_one(org, count):
+    """insert_many writes runs of rows in multi-row INSERTs on SQLite: the table ends up as
+    writing each row alone leaves it, down to the order of the rows."""
+    contact = org.sobject("Contact")
+    name = org.store.table(contact).name
+    order = "rowid" if org.store.engine.dialect.name == "sqlite" else '"Id"'
+    rows = [{"Id": ids.make_id("003", n), "LastName": f"L{n}", "IsDeleted": False,
+             "DoNotCall": n % 3 == 0 if n % 5 else None, "Email": f"e{n}@x.org" if n % 2 else None,
+             "CreatedDate": 1_700_000_000_000 + n} for n in range(count, 0, -1)]
+
+    def written(groups):
+        with org.store.engine.begin() as conn:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        for group in groups:
+            with org.store.engine.begin() as conn:
+                org.store.insert_many(contact, group, conn)
+        with org.store.engine.connect() as conn:
+            return conn.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY {order}').all()
+    together = written([rows])
+    assert together == written([[row] for row in rows]) and len(together) == count
+
+
 def test_unique_field_refuses_duplicates(org):
     org.add_field(org.sobject("Account"), FieldDef("Code__c", "string", custom=True, unique=True))
     dml.create(org, org.sobject("Account"), {"Name": "A", "Code__c": "K1"}, org.first_user_id())
