@@ -97,7 +97,8 @@ class Batch(Direct):
         """A record as the batch has left it."""
         records = self._records.setdefault(sobject.name, {})
         if record_id not in records:
-            records[record_id] = self._pending(sobject, record_id, super().record(sobject, record_id))
+            stored = super().record(sobject, record_id)
+            records[record_id] = self._pending(sobject, record_id, stored)
         return records[record_id]
 
     def _pending(self, sobject: SObjectDef, record_id: str, stored: dict | None) -> dict | None:

@@ -165,7 +165,8 @@ def test_an_upsert_by_id_of_every_kind_is_answered_and_stored_as_record_by_recor
     assert len(per_record) == 5 + 11
     assert codes(results)[1] == "NOT_FOUND" and len(set(codes(results))) > 5
     if not all_or_none:
-        assert [(r["created"], r["success"]) for r in results][:2] == [(False, True), (False, False)]
+        assert [(r["created"], r["success"]) for r in results][:2] == \
+            [(False, True), (False, False)]
 
 
 def test_a_call_naming_a_record_twice_goes_record_by_record(org, twin):
