@@ -181,6 +181,19 @@ def test_a_call_naming_a_record_twice_goes_record_by_record(org, twin):
     assert stored(org, made)[0]["Name"] == "Bea L0" and stored(org, made) == stored(twin, made)
 
 
+def test_bodies_with_nothing_but_the_id_stamp_the_records_as_record_by_record(org, twin):
+    def update(target, made, slow=False):
+        return composite.update_many(target, [
+            {"attributes": {"type": "contact" if slow and n % 2 else "Contact"}, "id": record_id}
+            for n, record_id in enumerate(made[:4])], False, target.first_user_id())
+    made = contacts(org)
+    assert contacts(twin) == made
+    fast, slow = update(org, made), update(twin, made, slow=True)
+    assert [r.to_dict() for r in fast] == [r.to_dict() for r in slow]
+    assert stored(org, made) == stored(twin, made)
+    assert stored(org, made)[0]["SystemModstamp"] == stored(org, made)[0]["CreatedDate"] + 3_600_000
+
+
 def test_a_record_read_after_update_all_carries_its_new_values(org):
     made = contacts(org)
     contact = org.sobject("Contact")
