@@ -155,27 +155,45 @@ class Store:
         if not rows:
             return
         table = self.table(sobject)
-        written = set().union(*rows)
-        columns = [column.name for column in table.columns if column.name in written]
+        columns, flat = self._flat(table, rows)
+        width, count = len(columns), len(rows)
         quote = self.engine.dialect.identifier_preparer.quote
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        cells = [list(map(dict.get, rows, repeat(name))) for name in columns]
-        values = self._bindable(table, columns, cells)
         head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
-        row = f"({', '.join([mark] * len(columns))})"
+        row = f"({', '.join([mark] * width)})"
         done = 0
-        for size in self._runs(conn, len(columns)):
-            count = (len(values) - done) // size
-            if count:
+        for size in self._runs(conn, width):
+            runs = (count - done) // size
+            if runs:
                 # A statement of 200 rows runs a third faster than 200 executions of one (the
                 # driver's executemany pays per execution); its text is the same every time,
                 # so the driver's statement cache prepares it once per connection.
                 conn.exec_driver_sql(head + ", ".join([row] * size), [
-                    tuple(chain.from_iterable(values[start:start + size]))
-                    for start in range(done, done + count * size, size)])
-                done += count * size
-        if done < len(values):
-            conn.exec_driver_sql(head + row, values[done:])
+                    tuple(flat[start * width:(start + size) * width])
+                    for start in range(done, done + runs * size, size)])
+                done += runs * size
+        if done < count:
+            conn.exec_driver_sql(head + row, [tuple(flat[start * width:(start + 1) * width])
+                                              for start in range(done, count)])
+
+    def _flat(self, table: sa.Table, rows: list[dict]) -> tuple[list[str], list]:
+        """The columns the rows write and their values, row after row, ready to bind (see
+        :meth:`_bindable`). Rows with the same keys in the same order (a batch's new records)
+        are read a row at a time, in their order; others a column at a time."""
+        columns = list(rows[0])
+        if all(name in table.c for name in columns) and all(list(row) == columns for row in rows):
+            flat = list(chain.from_iterable(row.values() for row in rows))
+        else:
+            written = set().union(*rows)
+            columns = [column.name for column in table.columns if column.name in written]
+            flat = list(chain.from_iterable(
+                zip(*[list(map(dict.get, rows, repeat(name))) for name in columns])))
+        width, flags = len(columns), self._flags_of(table)
+        for index, name in enumerate(columns):
+            if name in flags:
+                cells = flat[index::width]
+                flat[index::width] = map(_SQLITE_BOOLEAN.get, cells, cells)
+        return columns, flat
 
     def _runs(self, conn: sa.Connection, width: int) -> tuple[int, ...]:
         """How many rows one multi-row ``INSERT`` of this many columns takes, largest first:

@@ -78,9 +78,11 @@ def test_many_rows_store_booleans_as_a_bound_bool_stores_them(org):
         [(False, None), (False, True), (None, None)] * 2
 
 
-@pytest.mark.parametrize("count", [49, 50, 260, 301])
-def test_many_rows_are_stored_as_rows_written_one_by_one(org, count):
-    """insert_many writes runs of rows in multi-row INSERTs on SQLite: the table ends up as
+@pytest.mark.parametrize("count, same_keys", [(49, True), (50, True), (260, True), (301, True),
+                                              (260, False)])
+def test_many_rows_are_stored_as_rows_written_one_by_one(org, count, same_keys):
+    """insert_many writes runs of rows in multi-row INSERTs on SQLite, from rows read a row
+    at a time when they have the same keys, else a column at a time: the table ends up as
     writing each row alone leaves it, down to the order of the rows."""
     contact = org.sobject("Contact")
     name = org.store.table(contact).name
@@ -88,6 +90,9 @@ def test_many_rows_are_stored_as_rows_written_one_by_one(org, count):
     rows = [{"Id": ids.make_id("003", n), "LastName": f"L{n}", "IsDeleted": False,
              "DoNotCall": n % 3 == 0 if n % 5 else None, "Email": f"e{n}@x.org" if n % 2 else None,
              "CreatedDate": 1_700_000_000_000 + n} for n in range(count, 0, -1)]
+    if not same_keys:
+        rows = [{k: v for k, v in row.items() if k != "Email" or n % 7} if n % 11 else
+                {**{"DoNotCall": True}, **row} for n, row in enumerate(rows)]
 
     def written(groups):
         with org.store.engine.begin() as conn:
