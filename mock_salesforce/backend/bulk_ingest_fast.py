@@ -21,7 +21,8 @@ from collections.abc import Callable
 from ..clock import to_millis
 from . import derived, ids
 from .dml_batch import Batch
-from .records import to_store
+from .dml_rules import Rules
+from .records import EMAIL, to_store
 from .schema import FieldDef, SObjectDef
 
 NULL = "#N/A"  # a cell setting its field to null (see bulk_ingest_rows)
@@ -95,13 +96,7 @@ class InsertColumns:
         return lambda cells: self._converted(field, cells)
 
     def _json_column(self, field: FieldDef) -> Column:
-        if field.type in _PLAIN_TEXT or field.type == "picklist" and not field.restricted_picklist:
-            limit = field.length or math.inf
-            return lambda values: [value if value.__class__ is str and len(value) <= limit
-                                   else _stored(field, value) for value in values]
-        if field.name in self.rules.references:
-            return lambda values: self._references(field, [_stored(field, v) for v in values])
-        return lambda values: [_stored(field, value) for value in values]
+        return json_column(self.batch, self.rules, field)
 
     @staticmethod
     def _converted(field: FieldDef, cells: tuple) -> list:
@@ -120,26 +115,7 @@ class InsertColumns:
         return values
 
     def _references(self, field: FieldDef, values: list) -> list:
-        """Stored ids of records that are live (read for the whole column at once), else BAD."""
-        schema = self.batch.org.schema
-        targets: dict[str, SObjectDef | None] = {}
-        wanted: dict[str, set[str]] = {}
-        for value in values:
-            if isinstance(value, str):
-                prefix = ids.prefix_of(value)
-                if prefix not in targets:
-                    target = schema.by_prefix(prefix)
-                    targets[prefix] = target if target is not None and \
-                        target.name in field.reference_to else None
-                if targets[prefix] is not None:
-                    wanted.setdefault(prefix, set()).add(value)
-        for prefix, found in wanted.items():
-            self.batch.read_live(targets[prefix], found)
-        exists = self.batch.exists
-        return [value if not isinstance(value, str) else BAD
-                if targets[ids.prefix_of(value)] is None
-                or not exists(targets[ids.prefix_of(value)], value) else value
-                for value in values]
+        return live_references(self.batch, field, values)
 
     def values(self, rows: list[list[str]]) -> list[tuple | None]:
         """Per row: the stored values of its cells (OMIT for an empty one) when it passes the
@@ -180,6 +156,47 @@ class InsertColumns:
         row["Id"] = record_id
         derived.from_id(row, self.rules.id_templates)
         return row
+
+
+def json_column(batch: Batch, rules: Rules, field: FieldDef) -> Column:
+    """The converter of a column of JSON values: each as :func:`.records.to_store` stores it,
+    BAD where it raises or (a reference validation checks) names no live record the field may
+    point to."""
+    if field.type in _PLAIN_TEXT or field.type == "picklist" and not field.restricted_picklist:
+        limit = field.length or math.inf
+        return lambda values: [value if value.__class__ is str and len(value) <= limit
+                               else _stored(field, value) for value in values]
+    if field.type == "email":  # as records._text judges a text: its length, then its shape
+        limit, shaped = field.length or math.inf, EMAIL.match
+        return lambda values: [value if value.__class__ is str and len(value) <= limit
+                               and (not value or shaped(value)) else _stored(field, value)
+                               for value in values]
+    if field.name in rules.references:
+        return lambda values: live_references(batch, field, [_stored(field, v) for v in values])
+    return lambda values: [_stored(field, value) for value in values]
+
+
+def live_references(batch: Batch, field: FieldDef, values: list) -> list:
+    """Stored ids of records that are live (read for the whole column at once), else BAD."""
+    schema = batch.org.schema
+    targets: dict[str, SObjectDef | None] = {}
+    wanted: dict[str, set[str]] = {}
+    for value in values:
+        if isinstance(value, str):
+            prefix = ids.prefix_of(value)
+            if prefix not in targets:
+                target = schema.by_prefix(prefix)
+                targets[prefix] = target if target is not None and \
+                    target.name in field.reference_to else None
+            if targets[prefix] is not None:
+                wanted.setdefault(prefix, set()).add(value)
+    for prefix, found in wanted.items():
+        batch.read_live(targets[prefix], found)
+    exists = batch.exists
+    return [value if not isinstance(value, str) else BAD
+            if targets[ids.prefix_of(value)] is None
+            or not exists(targets[ids.prefix_of(value)], value) else value
+            for value in values]
 
 
 def _stored(field: FieldDef, value: object) -> object:

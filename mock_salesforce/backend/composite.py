@@ -13,6 +13,7 @@ from . import dml, ids
 from .bulk_ingest_fast import InsertColumns, insert_rows
 from .dml import Result
 from .dml_batch import Batch
+from .update_columns import UpdateColumns, update_rows
 
 MAX_RECORDS = 200
 
@@ -127,16 +128,43 @@ def create_many(org, records: list, all_or_none: bool, user_id: str) -> list[Res
 def _shared_fields(records: list) -> list[str] | None:
     """The field names of records that all name the same type and the same keys in the same
     order (a loader's records): they can be inserted a column at a time. None otherwise."""
-    first = records[0] if records else None
-    if first.__class__ is not dict or first.get("attributes").__class__ is not dict:
+    keys = _same_keys(records)
+    if keys is None or records[0].get("attributes").__class__ is not dict:
         return None
-    keys, name = tuple(first), first["attributes"].get("type")
+    name = records[0]["attributes"].get("type")
     if name.__class__ is not str or any(
-            record.__class__ is not dict or tuple(record) != keys
-            or record["attributes"].__class__ is not dict
+            record["attributes"].__class__ is not dict
             or record["attributes"].get("type") != name for record in records):
         return None
     return [key for key in keys if key != "attributes"]
+
+
+def _same_keys(records: list) -> tuple | None:
+    """The keys of records that are all JSON objects with the same keys in the same order."""
+    first = records[0] if records else None
+    if first.__class__ is not dict:
+        return None
+    keys = tuple(first)
+    if any(record.__class__ is not dict or tuple(record) != keys for record in records):
+        return None
+    return keys
+
+
+def _update_columns(batch: Batch, items: list, names, key_name: str, user_id: str, one, made,
+                    sobject=None) -> list | None:
+    """The results of updating the items a column at a time (:mod:`.update_columns`), the
+    record each names by its first key called ``key_name`` in any case (None when they do not
+    allow it). ``names``: the items' shared keys; ``sobject`` by default their type."""
+    if names is None or (sobject := sobject or batch.org.schema.get(
+            items[0]["attributes"]["type"])) is None:
+        return None
+    key = next((name for name in names if name.lower() == key_name.lower()), None)
+    body = [name for name in names if name != "attributes" and name.lower() != key_name.lower()]
+    plan = UpdateColumns.of(batch, sobject, body, user_id) if key else None
+    if plan is None:
+        return None
+    return update_rows(plan, items, [item[key] for item in items], made, one,
+                       [[item[name] for name in body] for item in items])
 
 
 def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Result]:
@@ -153,7 +181,11 @@ def update_many(org, records: list, all_or_none: bool, user_id: str) -> list[Res
         value = record.get("id") if isinstance(record, dict) else None
         return value if isinstance(value, str) else None
 
-    return _run(org, records, write, all_or_none, failed_id)
+    def columns(batch, items, one):
+        return _update_columns(batch, items, _shared_fields(items), "id", user_id, one,
+                               lambda record_id: Result(record_id, True, []))
+
+    return _run(org, records, write, all_or_none, failed_id, columns=columns)
 
 
 def delete_many(org, record_ids: list[str], all_or_none: bool) -> list[Result]:
@@ -201,7 +233,15 @@ def upsert_many(org, sobject, field_name: str, records: list, all_or_none: bool,
             batch.read_ahead(sobject, items, record_ids)
             batch.read_live(sobject, record_ids)
 
-    return _run(org, records, write, all_or_none, read_ahead=read_ahead)
+    def columns(batch, items, one):
+        key = sobject.field(field_name)
+        if key is None or key.type != "id":  # by an external id: the per-record way
+            return None
+        return _update_columns(batch, items, _same_keys(items), field_name, user_id, one,
+                               lambda record_id: Result(record_id, True, [], created=False),
+                               sobject)
+
+    return _run(org, records, write, all_or_none, read_ahead=read_ahead, columns=columns)
 
 
 def _key_of(record: dict, field_name: str) -> object:

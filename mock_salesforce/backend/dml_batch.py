@@ -97,8 +97,14 @@ class Batch(Direct):
         """A record as the batch has left it."""
         records = self._records.setdefault(sobject.name, {})
         if record_id not in records:
-            records[record_id] = super().record(sobject, record_id)
+            stored = super().record(sobject, record_id)
+            records[record_id] = self._pending(sobject, record_id, stored)
         return records[record_id]
+
+    def _pending(self, sobject: SObjectDef, record_id: str, stored: dict | None) -> dict | None:
+        """A stored record with what :meth:`update_all` kept for it (it keeps no record)."""
+        pending = self._updates.get(sobject.name, {}).get(record_id)
+        return {**stored, **pending} if stored is not None and pending else stored
 
     # -- reading ahead: a few queries instead of one or more per record -------------------------
     def read_ahead(self, sobject: SObjectDef, bodies: list, record_ids: Iterable[object] = (),
@@ -147,7 +153,7 @@ class Batch(Direct):
             chunk = wanted[start:start + CHUNK]
             rows = self.org.store.get_many(sobject, chunk, include_deleted=True)
             for record_id in chunk:
-                records[record_id] = rows.get(record_id)
+                records[record_id] = self._pending(sobject, record_id, rows.get(record_id))
 
     def read_live(self, target: SObjectDef, record_ids: Iterable[str]) -> None:
         """Learn which of these records (18-character ids) are live."""
@@ -204,6 +210,23 @@ class Batch(Direct):
         if values.get("IsDeleted"):
             self._live.setdefault(sobject.name, {})[record_id] = False
         self._take(sobject, record_id, values)
+
+    def update_all(self, sobject: SObjectDef, changes: list[tuple[str, dict]]) -> None:
+        """:meth:`update` these live stored records (id, values), in order, without having read
+        them: a record read later is the stored one with these values over it."""
+        self._sobjects[sobject.name] = sobject
+        updates = self._updates.setdefault(sobject.name, {})
+        inserts = self._inserts.get(sobject.name, {})
+        records = self._records.get(sobject.name, {})
+        for record_id, values in changes:
+            pending = inserts.get(record_id)
+            if pending is not None:
+                pending.update(values)
+            else:
+                updates.setdefault(record_id, {}).update(values)
+            if records.get(record_id) is not None:
+                records[record_id] = {**records[record_id], **values}
+        self._written.setdefault(sobject.name, []).extend(changes)
 
     def delete(self, sobject: SObjectDef, existing: dict) -> None:
         """Keep a record's move to the bin for the write, with the live records its

@@ -9,7 +9,8 @@ from ..clock import format_datetime, parse_datetime, to_millis
 from . import ids
 from .schema import COMPOUND_TYPES, FieldDef, SObjectDef
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What an email field takes (a loose check; Salesforce's own is not recorded).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TEXT = {"string", "textarea", "phone", "url", "email", "picklist", "multipicklist", "combobox",
          "encryptedstring"}
 
@@ -80,7 +81,7 @@ def _text(field: FieldDef, text: str) -> str:
         raise errors.STRING_TOO_LONG(
             f"{field.label}: data value too large: {text[:60]} (max length={field.length})",
             [field.name])
-    if kind == "email" and text and not _EMAIL.match(text):
+    if kind == "email" and text and not EMAIL.match(text):
         raise errors.INVALID_EMAIL_ADDRESS(f"{field.label}: invalid email address: {text}",
                                            [field.name])
     if kind == "picklist" and field.restricted_picklist and text not in field.picklist_values:

@@ -66,6 +66,9 @@ def test_a_mixed_collection_is_answered_and_stored_as_record_by_record(org, twin
         [None, "ObjectTitle", None, None, None, None, None, None, {"a": 1}],
         [None, "NumberDate", None, 19900102, None, None, None, None, None],
         ["Bob", "Good", None, None, account[:15], None, False, None, True],
+        [None, "LongEmail", "a" * 80 + "@x.org", None, None, None, None, None, None],
+        [None, "ShortEmail", "a@x.org", None, None, None, None, None, None],
+        [None, "SpaceEmail", "a b@x.org", None, None, None, None, None, None],
     )
     results = same_both_ways(org, twin, bodies)
     assert codes(results) == [
@@ -73,7 +76,8 @@ def test_a_mixed_collection_is_answered_and_stored_as_record_by_record(org, twin
         "INVALID_CROSS_REFERENCE_KEY", "FIELD_INTEGRITY_EXCEPTION", "MALFORMED_ID",
         "INVALID_EMAIL_ADDRESS", "JSON_PARSER_ERROR", "JSON_PARSER_ERROR",
         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "STRING_TOO_LONG", None,
-        "INVALID_CROSS_REFERENCE_KEY", "JSON_PARSER_ERROR", "JSON_PARSER_ERROR", None]
+        "INVALID_CROSS_REFERENCE_KEY", "JSON_PARSER_ERROR", "JSON_PARSER_ERROR", None,
+        "STRING_TOO_LONG", None, "INVALID_EMAIL_ADDRESS"]
     assert results[0]["id"] == first
 
 

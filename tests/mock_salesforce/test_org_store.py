@@ -2,7 +2,7 @@
 import pytest
 
 from mock_salesforce import errors
-from mock_salesforce.backend import dml, dml_batch
+from mock_salesforce.backend import dml, dml_batch, ids
 from mock_salesforce.backend.registry import Registry
 from mock_salesforce.backend.schema import FieldDef
 from mock_salesforce.config import MockConfig
@@ -50,6 +50,62 @@ def test_deleted_records_stay_in_the_table_flagged(org):
     assert row["IsDeleted"] is True and row["_deleted_at"] == row["SystemModstamp"]
 
 
+def test_many_rows_store_booleans_as_a_bound_bool_stores_them(org):
+    """insert_many and update_many bind SQLite's booleans as its 1 and 0; the table holds
+    exactly what binding the bools themselves (one row written by SQLAlchemy) leaves."""
+    contact, store = org.sobject("Contact"), org.store
+    table = store.table(contact)
+    made = [ids.make_id("003", n) for n in range(1, 7)]
+    flags = [True, False, None]
+    with store.engine.begin() as conn:
+        store.insert_many(contact, [{"Id": i, "LastName": "A", "IsDeleted": False, "DoNotCall": f}
+                                    for i, f in zip(made[:3], flags)], conn)
+        for record_id, flag in zip(made[3:], flags):
+            conn.execute(table.insert().values(Id=record_id, LastName="A", IsDeleted=False,
+                                               DoNotCall=flag))
+        store.update_many(contact, {made[0]: {"DoNotCall": False, "Title": "T"},
+                                    made[3]: {"DoNotCall": False, "Title": "T"},
+                                    made[1]: {"HasOptedOutOfFax": True},
+                                    made[4]: {"HasOptedOutOfFax": True}}, conn)
+        if store.engine.dialect.name == "sqlite":
+            stored = conn.exec_driver_sql(
+                f'SELECT typeof("DoNotCall"), "DoNotCall", typeof("HasOptedOutOfFax"), '
+                f'"HasOptedOutOfFax", typeof("IsDeleted") FROM "{table.name}" '
+                f'WHERE "Id" IN ({", ".join("?" * 6)}) ORDER BY "Id"', tuple(made)).all()
+            assert stored[:3] == stored[3:]
+    rows = store.get_many(contact, made)
+    assert [(rows[i]["DoNotCall"], rows[i]["HasOptedOutOfFax"]) for i in made] == \
+        [(False, None), (False, True), (None, None)] * 2
+
+
+@pytest.mark.parametrize("count, same_keys", [(49, True), (50, True), (260, True), (301, True),
+                                              (260, False)])
+def test_many_rows_are_stored_as_rows_written_one_by_one(org, count, same_keys):
+    """insert_many writes runs of rows in multi-row INSERTs on SQLite, from rows read a row
+    at a time when they have the same keys, else a column at a time: the table ends up as
+    writing each row alone leaves it, down to the order of the rows."""
+    contact = org.sobject("Contact")
+    name = org.store.table(contact).name
+    order = "rowid" if org.store.engine.dialect.name == "sqlite" else '"Id"'
+    rows = [{"Id": ids.make_id("003", n), "LastName": f"L{n}", "IsDeleted": False,
+             "DoNotCall": n % 3 == 0 if n % 5 else None, "Email": f"e{n}@x.org" if n % 2 else None,
+             "CreatedDate": 1_700_000_000_000 + n} for n in range(count, 0, -1)]
+    if not same_keys:
+        rows = [{k: v for k, v in row.items() if k != "Email" or n % 7} if n % 11 else
+                {**{"DoNotCall": True}, **row} for n, row in enumerate(rows)]
+
+    def written(groups):
+        with org.store.engine.begin() as conn:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        for group in groups:
+            with org.store.engine.begin() as conn:
+                org.store.insert_many(contact, group, conn)
+        with org.store.engine.connect() as conn:
+            return conn.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY {order}').all()
+    together = written([rows])
+    assert together == written([[row] for row in rows]) and len(together) == count
+
+
 def test_unique_field_refuses_duplicates(org):
     org.add_field(org.sobject("Account"), FieldDef("Code__c", "string", custom=True, unique=True))
     dml.create(org, org.sobject("Account"), {"Name": "A", "Code__c": "K1"}, org.first_user_id())
@@ -59,9 +115,12 @@ def test_unique_field_refuses_duplicates(org):
 
 def test_runtime_custom_field_gets_a_column(org):
     contact = org.sobject("Contact")
+    before = dml.create(org, contact, {"LastName": "W"}, org.first_user_id())
+    assert "Score__c" not in org.store.get(contact, before)  # the read before the new column
     org.add_field(contact, FieldDef("Score__c", "double", custom=True))
     new_id = dml.create(org, contact, {"LastName": "X", "Score__c": 4.5}, org.first_user_id())
     assert org.store.get(contact, new_id)["Score__c"] == 4.5
+    assert org.store.get_many(contact, [before], include_deleted=True)[before]["Score__c"] is None
 
 
 def test_data_survives_a_restart(db_url, tmp_path):
