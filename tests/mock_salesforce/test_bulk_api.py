@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mock_salesforce.backend import bulk, bulk_query, bulk_results
+from mock_salesforce.backend import bulk, bulk_results
 from mock_salesforce.backend import jobs as jobs_module
 from mock_salesforce.backend.soql import snapshots
 

@@ -3,7 +3,6 @@ exit codes, the temporary database, kept secrets, and one-line errors."""
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
