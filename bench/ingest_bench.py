@@ -83,6 +83,13 @@ before (median 4.9; 2.57–3.05x the floor with writes, median 2.83), 4.7–4.9 
 4.9; 2.49–2.85x, median 2.60), and 23–24 API calls instead of 26–27 (fewer status polls);
 at 1M + 200k, one run each: 37.2 s (2.46x) before, 37.8 s (2.41x) after, 147 → 140 API calls.
 
+End of the day (2026-12-05, quiet VM, one bench at a time): (c) into an empty table 28.4k–38.0k
+records/s over four runs (median ~34k; the old code's one run beside them 29.1k), (cu)
+28.2k–35.9k (old 17.0k), (cx) 29.0k–32.5k (old 15.9k), (c0) 103k–110k. ``--contacts 1000000
+--loads 0 --collections 0``: (b) 45.8k rows/s end to end, 0.67x (a)'s 68.7k (the VM was quiet:
+(a) ran at ~47k on the busy day before); the server processed the job in 14.96 s, 66.8k rows/s;
+the rest is simple-salesforce splitting and uploading the 1M-row file and polling.
+
 Run: ``python bench/ingest_bench.py [--contacts 100000] [--collections 20000] [--query]
 [--polls fast|syncer] [--jobs N] [--db URL]``.
 """
