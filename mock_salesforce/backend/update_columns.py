@@ -77,7 +77,7 @@ class UpdateColumns:
         or None when the body needs the per-record way."""
         converted = [convert(column) for convert, column in zip(self.columns, zip(*cells))]
         found: list[dict | None] = []
-        for index, row_values in enumerate(zip(*converted) if converted else [()] * len(cells)):
+        for row_values in (zip(*converted) if converted else [()] * len(cells)):
             if BAD in row_values or any(row_values[i] is None for i in self.required):
                 found.append(None)
                 continue
