@@ -128,7 +128,8 @@ sync instead of ~0.48 s); a page maps straight to the CDP's ``IncomingRecord``s,
 of its dicts); a link's modstamp binds by one positional format (``fastpath``, 1.75 → 0.8 µs);
 an organisation's name key by ``str.split`` (an Account merge 18.4 → 16.1 µs). Replaying the
 captured pages of a 100k + 20k sync into a fresh CDP, alternating old (71923eb) and new code:
-2.24–2.29 s → 2.11–2.14 s of CPU (5–6%). End to end, alternating runs of old and new code:
+2.24 s → 2.11–2.14 s of CPU (5–6%; two runs each). End to end, alternating runs of old and
+new code:
 
     100k + 20k, old   3.9 s, 2.78–2.81x the floor with writes, 29 µs CPU a record (2 runs)
     100k + 20k, new   3.6–4.0 s, 2.62–2.79x, 27–30 µs (3 runs); in a worker 3.0–3.2 s,
