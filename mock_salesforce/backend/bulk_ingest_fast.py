@@ -73,13 +73,8 @@ class InsertColumns:
         if not sobject.createable:
             return None
         rules = batch.rules(sobject)
-        fields = []
-        for name in names:
-            field, verdict = rules.column(name, True, False)
-            if verdict != "write":
-                return None
-            fields.append(field)
-        if {f.name for f in fields} & rules.unique or \
+        fields = rules.written(names, True)
+        if fields is None or {f.name for f in fields} & rules.unique or \
                 {name for name, _ in rules.defaults} & (rules.unique | rules.references):
             return None
         return cls(batch, sobject, fields, user_id, typed)

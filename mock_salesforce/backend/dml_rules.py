@@ -32,6 +32,17 @@ class Rules:
             known = self._columns[(name, creating, audit)] = self._judge(name, creating, audit)
         return known
 
+    def written(self, names: list[str], creating: bool) -> list[FieldDef] | None:
+        """The fields these body keys name when a write (no audit override) simply writes
+        every one of them; None when any is unknown, read-only or the id."""
+        fields = []
+        for name in names:
+            field, verdict = self.column(name, creating, False)
+            if verdict != "write":
+                return None
+            fields.append(field)
+        return fields
+
     def _judge(self, name: str, creating: bool, audit: bool) -> tuple[FieldDef | None, str]:
         field = self.sobject.field(name)
         if field is None:

@@ -64,12 +64,9 @@ class UpdateColumns:
         if not sobject.updateable:
             return None
         rules = batch.rules(sobject)
-        fields = []
-        for name in names:
-            field, verdict = rules.column(name, False, False)
-            if verdict != "write" or field.name in rules.unique:
-                return None
-            fields.append(field)
+        fields = rules.written(names, False)
+        if fields is None or any(field.name in rules.unique for field in fields):
+            return None
         return cls(batch, sobject, fields, user_id)
 
     def values(self, cells: list[list]) -> list[dict | None]:
